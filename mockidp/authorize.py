@@ -1,0 +1,166 @@
+"""Validating an authorization request (RFC 6749 4.1.1, OpenID Connect Core 3.1.2.1).
+
+Two phases, because they fail differently: the client and redirect URI are checked
+first and, if untrustworthy, the user sees an error page (never a redirect); every later
+problem is an OAuthError that the provider sends back to the validated redirect URI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from mockidp import pkce
+from mockidp.claims import parse_claims_request
+from mockidp.errors import (
+    InvalidRequest,
+    OAuthError,
+    PageError,
+    RequestNotSupported,
+    RequestUriNotSupported,
+    UnauthorizedClient,
+    UnsupportedResponseType,
+)
+from mockidp.redirects import uri_allowed
+from mockidp.scenario import Client, Scenario
+from mockidp.scopes import requested_scopes
+from mockidp.types import JSONObject, Params
+
+RESPONSE_TYPES: tuple[str, ...] = ("code",)
+RESPONSE_MODES: tuple[str, ...] = ("query", "fragment", "form_post")
+PROMPTS: tuple[str, ...] = ("none", "login", "consent", "select_account")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where an authorization response goes: known as soon as phase one passes."""
+
+    client: Client
+    redirect_uri: str
+    response_mode: str
+    state: str | None
+
+
+@dataclass(frozen=True)
+class AuthorizationRequest:
+    """A fully validated authorization request, storable while the user interacts."""
+
+    client_id: str
+    redirect_uri: str
+    redirect_uri_given: bool
+    response_type: str
+    response_mode: str
+    scope: tuple[str, ...]
+    state: str | None = None
+    nonce: str | None = None
+    prompt: tuple[str, ...] = ()
+    max_age: int | None = None
+    login_hint: str | None = None
+    code_challenge: str | None = None
+    code_challenge_method: str | None = None
+    claims: JSONObject | None = None
+
+    def to_record(self) -> JSONObject:
+        return asdict(self)
+
+    @classmethod
+    def from_record(cls, record: JSONObject) -> AuthorizationRequest:
+        data: dict[str, Any] = dict(record)
+        data["scope"] = tuple(data["scope"])
+        data["prompt"] = tuple(data["prompt"])
+        return cls(**data)
+
+
+def resolve_target(scenario: Scenario, params: Params) -> Target:
+    """Phase one: the client and where to send it. Raises PageError."""
+    client_id = params.get("client_id")
+    if not client_id:
+        raise PageError("invalid_request", "client_id is missing")
+    client = scenario.client(client_id)
+    if client is None:
+        raise PageError("invalid_client", f"unknown client_id {client_id!r}")
+    redirect_uri = params.get("redirect_uri")
+    if redirect_uri is None:
+        if len(client.redirect_uris) != 1:  # RFC 6749 3.1.2.3: only one registered may be implied
+            raise PageError(
+                "invalid_request",
+                "redirect_uri is missing and the client has not exactly one registered",
+            )
+        redirect_uri = client.redirect_uris[0]
+    elif not uri_allowed(redirect_uri, client.redirect_uris, loopback=client.loopback_redirects):
+        raise PageError(
+            "invalid_request",
+            f"redirect_uri {redirect_uri!r} is not registered for client {client_id!r}",
+        )
+    mode = params.get("response_mode")
+    if mode not in RESPONSE_MODES:
+        mode = "query"  # an invalid mode is reported in phase two, by the default mode
+    return Target(client, redirect_uri, mode, params.get("state"))
+
+
+def validate_request(scenario: Scenario, target: Target, params: Params) -> AuthorizationRequest:
+    """Phase two: everything else. Raises OAuthError, to be redirected to ``target``."""
+    if "request" in params:
+        raise RequestNotSupported("request objects are not supported; send plain parameters")
+    if "request_uri" in params:
+        raise RequestUriNotSupported("request_uri is not supported; send plain parameters")
+    client = target.client
+    response_type = params.get("response_type")
+    if response_type is None:
+        raise InvalidRequest("response_type is missing")
+    if " ".join(sorted(response_type.split())) not in RESPONSE_TYPES:
+        raise UnsupportedResponseType(f"response_type {response_type!r} is not supported; use code")
+    if "authorization_code" not in client.grant_types:
+        raise UnauthorizedClient("this client may not use the authorization code flow")
+    mode = params.get("response_mode")
+    if mode is not None and mode not in RESPONSE_MODES:
+        raise InvalidRequest(f"response_mode must be one of {', '.join(RESPONSE_MODES)}")
+    scope = requested_scopes(scenario, client, params.get("scope"))
+    prompt = tuple(params.get("prompt", "").split())
+    for value in prompt:
+        if value not in PROMPTS:
+            raise InvalidRequest(f"prompt value {value!r} is not supported")
+    if "none" in prompt and len(prompt) > 1:
+        raise InvalidRequest("prompt=none cannot be combined with other values")
+    max_age = _max_age(params.get("max_age"))
+    challenge = pkce.check_challenge(
+        params.get("code_challenge"), params.get("code_challenge_method")
+    )
+    if challenge is None and client.require_pkce:
+        what = "public clients" if client.public else "this client"
+        raise InvalidRequest(f"PKCE is required for {what}: send code_challenge (S256)")
+    return AuthorizationRequest(
+        client_id=client.client_id,
+        redirect_uri=target.redirect_uri,
+        redirect_uri_given="redirect_uri" in params,
+        response_type=response_type,
+        response_mode=target.response_mode,
+        scope=scope,
+        state=params.get("state"),
+        nonce=params.get("nonce"),
+        prompt=prompt,
+        max_age=max_age,
+        login_hint=params.get("login_hint"),
+        code_challenge=challenge[0] if challenge else None,
+        code_challenge_method=challenge[1] if challenge else None,
+        claims=parse_claims_request(params.get("claims")),
+    )
+
+
+def _max_age(raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    if not raw.isdigit() or len(raw) > 10:
+        raise InvalidRequest("max_age must be a non-negative integer number of seconds")
+    return int(raw)
+
+
+def error_params(error: OAuthError, target: Target, issuer: str) -> dict[str, str]:
+    """RFC 6749 4.1.2.1 plus RFC 9207 iss: what an error redirect carries."""
+    out = {"error": error.error}
+    if error.description:
+        out["error_description"] = error.description
+    if target.state is not None:
+        out["state"] = target.state
+    out["iss"] = issuer
+    return out

@@ -1,0 +1,213 @@
+"""One handler per endpoint: HTTP in, plain arguments to the Provider, HTTP out."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from mockidp import pages
+from mockidp.errors import InvalidRequest
+from mockidp.http_input import bearer_token, form_params, is_form, query_params
+from mockidp.provider import Provider
+from mockidp.redirects import add_fragment, add_query
+from mockidp.signin import AuthorizationResponse, AuthorizeResult, ConsentPage, LoginPage
+from mockidp.types import JSONObject, Params
+
+SESSION_COOKIE = "mockidp_session"
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+PAGE_HEADERS = {
+    **NO_STORE,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    # No form-action: browsers apply it to the redirect that follows a form, which
+    # must be free to reach any registered redirect URI.
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "frame-ancestors 'none'; base-uri 'none'",
+}
+
+
+@dataclass
+class Exchange:
+    """One request on its way through a handler, with what the log line needs."""
+
+    request: Request
+    issuer: str
+    endpoint: str
+    params: Params = field(default_factory=dict)
+
+    @property
+    def secure(self) -> bool:
+        return self.request.url.scheme == "https"
+
+    @property
+    def cookie_path(self) -> str:
+        return str(self.request.scope.get("root_path") or "") or "/"
+
+
+Handler = Callable[[Provider, Exchange], Awaitable[Response]]
+
+
+def json_response(data: JSONObject, *, status: int = 200, no_store: bool = True) -> Response:
+    return JSONResponse(data, status_code=status, headers=NO_STORE if no_store else None)
+
+
+def html_response(body: str, *, status: int = 200, csp: str | None = None) -> Response:
+    headers = dict(PAGE_HEADERS)
+    if csp is not None:
+        headers["Content-Security-Policy"] = csp
+    return HTMLResponse(body, status_code=status, headers=headers)
+
+
+async def discovery(provider: Provider, ex: Exchange) -> Response:
+    return json_response(provider.metadata(ex.issuer), no_store=False)
+
+
+async def jwks(provider: Provider, ex: Exchange) -> Response:
+    return json_response(provider.jwks(), no_store=False)
+
+
+async def authorization(provider: Provider, ex: Exchange) -> Response:
+    ex.params = await _query_or_form(ex.request)
+    session_id = ex.request.cookies.get(SESSION_COOKIE)
+    result = provider.authorize(ex.params, issuer=ex.issuer, session_id=session_id)
+    return _render(provider, ex, result)
+
+
+async def login(provider: Provider, ex: Exchange) -> Response:
+    ex.params = await form_params(ex.request)
+    return _render(provider, ex, provider.submit_login(ex.params, issuer=ex.issuer))
+
+
+async def consent(provider: Provider, ex: Exchange) -> Response:
+    ex.params = await form_params(ex.request)
+    return _render(provider, ex, provider.submit_consent(ex.params, issuer=ex.issuer))
+
+
+async def token(provider: Provider, ex: Exchange) -> Response:
+    ex.params = await form_params(ex.request)
+    auth = ex.request.headers.get("authorization")
+    return json_response(provider.token(ex.params, authorization=auth, issuer=ex.issuer))
+
+
+async def userinfo(provider: Provider, ex: Exchange) -> Response:
+    header_token = bearer_token(ex.request.headers.get("authorization"))
+    body_token = None
+    if ex.request.method == "POST" and is_form(ex.request):
+        ex.params = await form_params(ex.request)
+        body_token = ex.params.get("access_token")  # RFC 6750 2.2
+    if header_token and body_token:
+        raise InvalidRequest("send the access token once: in the header or in the body")
+    return json_response(provider.userinfo(header_token or body_token))
+
+
+async def introspection(provider: Provider, ex: Exchange) -> Response:
+    ex.params = await form_params(ex.request)
+    auth = ex.request.headers.get("authorization")
+    return json_response(provider.introspect(ex.params, authorization=auth, issuer=ex.issuer))
+
+
+async def revocation(provider: Provider, ex: Exchange) -> Response:
+    ex.params = await form_params(ex.request)
+    provider.revoke(
+        ex.params, authorization=ex.request.headers.get("authorization"), issuer=ex.issuer
+    )
+    return Response(b"", status_code=200, headers=NO_STORE)
+
+
+async def end_session(provider: Provider, ex: Exchange) -> Response:
+    ex.params = await _query_or_form(ex.request)
+    session_id = ex.request.cookies.get(SESSION_COOKIE)
+    result = provider.end_session(ex.params, issuer=ex.issuer, session_id=session_id)
+    response: Response
+    if result.redirect_to is not None:
+        response = RedirectResponse(result.redirect_to, status_code=302, headers=NO_STORE)
+    else:
+        response = html_response(pages.logged_out_page())
+    response.delete_cookie(
+        SESSION_COOKIE, path=ex.cookie_path, secure=ex.secure, httponly=True, samesite="lax"
+    )
+    return response
+
+
+async def home(provider: Provider, ex: Exchange) -> Response:
+    layout = provider.layout
+    discovery_url = (
+        layout.url(ex.issuer.rstrip("/"), "discovery") if layout.has("discovery") else None
+    )
+    return html_response(pages.home_page(provider.scenario, ex.issuer, discovery_url))
+
+
+async def _query_or_form(request: Request) -> Params:
+    if request.method == "POST":
+        return await form_params(request)
+    return query_params(request)
+
+
+def _render(provider: Provider, ex: Exchange, result: AuthorizeResult) -> Response:
+    base = ex.issuer.rstrip("/")
+    response: Response
+    if isinstance(result, LoginPage):
+        return html_response(pages.login_page(result, provider.layout.url(base, "login")))
+    if isinstance(result, ConsentPage):
+        response = html_response(pages.consent_page(result, provider.layout.url(base, "consent")))
+    else:
+        response = _authorization_response(result)
+    if result.session_id is not None:
+        response.set_cookie(
+            SESSION_COOKIE,
+            result.session_id,
+            path=ex.cookie_path,
+            max_age=provider.scenario.lifetimes.session,
+            secure=ex.secure,
+            httponly=True,
+            samesite="lax",
+        )
+    return response
+
+
+def _authorization_response(result: AuthorizationResponse) -> Response:
+    if result.mode == "form_post":
+        nonce = secrets.token_urlsafe(16)
+        csp = (
+            f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; "
+            "frame-ancestors 'none'; base-uri 'none'"
+        )
+        return html_response(
+            pages.form_post_page(result.redirect_uri, result.params, nonce), csp=csp
+        )
+    if result.mode == "fragment":
+        location = add_fragment(result.redirect_uri, result.params)
+    else:
+        location = add_query(result.redirect_uri, result.params)
+    return RedirectResponse(location, status_code=302, headers=NO_STORE)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """How an endpoint is served: its handler, HTTP methods, and whether browsers' scripts call it."""
+
+    handler: Handler
+    methods: frozenset[str]
+    cors: bool = True
+
+
+ENDPOINTS: dict[str, Endpoint] = {
+    "discovery": Endpoint(discovery, frozenset({"GET"})),
+    "oauth_metadata": Endpoint(discovery, frozenset({"GET"})),
+    "jwks": Endpoint(jwks, frozenset({"GET"})),
+    "authorization": Endpoint(authorization, frozenset({"GET", "POST"}), cors=False),
+    "login": Endpoint(login, frozenset({"POST"}), cors=False),
+    "consent": Endpoint(consent, frozenset({"POST"}), cors=False),
+    "token": Endpoint(token, frozenset({"POST"})),
+    "userinfo": Endpoint(userinfo, frozenset({"GET", "POST"})),
+    "introspection": Endpoint(introspection, frozenset({"POST"})),
+    "revocation": Endpoint(revocation, frozenset({"POST"})),
+    "end_session": Endpoint(end_session, frozenset({"GET", "POST"}), cors=False),
+    "home": Endpoint(home, frozenset({"GET"}), cors=False),
+}

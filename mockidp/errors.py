@@ -1,0 +1,190 @@
+"""The error tree. The core raises these; only the HTTP layer renders them.
+
+Each OAuth error carries its machine code as the class attribute ``error`` and the
+HTTP status the spec gives it as ``status``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class MockIdPError(Exception):
+    """Root of every error mockidp raises on purpose."""
+
+
+class OAuthError(MockIdPError):
+    """An error answered in the OAuth shape (RFC 6749 section 5.2)."""
+
+    error: str = "invalid_request"
+    status: int = 400
+
+    def __init__(self, description: str = "", *, status: int | None = None) -> None:
+        super().__init__(description or self.error)
+        self.description = description
+        if status is not None:
+            self.status = status
+
+
+class InvalidRequest(OAuthError):
+    """RFC 6749 4.1.2.1 / 5.2: malformed, missing or repeated parameter."""
+
+    error = "invalid_request"
+
+
+class InvalidClient(OAuthError):
+    """RFC 6749 5.2: client authentication failed (401, with WWW-Authenticate)."""
+
+    error = "invalid_client"
+    status = 401
+
+
+class InvalidGrant(OAuthError):
+    """RFC 6749 5.2: the code, refresh token or credentials are invalid or expired."""
+
+    error = "invalid_grant"
+
+
+class UnauthorizedClient(OAuthError):
+    """RFC 6749 5.2: the client may not use this grant or response type."""
+
+    error = "unauthorized_client"
+
+
+class UnsupportedGrantType(OAuthError):
+    """RFC 6749 5.2: the grant type is not supported."""
+
+    error = "unsupported_grant_type"
+
+
+class UnsupportedResponseType(OAuthError):
+    """RFC 6749 4.1.2.1: the response type is not supported."""
+
+    error = "unsupported_response_type"
+
+
+class InvalidScope(OAuthError):
+    """RFC 6749 5.2: the scope is invalid, unknown or not allowed for the client."""
+
+    error = "invalid_scope"
+
+
+class AccessDenied(OAuthError):
+    """RFC 6749 4.1.2.1: the user or the provider denied the request."""
+
+    error = "access_denied"
+    status = 403
+
+
+class ServerError(OAuthError):
+    """RFC 6749 4.1.2.1: an unexpected condition (only ever scripted or a bug)."""
+
+    error = "server_error"
+    status = 500
+
+
+class TemporarilyUnavailable(OAuthError):
+    """RFC 6749 4.1.2.1: the provider is overloaded or its state store is unreachable."""
+
+    error = "temporarily_unavailable"
+    status = 503
+
+
+class LoginRequired(OAuthError):
+    """OpenID Connect Core 3.1.2.6: prompt=none but the user must sign in."""
+
+    error = "login_required"
+
+
+class ConsentRequired(OAuthError):
+    """OpenID Connect Core 3.1.2.6: prompt=none but the user must consent."""
+
+    error = "consent_required"
+
+
+class InteractionRequired(OAuthError):
+    """OpenID Connect Core 3.1.2.6: prompt=none but some interaction is needed."""
+
+    error = "interaction_required"
+
+
+class RequestNotSupported(OAuthError):
+    """OpenID Connect Core 3.1.2.6: the `request` parameter is not supported."""
+
+    error = "request_not_supported"
+
+
+class RequestUriNotSupported(OAuthError):
+    """OpenID Connect Core 3.1.2.6: the `request_uri` parameter is not supported."""
+
+    error = "request_uri_not_supported"
+
+
+class InvalidToken(OAuthError):
+    """RFC 6750 3.1: the bearer token is missing, expired, revoked or malformed (401)."""
+
+    error = "invalid_token"
+    status = 401
+
+
+class MissingToken(InvalidToken):
+    """RFC 6750 3.1: no bearer token at all; the challenge then carries no error code."""
+
+
+class InsufficientScope(OAuthError):
+    """RFC 6750 3.1: the bearer token lacks a scope the resource needs (403)."""
+
+    error = "insufficient_scope"
+    status = 403
+
+
+class NotFound(OAuthError):
+    """No endpoint at this path (404); rendered as an OAuth-shaped JSON body."""
+
+    error = "not_found"
+    status = 404
+
+
+class MethodNotAllowed(OAuthError):
+    """The endpoint exists but not for this HTTP method (405)."""
+
+    error = "invalid_request"
+    status = 405
+
+
+class PageError(MockIdPError):
+    """An error the user sees as a page, never as a redirect (RFC 6749 4.1.2.1).
+
+    Raised when the client or the redirect URI cannot be trusted (authorization, end
+    session): sending the user anywhere could make mockidp an open redirector.
+    """
+
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(f"{error}: {description}")
+        self.error = error
+        self.description = description
+
+
+@dataclass(frozen=True)
+class ScenarioProblem:
+    """One thing wrong with a scenario file: where (a path and maybe a line) and what."""
+
+    location: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.location or "(top level)"
+        if self.line is not None:
+            where = f"{where} (line {self.line})"
+        return f"{where}: {self.message}"
+
+
+class ScenarioError(MockIdPError):
+    """A scenario that cannot be loaded; lists every problem found, each located."""
+
+    def __init__(self, problems: list[ScenarioProblem], *, source: str = "") -> None:
+        self.problems = problems
+        self.source = source
+        head = f"invalid scenario {source}" if source else "invalid scenario"
+        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in problems))

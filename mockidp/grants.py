@@ -1,0 +1,187 @@
+"""The token endpoint's grant types: one function each, collected in GRANTS."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+
+from mockidp import pkce
+from mockidp.errors import InvalidGrant, InvalidRequest, InvalidScope, UnauthorizedClient
+from mockidp.issuance import (
+    GRANT,
+    REFRESH,
+    Authorization,
+    Deps,
+    issue,
+    new_grant,
+    revoke_grant,
+    wants_refresh_token,
+)
+from mockidp.scenario import Client
+from mockidp.scopes import requested_scopes
+from mockidp.tokens import token_handle
+from mockidp.types import JSONObject, Params
+
+CODE = "code"
+USED_CODE = "usedcode"
+USED_REFRESH = "usedrt"
+
+Grant = Callable[[Deps, Client, Params, str], JSONObject]
+"""(deps, authenticated client, parameters, issuer) -> token response."""
+
+
+def _require(params: Params, name: str) -> str:
+    value = params.get(name)
+    if value is None:
+        raise InvalidRequest(f"{name} is missing")
+    return value
+
+
+def _allowed(client: Client, grant_type: str) -> None:
+    if grant_type not in client.grant_types:
+        raise UnauthorizedClient(f"client {client.client_id!r} may not use the {grant_type} grant")
+
+
+def authorization_code(deps: Deps, client: Client, params: Params, issuer: str) -> JSONObject:
+    """RFC 6749 4.1.3, RFC 7636 4.5: redeem a code, once."""
+    _allowed(client, "authorization_code")
+    code = _require(params, "code")
+    handle = token_handle(code)
+    lifetimes = deps.scenario.lifetimes
+    record = deps.state.take(CODE, handle)
+    if record is None:
+        used = deps.state.get(USED_CODE, handle)
+        if used is not None:
+            revoke_grant(deps, used.get("gid"))  # RFC 6749 4.1.2: revoke what the code issued
+            raise InvalidGrant("code was already used; the tokens issued for it are revoked")
+        raise InvalidGrant("code is unknown or expired")
+    deps.state.put(USED_CODE, handle, {"gid": None}, ttl=lifetimes.refresh_token)
+    if record["client_id"] != client.client_id:
+        raise InvalidGrant("code was issued to another client")
+    redirect_uri = params.get("redirect_uri")
+    if (record["redirect_uri_given"] or redirect_uri is not None) and redirect_uri != record[
+        "redirect_uri"
+    ]:
+        raise InvalidGrant("redirect_uri differs from the one in the authorization request")
+    pkce.verify(
+        record["code_challenge"], record["code_challenge_method"], params.get("code_verifier")
+    )
+    scope = tuple(record["scope"])
+    user = deps.scenario.user_or_adhoc(record["sub"])
+    grant_id = new_grant(deps, client, user)
+    deps.state.put(USED_CODE, handle, {"gid": grant_id}, ttl=lifetimes.refresh_token)
+    auth = Authorization(
+        client,
+        user,
+        scope,
+        grant_id,
+        auth_time=record["auth_time"],
+        nonce=record["nonce"],
+        claims_request=record["claims_request"],
+        sid=record["sid"],
+    )
+    return issue(
+        deps,
+        auth,
+        issuer=issuer,
+        id_token="openid" in scope,
+        refresh_token=wants_refresh_token(deps.scenario, client, scope),
+    )
+
+
+def refresh_token(deps: Deps, client: Client, params: Params, issuer: str) -> JSONObject:
+    """RFC 6749 6: a new access token; the refresh token rotates unless the scenario says not."""
+    _allowed(client, "refresh_token")
+    value = _require(params, "refresh_token")
+    handle = token_handle(value)
+    scenario = deps.scenario
+    record = deps.state.get(REFRESH, handle)
+    if record is None:
+        used = deps.state.get(USED_REFRESH, handle)
+        if used is not None and scenario.refresh_reuse_detection:
+            revoke_grant(deps, used.get("gid"))
+            raise InvalidGrant("refresh_token was already used (it rotates); the grant is revoked")
+        raise InvalidGrant("refresh_token is unknown, expired or revoked")
+    if record["client_id"] != client.client_id:
+        raise InvalidGrant("refresh_token was issued to another client")
+    if deps.state.get(GRANT, record["gid"]) is None:
+        raise InvalidGrant("refresh_token was revoked")
+    granted = tuple(record["scope"].split())
+    scope = granted
+    if "scope" in params:  # RFC 6749 6: may narrow, never widen
+        scope = tuple(dict.fromkeys(params["scope"].split()))
+        wider = [s for s in scope if s not in granted]
+        if wider:
+            raise InvalidScope(f"scope {' '.join(wider)!r} was not granted to this refresh_token")
+    rotate = scenario.refresh_rotation
+    if rotate:
+        if deps.state.take(REFRESH, handle) is None:  # another request rotated it first
+            raise InvalidGrant("refresh_token was already used (it rotates)")
+        deps.state.put(
+            USED_REFRESH, handle, {"gid": record["gid"]}, ttl=scenario.lifetimes.refresh_token
+        )
+    user = scenario.user_or_adhoc(record["sub"])
+    auth = Authorization(
+        client,
+        user,
+        scope,
+        record["gid"],
+        auth_time=record["auth_time"],
+        claims_request=record["claims_request"],
+        sid=record.get("sid"),
+    )
+    return issue(
+        deps,
+        auth,
+        issuer=issuer,
+        id_token="openid" in scope,
+        refresh_token=True if rotate else value,
+    )
+
+
+def client_credentials(deps: Deps, client: Client, params: Params, issuer: str) -> JSONObject:
+    """RFC 6749 4.4: a token for the client itself."""
+    _allowed(client, "client_credentials")
+    if client.public:
+        raise UnauthorizedClient("a public client cannot use client_credentials")
+    scope = requested_scopes(deps.scenario, client, params.get("scope"))
+    user_only = [s for s in scope if s in ("openid", "offline_access")]
+    if user_only:
+        raise InvalidScope(
+            f"scope {' '.join(user_only)!r} needs a user; client_credentials has none"
+        )
+    auth = Authorization(client, None, scope, new_grant(deps, client, None))
+    return issue(deps, auth, issuer=issuer, id_token=False, refresh_token=False)
+
+
+def password(deps: Deps, client: Client, params: Params, issuer: str) -> JSONObject:
+    """RFC 6749 4.3: the resource owner's username and password."""
+    _allowed(client, "password")
+    username = _require(params, "username")
+    secret = _require(params, "password")
+    user = deps.scenario.user(username)
+    if (
+        user is None
+        or user.password is None
+        or not hmac.compare_digest(secret.encode("utf-8"), user.password.encode("utf-8"))
+    ):
+        raise InvalidGrant("wrong username or password")
+    scope = requested_scopes(deps.scenario, client, params.get("scope"))
+    auth = Authorization(
+        client, user, scope, new_grant(deps, client, user), auth_time=int(deps.state.now())
+    )
+    return issue(
+        deps,
+        auth,
+        issuer=issuer,
+        id_token="openid" in scope,
+        refresh_token=wants_refresh_token(deps.scenario, client, scope),
+    )
+
+
+GRANTS: dict[str, Grant] = {
+    "authorization_code": authorization_code,
+    "refresh_token": refresh_token,
+    "client_credentials": client_credentials,
+    "password": password,
+}

@@ -1,0 +1,105 @@
+"""Reading OAuth parameters from HTTP requests, strictly.
+
+RFC 6749 3.1 and 3.2: parameters sent without a value are treated as omitted, and no
+parameter may appear twice. Bodies are capped, must be form-encoded UTF-8, and anything
+else is an ``invalid_request`` (never a 500).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+
+from mockidp.errors import InvalidRequest
+from mockidp.types import Params
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_FIELDS = 200
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+def parse_pairs(raw: str) -> Params:
+    """Form-encoded ``raw`` as a dict: empty values dropped, duplicates refused."""
+    try:
+        pairs = parse_qsl(
+            raw,
+            keep_blank_values=True,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=MAX_FIELDS,
+        )
+    except UnicodeDecodeError:
+        raise InvalidRequest("parameters must be percent-encoded UTF-8") from None
+    except ValueError:
+        raise InvalidRequest(f"too many parameters (at most {MAX_FIELDS})") from None
+    params: Params = {}
+    for name, value in pairs:
+        if value == "":
+            continue
+        if name in params:
+            raise InvalidRequest(f"parameter {name!r} is repeated (RFC 6749 3.1)")
+        params[name] = value
+    return params
+
+
+def query_params(request: Request) -> Params:
+    raw: bytes = request.scope.get("query_string", b"")
+    try:
+        return parse_pairs(raw.decode("ascii"))
+    except UnicodeDecodeError:
+        raise InvalidRequest("the query string must be ASCII (percent-encode the rest)") from None
+
+
+def is_form(request: Request) -> bool:
+    media_type = request.headers.get("content-type", "").partition(";")[0]
+    return media_type.strip().lower() == FORM_TYPE
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The body, refused past ``limit`` bytes without reading it all into memory."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise InvalidRequest(f"the request body is larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise InvalidRequest(f"the request body is larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def form_params(request: Request) -> Params:
+    """The form-encoded body's parameters (RFC 6749 3.2: the token endpoint takes only these)."""
+    if not is_form(request):
+        got = request.headers.get("content-type") or "none"
+        raise InvalidRequest(f"the body must be {FORM_TYPE}, not {got}")
+    _, _, options = request.headers.get("content-type", "").partition(";")
+    charset = next(
+        (
+            o.split("=", 1)[1].strip().strip('"').lower()
+            for o in options.split(";")
+            if o.strip().lower().startswith("charset=")
+        ),
+        "utf-8",
+    )
+    if charset not in ("utf-8", "utf8", "us-ascii"):
+        raise InvalidRequest(f"the body must be UTF-8, not {charset}")
+    body = await read_body(request)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidRequest("the body is not valid UTF-8") from None
+    return parse_pairs(text)
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer`` header (RFC 6750 2.1), else None."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None

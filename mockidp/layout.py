@@ -1,0 +1,50 @@
+"""Where each endpoint lives. Presets re-map these paths; the HTTP layer routes by them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+GENERIC_PATHS: Mapping[str, str] = MappingProxyType(
+    {
+        "discovery": "/.well-known/openid-configuration",
+        "oauth_metadata": "/.well-known/oauth-authorization-server",
+        "jwks": "/.well-known/jwks.json",
+        "authorization": "/authorize",
+        "token": "/token",
+        "userinfo": "/userinfo",
+        "introspection": "/introspect",
+        "revocation": "/revoke",
+        "end_session": "/end_session",
+        "login": "/interaction/login",
+        "consent": "/interaction/consent",
+        "home": "/",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Endpoint name -> path. An endpoint missing from ``paths`` is switched off."""
+
+    paths: Mapping[str, str] = field(default_factory=lambda: GENERIC_PATHS)
+
+    def __post_init__(self) -> None:
+        seen: dict[str, str] = {}
+        for name, path in self.paths.items():
+            if not path.startswith("/"):
+                raise ValueError(f"path of endpoint {name!r} must start with '/': {path!r}")
+            if path in seen:
+                raise ValueError(f"endpoints {seen[path]!r} and {name!r} share the path {path!r}")
+            seen[path] = name
+
+    def has(self, name: str) -> bool:
+        return name in self.paths
+
+    def url(self, base: str, name: str) -> str:
+        """The absolute URL of endpoint ``name`` under ``base`` (an issuer, no trailing slash)."""
+        return base + self.paths[name]
+
+    def by_path(self) -> dict[str, str]:
+        return {path: name for name, path in self.paths.items()}

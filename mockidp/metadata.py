@@ -1,0 +1,76 @@
+"""The discovery documents (OpenID Connect Discovery 1.0 section 3, RFC 8414 section 2).
+
+Built from what the provider really does: an endpoint that is switched off is absent,
+and every value listed works.
+"""
+
+from __future__ import annotations
+
+from mockidp.authorize import PROMPTS, RESPONSE_MODES, RESPONSE_TYPES
+from mockidp.claims import STANDARD_CLAIMS
+from mockidp.grants import GRANTS
+from mockidp.keys import CLIENT_ASSERTION_ALGORITHMS, CLIENT_SECRET_JWT_ALGORITHMS
+from mockidp.layout import Layout
+from mockidp.pkce import METHODS as PKCE_METHODS
+from mockidp.scenario import AUTH_METHODS, Scenario
+from mockidp.types import JSONObject
+
+_ENDPOINT_KEYS = {
+    "authorization": "authorization_endpoint",
+    "token": "token_endpoint",
+    "userinfo": "userinfo_endpoint",
+    "jwks": "jwks_uri",
+    "introspection": "introspection_endpoint",
+    "revocation": "revocation_endpoint",
+    "end_session": "end_session_endpoint",
+}
+
+
+def _claims(scenario: Scenario) -> list[str]:
+    names = dict.fromkeys(STANDARD_CLAIMS)
+    for user in scenario.users:
+        names.update(dict.fromkeys(user.claims))
+    registered = ("iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid")
+    return [*names, *registered]
+
+
+def provider_metadata(
+    scenario: Scenario, layout: Layout, issuer: str, signing_alg: str
+) -> JSONObject:
+    """The OpenID Provider / authorization server metadata for ``issuer``."""
+    base = issuer.rstrip("/")
+    doc: JSONObject = {"issuer": issuer}
+    for name, key in _ENDPOINT_KEYS.items():
+        if layout.has(name):
+            doc[key] = layout.url(base, name)
+    auth_methods = list(AUTH_METHODS)
+    endpoint_auth_algs = [*CLIENT_ASSERTION_ALGORITHMS, *CLIENT_SECRET_JWT_ALGORITHMS]
+    doc.update(
+        {
+            "scopes_supported": list(scenario.scopes),
+            "response_types_supported": list(RESPONSE_TYPES),
+            "response_modes_supported": list(RESPONSE_MODES),
+            "grant_types_supported": list(GRANTS),
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": [signing_alg],
+            "token_endpoint_auth_methods_supported": auth_methods,
+            "token_endpoint_auth_signing_alg_values_supported": endpoint_auth_algs,
+            "code_challenge_methods_supported": list(PKCE_METHODS),
+            "claims_supported": _claims(scenario),
+            "claim_types_supported": ["normal"],
+            "claims_parameter_supported": True,
+            "request_parameter_supported": False,
+            "request_uri_parameter_supported": False,
+            "prompt_values_supported": list(PROMPTS),
+            "authorization_response_iss_parameter_supported": True,
+        }
+    )
+    if layout.has("introspection"):
+        doc["introspection_endpoint_auth_methods_supported"] = [
+            m for m in auth_methods if m != "none"
+        ]
+        doc["introspection_endpoint_auth_signing_alg_values_supported"] = endpoint_auth_algs
+    if layout.has("revocation"):
+        doc["revocation_endpoint_auth_methods_supported"] = auth_methods
+        doc["revocation_endpoint_auth_signing_alg_values_supported"] = endpoint_auth_algs
+    return doc

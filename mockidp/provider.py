@@ -1,0 +1,269 @@
+"""The core: every endpoint's behaviour as plain Python, independent of HTTP.
+
+Endpoints receive parameters (already parsed and checked for duplicates) and return
+plain data or raise :class:`~mockidp.errors.OAuthError`; :mod:`mockidp.asgi` turns both
+into HTTP. One Provider serves uvicorn, httpx.ASGITransport and Mangum alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mockidp.claims import user_claims
+from mockidp.client_auth import authenticate, read_credentials
+from mockidp.clock import Clock
+from mockidp.errors import (
+    InsufficientScope,
+    InvalidClient,
+    InvalidRequest,
+    InvalidToken,
+    MissingToken,
+    PageError,
+    UnsupportedGrantType,
+)
+from mockidp.grants import GRANTS
+from mockidp.issuance import ACCESS, REFRESH, Deps, live_record, revoke_grant
+from mockidp.keys import KeyRing, TokenVerificationError
+from mockidp.layout import Layout
+from mockidp.metadata import provider_metadata
+from mockidp.redirects import add_query, uri_allowed
+from mockidp.scenario import Client, Scenario
+from mockidp.scenario_loader import load_scenario
+from mockidp.signin import SESSION, AuthorizeResult, SignIn
+from mockidp.state import State
+from mockidp.store import MemoryStore, Store
+from mockidp.tokens import token_handle
+from mockidp.types import JSONObject, Params
+
+
+@dataclass(frozen=True)
+class EndSessionResult:
+    """RP-initiated logout done: where to send the user, if anywhere."""
+
+    redirect_to: str | None
+    client: Client | None
+
+
+class Provider:
+    """A mock OpenID Provider: a scenario, its keys, and its state.
+
+    ``store`` defaults to a fresh :class:`MemoryStore`, ``clock`` to real time,
+    ``keys`` to the packaged test key for the scenario's algorithm.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario | str | Path | Mapping[str, Any] | None = None,
+        *,
+        store: Store | None = None,
+        clock: Clock | None = None,
+        keys: KeyRing | None = None,
+        layout: Layout | None = None,
+        namespace: str = "",
+    ) -> None:
+        loaded = load_scenario(scenario)
+        self.clock = clock or Clock()
+        self.layout = layout or Layout()
+        self._fixed_keys = keys is not None
+        state = State(
+            store if store is not None else MemoryStore(), self.clock, namespace=namespace
+        )
+        self.deps = Deps(loaded, state, keys or KeyRing.packaged(loaded.signing_alg))
+        self.signin = SignIn(self.deps)
+        self._metadata: dict[str, JSONObject] = {}
+
+    # -- configuration -----------------------------------------------------------------
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.deps.scenario
+
+    @property
+    def keys(self) -> KeyRing:
+        return self.deps.keys
+
+    def use_scenario(self, scenario: Scenario | str | Path | Mapping[str, Any] | None) -> None:
+        """Swap the scenario in place: sessions, codes and tokens are kept."""
+        loaded = load_scenario(scenario)
+        if not self._fixed_keys and loaded.signing_alg != self.deps.keys.alg:
+            self.deps.keys = KeyRing.packaged(loaded.signing_alg)
+        self.deps.scenario = loaded
+        self._metadata.clear()
+
+    def reset(self) -> None:
+        """Forget every session, code and token."""
+        self.deps.state.clear()
+
+    def issuer_for(self, origin: str) -> str:
+        """The issuer: the scenario's, or else derived from the request's origin."""
+        return self.scenario.issuer or origin
+
+    # -- documents ---------------------------------------------------------------------
+
+    def metadata(self, issuer: str) -> JSONObject:
+        doc = self._metadata.get(issuer)
+        if doc is None:
+            doc = provider_metadata(self.scenario, self.layout, issuer, self.keys.alg)
+            self._metadata[issuer] = doc
+        return doc
+
+    def jwks(self) -> JSONObject:
+        return self.keys.jwks()
+
+    # -- authorization (browser) -------------------------------------------------------
+
+    def authorize(self, params: Params, *, issuer: str, session_id: str | None) -> AuthorizeResult:
+        return self.signin.authorize(params, issuer=issuer, session_id=session_id)
+
+    def submit_login(self, params: Params, *, issuer: str) -> AuthorizeResult:
+        return self.signin.submit_login(params, issuer=issuer)
+
+    def submit_consent(self, params: Params, *, issuer: str) -> AuthorizeResult:
+        return self.signin.submit_consent(params, issuer=issuer)
+
+    # -- back channel ------------------------------------------------------------------
+
+    def token(self, params: Params, *, authorization: str | None, issuer: str) -> JSONObject:
+        grant_type = params.get("grant_type")
+        if grant_type is None:
+            raise InvalidRequest("grant_type is missing")
+        grant = GRANTS.get(grant_type)
+        if grant is None:
+            raise UnsupportedGrantType(
+                f"grant_type {grant_type!r} is not supported; use one of {', '.join(GRANTS)}"
+            )
+        client = self._authenticate(params, authorization, issuer)
+        return grant(self.deps, client, params, issuer)
+
+    def userinfo(self, access_token: str | None) -> JSONObject:
+        """OpenID Connect Core 5.3: the signed-in user's claims for a bearer token."""
+        if not access_token:
+            raise MissingToken("send the access token as 'Authorization: Bearer <token>'")
+        record = live_record(self.deps, ACCESS, access_token)
+        if record is None:
+            raise InvalidToken("the access token is unknown, expired or revoked")
+        scope = record.get("scope", "").split()
+        if "openid" not in scope:
+            raise InsufficientScope("the access token was not granted the openid scope")
+        user = self.scenario.user_or_adhoc(record["sub"])
+        return {
+            "sub": user.sub,
+            **user_claims(user, scope, record.get("claims_request"), "userinfo"),
+        }
+
+    def introspect(self, params: Params, *, authorization: str | None, issuer: str) -> JSONObject:
+        """RFC 7662: whether a token is active, and what it grants."""
+        client = self._authenticate(params, authorization, issuer)
+        if client.public:
+            raise InvalidClient("a public client may not introspect tokens")
+        token = params.get("token")
+        if token is None:
+            raise InvalidRequest("token is missing")
+        found = self._find_token(token, params.get("token_type_hint"))
+        if found is None:
+            return {"active": False}
+        kind, record = found
+        out: JSONObject = {"active": True}
+        for name in ("scope", "client_id", "sub", "exp", "iat", "iss", "aud", "jti"):
+            if record.get(name) not in (None, ""):
+                out[name] = record[name]
+        user = self.scenario.user(record["sub"])
+        if user is not None:
+            out["username"] = user.claims.get("preferred_username", user.username)
+        if kind == ACCESS:
+            out["token_type"] = "Bearer"
+        return out
+
+    def revoke(self, params: Params, *, authorization: str | None, issuer: str) -> None:
+        """RFC 7009: revoke a token; revoking a refresh token revokes its whole grant."""
+        client = self._authenticate(params, authorization, issuer)
+        token = params.get("token")
+        if token is None:
+            raise InvalidRequest("token is missing")
+        found = self._find_token(token, params.get("token_type_hint"))
+        if found is None:
+            return  # RFC 7009 2.2: an unknown token is not an error
+        kind, record = found
+        if record.get("client_id") != client.client_id:
+            raise InvalidRequest("the token was issued to another client")
+        if kind == REFRESH:
+            revoke_grant(self.deps, record.get("gid"))
+        self.deps.state.delete(kind, token_handle(token))
+
+    def end_session(
+        self, params: Params, *, issuer: str, session_id: str | None
+    ) -> EndSessionResult:
+        """OpenID Connect RP-Initiated Logout 1.0 section 2."""
+        client_id = params.get("client_id")
+        hint = params.get("id_token_hint")
+        if hint:
+            client_id = self._hinted_client(hint, client_id, issuer)
+        client = self.scenario.client(client_id) if client_id else None
+        if client_id and client is None:
+            raise PageError("invalid_client", f"unknown client_id {client_id!r}")
+        redirect_to = None
+        target = params.get("post_logout_redirect_uri")
+        if target:
+            if client is None:
+                raise PageError(
+                    "invalid_request", "post_logout_redirect_uri needs client_id or id_token_hint"
+                )
+            if not uri_allowed(
+                target, client.post_logout_redirect_uris, loopback=client.loopback_redirects
+            ):
+                raise PageError(
+                    "invalid_request",
+                    f"post_logout_redirect_uri {target!r} is not registered for this client",
+                )
+            redirect_to = add_query(target, {"state": params["state"]} if "state" in params else {})
+        if session_id:
+            self.deps.state.delete(SESSION, session_id)
+        return EndSessionResult(redirect_to, client)
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _authenticate(self, params: Params, authorization: str | None, issuer: str) -> Client:
+        base = issuer.rstrip("/")
+        audiences = (
+            self.layout.url(base, "token") if self.layout.has("token") else base,
+            issuer,
+            base,
+        )
+        return authenticate(
+            self.scenario,
+            read_credentials(authorization, params),
+            audiences=audiences,
+            now=self.deps.state.now(),
+            claim_jti=self._claim_jti,
+        )
+
+    def _claim_jti(self, client_id: str, jti: str, exp: float) -> bool:
+        ttl = max(exp - self.deps.state.now(), 0) + 60
+        return self.deps.state.add("jti", f"{client_id}:{jti}", {}, ttl=ttl)
+
+    def _find_token(self, token: str, hint: str | None) -> tuple[str, JSONObject] | None:
+        kinds = (REFRESH, ACCESS) if hint == "refresh_token" else (ACCESS, REFRESH)
+        for kind in kinds:
+            record = live_record(self.deps, kind, token)
+            if record is not None:
+                return kind, record
+        return None
+
+    def _hinted_client(self, hint: str, client_id: str | None, issuer: str) -> str | None:
+        try:
+            _, claims = self.keys.verify(hint)  # an expired hint is still a valid hint
+        except TokenVerificationError:
+            raise PageError(
+                "invalid_request", "id_token_hint is not an ID token from this provider"
+            ) from None
+        if claims.get("iss") != issuer:
+            raise PageError("invalid_request", "id_token_hint was issued by another issuer")
+        aud = claims.get("aud")
+        audiences = aud if isinstance(aud, list) else [aud]
+        if client_id is not None and client_id not in audiences:
+            raise PageError("invalid_request", "client_id is not an audience of id_token_hint")
+        first = audiences[0] if audiences else None
+        return client_id or (first if isinstance(first, str) else None)

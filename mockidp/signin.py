@@ -1,0 +1,302 @@
+"""The browser side of sign-in: authorization requests, sessions, login and consent.
+
+An authorization request either finishes at once (a session exists, or the scenario
+signs a user in automatically) or parks as an *interaction* while the user answers the
+login or consent page; every path ends in an authorization response to the client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mockidp.authorize import (
+    AuthorizationRequest,
+    Target,
+    error_params,
+    resolve_target,
+    validate_request,
+)
+from mockidp.errors import AccessDenied, ConsentRequired, LoginRequired, OAuthError, PageError
+from mockidp.issuance import Deps
+from mockidp.scenario import Client, User
+from mockidp.tokens import random_token, token_handle
+from mockidp.types import JSONObject, Params
+
+SESSION = "session"
+INTERACTION = "interaction"
+CONSENT = "consent"
+CODE = "code"
+
+
+@dataclass(frozen=True)
+class AuthorizationResponse:
+    """Send the user back to the client (RFC 6749 4.1.2) in ``mode``."""
+
+    redirect_uri: str
+    params: dict[str, str]
+    mode: str
+    session_id: str | None = None
+
+
+@dataclass(frozen=True)
+class LoginPage:
+    """Ask the user who they are."""
+
+    interaction: str
+    client: Client
+    users: tuple[User, ...]
+    login_hint: str | None = None
+    notice: str | None = None
+
+
+@dataclass(frozen=True)
+class ConsentPage:
+    """Ask the user to approve the client's scopes."""
+
+    interaction: str
+    client: Client
+    user: User
+    scopes: tuple[str, ...]
+    session_id: str | None = None
+
+
+AuthorizeResult = AuthorizationResponse | LoginPage | ConsentPage
+
+
+class SignIn:
+    """Authorization endpoint logic plus the login and consent pages' form handlers."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    # -- entry points -----------------------------------------------------------------
+
+    def authorize(self, params: Params, *, issuer: str, session_id: str | None) -> AuthorizeResult:
+        target = resolve_target(self.deps.scenario, params)
+        try:
+            request = validate_request(self.deps.scenario, target, params)
+            return self._advance(request, issuer, self._live_session(session_id), done=frozenset())
+        except OAuthError as error:
+            return self._error(error, target, issuer)
+
+    def submit_login(self, params: Params, *, issuer: str) -> AuthorizeResult:
+        iid, record, request, target = self._interaction(params)
+        try:
+            if params.get("action") == "cancel":
+                raise AccessDenied("the user cancelled the sign-in")
+            login = (params.get("login") or "").strip()
+            if not login:
+                return self._login_page(iid, request, "Choose a user or type a subject.")
+            user = self._find_user(login) or User(sub=login, username=login)
+            sid = self._start_session(user)
+            record["sid"] = sid
+            self.deps.state.put(
+                INTERACTION, iid, record, ttl=self.deps.scenario.lifetimes.interaction
+            )
+            result = self._advance(request, issuer, sid, done=frozenset({"login"}), iid=iid)
+        except OAuthError as error:
+            result = self._error(error, target, issuer)
+        return _with_session(result, record.get("sid"))
+
+    def submit_consent(self, params: Params, *, issuer: str) -> AuthorizeResult:
+        iid, record, request, target = self._interaction(params)
+        try:
+            sid = self._live_session(record.get("sid"))
+            if sid is None:
+                raise PageError("invalid_request", "the sign-in session has ended; start again")
+            if params.get("decision") != "approve":
+                raise AccessDenied("the user denied consent")
+            session = self.deps.state.get(SESSION, sid) or {}
+            self.deps.state.put(
+                CONSENT,
+                f"{session.get('sub')}:{request.client_id}",
+                {"scope": list(request.scope)},
+                ttl=self.deps.scenario.lifetimes.session,
+            )
+            result = self._advance(
+                request, issuer, sid, done=frozenset({"login", "consent"}), iid=iid
+            )
+        except OAuthError as error:
+            result = self._error(error, target, issuer)
+        return result
+
+    # -- the decision ------------------------------------------------------------------
+
+    def _advance(
+        self,
+        request: AuthorizationRequest,
+        issuer: str,
+        sid: str | None,
+        *,
+        done: frozenset[str],
+        iid: str | None = None,
+    ) -> AuthorizeResult:
+        """Log in if needed, ask consent if needed, then issue the code."""
+        scenario = self.deps.scenario
+        now = int(self.deps.state.now())
+        session = self.deps.state.get(SESSION, sid) if sid else None
+        created_sid: str | None = None
+        if "login" not in done and self._needs_login(request, session, now):
+            if "none" in request.prompt:
+                raise LoginRequired("no signed-in user, and prompt=none forbids asking")
+            user = self._automatic_user(request, session)
+            if user is None:
+                iid = iid or self._park(request, sid)
+                notice = None
+                if request.login_hint and self._find_user(request.login_hint) is None:
+                    notice = f"No user {request.login_hint!r} in this scenario."
+                return self._login_page(iid, request, notice)
+            sid = created_sid = self._start_session(user)
+            session = self.deps.state.get(SESSION, sid)
+        if session is None or sid is None:
+            raise PageError("invalid_request", "the sign-in session has ended; start again")
+        user = scenario.user_or_adhoc(session["sub"])
+        if "consent" not in done and self._needs_consent(request, user):
+            if "none" in request.prompt:
+                raise ConsentRequired("consent is needed, and prompt=none forbids asking")
+            iid = iid or self._park(request, sid)
+            client = self._client(request)
+            return ConsentPage(iid, client, user, request.scope, session_id=created_sid)
+        if iid is not None:
+            self.deps.state.delete(INTERACTION, iid)
+        code = self._issue_code(request, session, sid)
+        out = {"code": code}
+        if request.state is not None:
+            out["state"] = request.state
+        out["iss"] = issuer
+        return AuthorizationResponse(request.redirect_uri, out, request.response_mode, created_sid)
+
+    def _needs_login(
+        self, request: AuthorizationRequest, session: JSONObject | None, now: int
+    ) -> bool:
+        if session is None or "login" in request.prompt or "select_account" in request.prompt:
+            return True
+        if request.max_age is not None and now - session["auth_time"] > request.max_age:
+            return True
+        if request.login_hint:  # a hint naming someone else asks for that user
+            hinted = self._find_user(request.login_hint)
+            return hinted is not None and hinted.sub != session["sub"]
+        return False
+
+    def _needs_consent(self, request: AuthorizationRequest, user: User) -> bool:
+        if "consent" in request.prompt:
+            return True
+        if self.deps.scenario.consent != "page":
+            return False
+        remembered = self.deps.state.get(CONSENT, f"{user.sub}:{request.client_id}")
+        return remembered is None or not set(request.scope) <= set(remembered["scope"])
+
+    def _automatic_user(
+        self, request: AuthorizationRequest, session: JSONObject | None
+    ) -> User | None:
+        """Who signs in without a page, or None when the page must be shown."""
+        scenario = self.deps.scenario
+        if (
+            scenario.login != "auto"
+            or "login" in request.prompt
+            or "select_account" in request.prompt
+        ):
+            return None
+        if request.login_hint:
+            return self._find_user(request.login_hint)
+        if session is not None:  # re-authentication (max_age) of the same user
+            return scenario.user_or_adhoc(session["sub"])
+        return scenario.default
+
+    def _find_user(self, login: str) -> User | None:
+        scenario = self.deps.scenario
+        found = scenario.user(login)
+        if found is None:
+            found = next((u for u in scenario.users if u.claims.get("email") == login), None)
+        return found
+
+    # -- records -----------------------------------------------------------------------
+
+    def _live_session(self, sid: str | None) -> str | None:
+        return sid if sid and self.deps.state.get(SESSION, sid) is not None else None
+
+    def _start_session(self, user: User) -> str:
+        sid = random_token(24)
+        self.deps.state.put(
+            SESSION,
+            sid,
+            {"sub": user.sub, "auth_time": int(self.deps.state.now())},
+            ttl=self.deps.scenario.lifetimes.session,
+        )
+        return sid
+
+    def _park(self, request: AuthorizationRequest, sid: str | None) -> str:
+        iid = random_token(24)
+        self.deps.state.put(
+            INTERACTION,
+            iid,
+            {"request": request.to_record(), "sid": sid},
+            ttl=self.deps.scenario.lifetimes.interaction,
+        )
+        return iid
+
+    def _interaction(self, params: Params) -> tuple[str, JSONObject, AuthorizationRequest, Target]:
+        iid = params.get("interaction", "")
+        record = self.deps.state.get(INTERACTION, iid) if iid else None
+        if record is None:
+            raise PageError(
+                "invalid_request",
+                "this sign-in page has expired or was already used; start again from the application",
+            )
+        request = AuthorizationRequest.from_record(record["request"])
+        client = self._client(request)
+        return (
+            iid,
+            record,
+            request,
+            Target(client, request.redirect_uri, request.response_mode, request.state),
+        )
+
+    def _client(self, request: AuthorizationRequest) -> Client:
+        client = self.deps.scenario.client(request.client_id)
+        if client is None:  # the scenario was swapped while the user was on a page
+            raise PageError("invalid_client", f"client {request.client_id!r} no longer exists")
+        return client
+
+    def _login_page(self, iid: str, request: AuthorizationRequest, notice: str | None) -> LoginPage:
+        return LoginPage(
+            iid, self._client(request), self.deps.scenario.users, request.login_hint, notice
+        )
+
+    def _issue_code(self, request: AuthorizationRequest, session: JSONObject, sid: str) -> str:
+        code = random_token(32)
+        self.deps.state.put(
+            CODE,
+            token_handle(code),
+            {
+                "client_id": request.client_id,
+                "redirect_uri": request.redirect_uri,
+                "redirect_uri_given": request.redirect_uri_given,
+                "scope": list(request.scope),
+                "nonce": request.nonce,
+                "code_challenge": request.code_challenge,
+                "code_challenge_method": request.code_challenge_method,
+                "sub": session["sub"],
+                "auth_time": session["auth_time"],
+                "claims_request": request.claims,
+                "sid": sid,
+            },
+            ttl=self.deps.scenario.lifetimes.code,
+        )
+        return code
+
+    def _error(self, error: OAuthError, target: Target, issuer: str) -> AuthorizationResponse:
+        return AuthorizationResponse(
+            target.redirect_uri, error_params(error, target, issuer), target.response_mode
+        )
+
+
+def _with_session(result: AuthorizeResult, sid: str | None) -> AuthorizeResult:
+    """Make sure the browser receives the session a login page just created."""
+    if sid is None:
+        return result
+    if isinstance(result, AuthorizationResponse) and result.session_id is None:
+        return AuthorizationResponse(result.redirect_uri, result.params, result.mode, sid)
+    if isinstance(result, ConsentPage) and result.session_id is None:
+        return ConsentPage(result.interaction, result.client, result.user, result.scopes, sid)
+    return result
