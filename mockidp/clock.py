@@ -38,6 +38,11 @@ class Clock:
             self._offset = self._frozen_at - time.time()
             self._frozen_at = None
 
+    def reset(self) -> None:
+        """Back to real time: no offset, not frozen."""
+        self._offset = 0.0
+        self._frozen_at = None
+
     @property
     def frozen(self) -> bool:
         return self._frozen_at is not None
