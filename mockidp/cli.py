@@ -1,0 +1,172 @@
+"""The command line: ``mockidp serve | validate | schema``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import sys
+import threading
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from mockidp.asgi import create_app
+from mockidp.errors import ScenarioError
+from mockidp.provider import Provider
+from mockidp.requestlog import RequestRecord
+from mockidp.scenario import Scenario
+from mockidp.scenario_loader import check_scenario_text, load_scenario
+from mockidp.scenario_schema import SCENARIO_SCHEMA
+from mockidp.settings import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mockidp", description="A mock OpenID Connect provider for tests."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the provider on a local port")
+    serve.add_argument("scenario", nargs="?", help="scenario file (default: the embedded default)")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1, or MOCKIDP_HOST)")
+    serve.add_argument(
+        "--port", type=int, help="port (default 8000, or MOCKIDP_PORT; 0 picks a free one)"
+    )
+    serve.add_argument("--issuer", help="fixed issuer URL (default: derived from each request)")
+    serve.add_argument(
+        "--watch", action="store_true", help="reload the scenario file when it changes"
+    )
+    serve.add_argument("--quiet", action="store_true", help="do not log each request")
+
+    validate = commands.add_parser("validate", help="check scenario files without serving them")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+
+    commands.add_parser("schema", help="print the JSON Schema of scenario files")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "validate":
+        return _validate(args.files)
+    if args.command == "schema":
+        print(json.dumps(SCENARIO_SCHEMA, indent=2))
+        return 0
+    try:
+        settings = Settings.from_env().override(
+            scenario=args.scenario, host=args.host, port=args.port, issuer=args.issuer
+        )
+    except ValueError as exc:
+        print(f"mockidp: {exc}", file=sys.stderr)
+        return 2
+    return _serve(settings, watch=args.watch, quiet=args.quiet)
+
+
+def _validate(files: Sequence[str]) -> int:
+    failed = 0
+    for name in files:
+        try:
+            text = Path(name).read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"{name}: cannot read: {exc}")
+            failed += 1
+            continue
+        problems = check_scenario_text(text, name=name)
+        if problems:
+            failed += 1
+            print(f"{name}: {len(problems)} problem{'s' if len(problems) > 1 else ''}")
+            for problem in problems:
+                print(f"  {problem}")
+        else:
+            print(f"{name}: ok")
+    return 1 if failed else 0
+
+
+def _load(settings: Settings) -> Scenario:
+    scenario = load_scenario(settings.scenario)
+    if settings.issuer:
+        scenario = replace(scenario, issuer=settings.issuer.rstrip("/"))
+    return scenario
+
+
+def _serve(settings: Settings, *, watch: bool, quiet: bool) -> int:
+    import uvicorn
+
+    try:
+        scenario = _load(settings)
+    except ScenarioError as exc:
+        print(f"mockidp: {exc}", file=sys.stderr)
+        return 2
+    app = create_app(scenario, on_request=None if quiet else _print_record)
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((settings.host, settings.port))
+    except OSError as exc:
+        print(f"mockidp: cannot listen on {settings.host}:{settings.port}: {exc}", file=sys.stderr)
+        return 2
+    port = sock.getsockname()[1]
+    host = f"[{settings.host}]" if family == socket.AF_INET6 else settings.host
+    _print_banner(app.provider, scenario.issuer or f"http://{host}:{port}")
+    if watch and settings.scenario:
+        _watch(Path(settings.scenario), settings, app.provider)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
+def _print_banner(provider: Provider, issuer: str) -> None:
+    scenario = provider.scenario
+    lines = [
+        f"mockidp: issuer {issuer}",
+        f"  discovery  {issuer}/.well-known/openid-configuration",
+        f"  scenario   {scenario.source}",
+    ]
+    for client in scenario.clients:
+        secret = f"secret {client.client_secret}" if client.client_secret else "public, PKCE"
+        lines.append(f"  client     {client.client_id} ({secret})")
+    users = [
+        u.sub
+        + (" (default)" if u.sub == (scenario.default.sub if scenario.default else None) else "")
+        for u in scenario.users
+    ]
+    if users:
+        lines.append(f"  users      {', '.join(users)}")
+    print("\n".join(lines), flush=True)
+
+
+def _print_record(record: RequestRecord) -> None:
+    print(record.line(), flush=True)
+
+
+def _watch(path: Path, settings: Settings, provider: Provider, interval: float = 0.5) -> None:
+    """Reload the scenario when the file changes; keys, sessions and tokens are kept."""
+
+    def mtime() -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    def loop() -> None:
+        seen = mtime()
+        while True:
+            threading.Event().wait(interval)
+            now = mtime()
+            if now == seen:
+                continue
+            seen = now
+            try:
+                provider.use_scenario(_load(settings))
+            except ScenarioError as exc:
+                print(f"mockidp: not reloaded, keeping the previous scenario: {exc}", flush=True)
+            else:
+                print(f"mockidp: reloaded {path}", flush=True)
+
+    threading.Thread(target=loop, name="mockidp-watch", daemon=True).start()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

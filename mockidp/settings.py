@@ -1,0 +1,39 @@
+"""One settings object, read from MOCKIDP_* environment variables and CLI flags.
+
+Shared by the CLI (and later the pytest plugin and the Lambda handler), so every edge
+agrees on what a setting means.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to run a provider. ``scenario`` None means the embedded default."""
+
+    scenario: str | None = None
+    issuer: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        port = env.get("MOCKIDP_PORT", "8000")
+        if not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError(f"MOCKIDP_PORT must be a port number, not {port!r}")
+        return cls(
+            scenario=env.get("MOCKIDP_SCENARIO") or None,
+            issuer=env.get("MOCKIDP_ISSUER") or None,
+            host=env.get("MOCKIDP_HOST", "127.0.0.1"),
+            port=int(port),
+        )
+
+    def override(self, **values: Any) -> Settings:
+        """These settings with every non-None value of ``values`` replacing its own."""
+        return replace(self, **{k: v for k, v in values.items() if v is not None})
