@@ -56,7 +56,9 @@ def request_origin(scope: Scope, headers: Headers) -> str:
         server = scope.get("server") or ("localhost", None)
         name = f"[{server[0]}]" if ":" in str(server[0]) else str(server[0])
         host = f"{name}:{server[1]}" if server[1] else name
-    if not _HOST.fullmatch(host):
+    match = _HOST.fullmatch(host)
+    port = (match.group(1) or match.group(2)) if match else None
+    if match is None or (port is not None and int(port[1:]) > 65535):
         raise InvalidRequest("the Host header is not a valid host name")
     root = str(scope.get("root_path") or "").rstrip("/")
     return f"{scope.get('scheme', 'http')}://{host}{root}"
@@ -130,7 +132,7 @@ class MockIdPApp:
             error = exc.error
             response = oauth_error_response(exc, cors=cors)
             if isinstance(exc, MethodNotAllowed) and endpoint is not None:
-                response.headers["Allow"] = ", ".join(sorted(endpoint.methods | {"OPTIONS"}))
+                response.headers["Allow"] = ", ".join(_allowed_methods(endpoint))
         except PageError as exc:
             error = exc.error
             response = html_response(pages.error_page(exc.error, exc.description), status=400)
@@ -172,6 +174,11 @@ class MockIdPApp:
         if endpoint.cors:
             response.headers["Access-Control-Allow-Origin"] = "*"
         return response
+
+
+def _allowed_methods(endpoint: Endpoint) -> list[str]:
+    """The methods a 405's Allow header lists: OPTIONS only where preflights are answered."""
+    return sorted(endpoint.methods | ({"OPTIONS"} if endpoint.cors else set()))
 
 
 def _preflight(endpoint: Endpoint) -> Response:

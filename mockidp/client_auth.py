@@ -7,7 +7,6 @@ Core 9 (client_secret_jwt / private_key_jwt), and none for public clients.
 from __future__ import annotations
 
 import base64
-import binascii
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -85,7 +84,7 @@ def _basic(header: str) -> tuple[str, str] | None:
         return None
     try:
         decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error, UnicodeDecodeError, and non-ASCII header text
         raise InvalidClient("the Basic credentials are not valid base64 of UTF-8") from None
     user, sep, password = decoded.partition(":")
     if not sep:

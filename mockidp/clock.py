@@ -35,7 +35,7 @@ class Clock:
     def unfreeze(self) -> None:
         """Let time run again from where it stood."""
         if self._frozen_at is not None:
-            self._offset = self._frozen_at - time.time()
+            self._offset = self._frozen_at + self._offset - time.time()
             self._frozen_at = None
 
     def reset(self) -> None:

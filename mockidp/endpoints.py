@@ -10,8 +10,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from mockidp import pages
-from mockidp.errors import InvalidRequest
-from mockidp.http_input import bearer_token, form_params, is_form, query_params
+from mockidp.errors import InvalidRequest, PageError
+from mockidp.http_input import (
+    RepeatedParameters,
+    bearer_token,
+    form_params,
+    is_form,
+    query_params,
+)
 from mockidp.provider import Provider
 from mockidp.redirects import add_fragment, add_query
 from mockidp.signin import AuthorizationResponse, AuthorizeResult, ConsentPage, LoginPage
@@ -43,7 +49,8 @@ class Exchange:
 
     @property
     def secure(self) -> bool:
-        return self.request.url.scheme == "https"
+        # What request.url.scheme reads, without building the whole URL object.
+        return str(self.request.scope.get("scheme", "http")).lower() == "https"
 
     @property
     def cookie_path(self) -> str:
@@ -73,9 +80,17 @@ async def jwks(provider: Provider, ex: Exchange) -> Response:
 
 
 async def authorization(provider: Provider, ex: Exchange) -> Response:
-    ex.params = await _query_or_form(ex.request)
+    repeated: frozenset[str] = frozenset()
+    try:
+        ex.params = await _query_or_form(ex.request)
+    except RepeatedParameters as exc:  # RFC 6749 4.1.2.1: redirected if the target is sure
+        ex.params, repeated = exc.params, exc.names
+    except InvalidRequest as exc:  # no trustworthy client yet: the user sees a page
+        raise PageError("invalid_request", exc.description) from None
     session_id = ex.request.cookies.get(SESSION_COOKIE)
-    result = provider.authorize(ex.params, issuer=ex.issuer, session_id=session_id)
+    result = provider.authorize(
+        ex.params, issuer=ex.issuer, session_id=session_id, repeated=repeated
+    )
     return _render(provider, ex, result)
 
 
@@ -121,7 +136,10 @@ async def revocation(provider: Provider, ex: Exchange) -> Response:
 
 
 async def end_session(provider: Provider, ex: Exchange) -> Response:
-    ex.params = await _query_or_form(ex.request)
+    try:
+        ex.params = await _query_or_form(ex.request)
+    except InvalidRequest as exc:  # a browser's request: the user sees a page
+        raise PageError("invalid_request", exc.description) from None
     session_id = ex.request.cookies.get(SESSION_COOKIE)
     result = provider.end_session(ex.params, issuer=ex.issuer, session_id=session_id)
     response: Response

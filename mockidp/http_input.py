@@ -19,6 +19,20 @@ MAX_FIELDS = 200
 FORM_TYPE = "application/x-www-form-urlencoded"
 
 
+class RepeatedParameters(InvalidRequest):
+    """Some parameters appear more than once (RFC 6749 3.1).
+
+    ``names`` are the repeated ones; ``params`` holds every other parameter, which the
+    authorization endpoint needs to decide where the error may be sent.
+    """
+
+    def __init__(self, names: tuple[str, ...], params: Params) -> None:
+        listed = ", ".join(repr(n) for n in names)
+        super().__init__(f"repeated parameters (RFC 6749 3.1): {listed}")
+        self.names = frozenset(names)
+        self.params = params
+
+
 def parse_pairs(raw: str) -> Params:
     """Form-encoded ``raw`` as a dict: empty values dropped, duplicates refused."""
     try:
@@ -34,12 +48,16 @@ def parse_pairs(raw: str) -> Params:
     except ValueError:
         raise InvalidRequest(f"too many parameters (at most {MAX_FIELDS})") from None
     params: Params = {}
+    repeated: dict[str, None] = {}
     for name, value in pairs:
         if value == "":
             continue
         if name in params:
-            raise InvalidRequest(f"parameter {name!r} is repeated (RFC 6749 3.1)")
+            repeated[name] = None
         params[name] = value
+    if repeated:
+        others = {k: v for k, v in params.items() if k not in repeated}
+        raise RepeatedParameters(tuple(repeated), others)
     return params
 
 

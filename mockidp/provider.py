@@ -18,6 +18,7 @@ from mockidp.clock import Clock
 from mockidp.errors import (
     InsufficientScope,
     InvalidClient,
+    InvalidGrant,
     InvalidRequest,
     InvalidToken,
     MissingToken,
@@ -115,8 +116,17 @@ class Provider:
 
     # -- authorization (browser) -------------------------------------------------------
 
-    def authorize(self, params: Params, *, issuer: str, session_id: str | None) -> AuthorizeResult:
-        return self.signin.authorize(params, issuer=issuer, session_id=session_id)
+    def authorize(
+        self,
+        params: Params,
+        *,
+        issuer: str,
+        session_id: str | None,
+        repeated: frozenset[str] = frozenset(),
+    ) -> AuthorizeResult:
+        return self.signin.authorize(
+            params, issuer=issuer, session_id=session_id, repeated=repeated
+        )
 
     def submit_login(self, params: Params, *, issuer: str) -> AuthorizeResult:
         return self.signin.submit_login(params, issuer=issuer)
@@ -188,7 +198,7 @@ class Provider:
             return  # RFC 7009 2.2: an unknown token is not an error
         kind, record = found
         if record.get("client_id") != client.client_id:
-            raise InvalidRequest("the token was issued to another client")
+            raise InvalidGrant("the token was issued to another client")  # RFC 6749 5.2
         if kind == REFRESH:
             revoke_grant(self.deps, record.get("gid"))
         self.deps.state.delete(kind, token_handle(token))

@@ -79,9 +79,21 @@ def _walk_lines(
 def _parse(text: str, name: str) -> _Source:
     problems: list[ScenarioProblem] = []
     lines: dict[PathKey, int] = {}
+    if name.endswith(".json"):
+        # Read JSON as YAML (for lines and duplicate keys). A literal tab can only be
+        # whitespace in valid JSON, but YAML refuses tabs as indentation: make it a space.
+        text = text.replace("\t", " ")
     try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        # One parse gives both the node tree (for lines) and the data built from it:
+        # what yaml.safe_load and yaml.compose would each do, without reading twice.
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is not None:  # walked before construction flattens merge keys (<<)
+                _walk_lines(node, (), lines, problems)
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -96,8 +108,6 @@ def _parse(text: str, name: str) -> _Source:
         raise ScenarioError(
             [ScenarioProblem("", f"not valid YAML: {reason}", line)], source=name
         ) from None
-    if node is not None:
-        _walk_lines(node, (), lines, problems)
     if data is None:
         data = {}
     return _Source(data, lines, problems)

@@ -16,7 +16,14 @@ from mockidp.authorize import (
     resolve_target,
     validate_request,
 )
-from mockidp.errors import AccessDenied, ConsentRequired, LoginRequired, OAuthError, PageError
+from mockidp.errors import (
+    AccessDenied,
+    ConsentRequired,
+    InvalidRequest,
+    LoginRequired,
+    OAuthError,
+    PageError,
+)
 from mockidp.issuance import Deps
 from mockidp.scenario import Client, User
 from mockidp.tokens import random_token, token_handle
@@ -71,9 +78,27 @@ class SignIn:
 
     # -- entry points -----------------------------------------------------------------
 
-    def authorize(self, params: Params, *, issuer: str, session_id: str | None) -> AuthorizeResult:
+    def authorize(
+        self,
+        params: Params,
+        *,
+        issuer: str,
+        session_id: str | None,
+        repeated: frozenset[str] = frozenset(),
+    ) -> AuthorizeResult:
+        """``repeated`` names parameters the request sent more than once (left out of
+        ``params``): an error page when they say where to redirect, else an error redirect.
+        """
+        untrusted = sorted(repeated & {"client_id", "redirect_uri"})
+        if untrusted:
+            raise PageError(
+                "invalid_request", f"repeated parameters (RFC 6749 3.1): {untrusted[0]!r}"
+            )
         target = resolve_target(self.deps.scenario, params)
         try:
+            if repeated:
+                listed = ", ".join(repr(n) for n in sorted(repeated))
+                raise InvalidRequest(f"repeated parameters (RFC 6749 3.1): {listed}")
             request = validate_request(self.deps.scenario, target, params)
             return self._advance(request, issuer, self._live_session(session_id), done=frozenset())
         except OAuthError as error:
@@ -94,7 +119,8 @@ class SignIn:
                 INTERACTION, iid, record, ttl=self.deps.scenario.lifetimes.interaction
             )
             result = self._advance(request, issuer, sid, done=frozenset({"login"}), iid=iid)
-        except OAuthError as error:
+        except OAuthError as error:  # answered: the page may not answer a second time
+            self.deps.state.delete(INTERACTION, iid)
             result = self._error(error, target, issuer)
         return _with_session(result, record.get("sid"))
 
@@ -116,7 +142,8 @@ class SignIn:
             result = self._advance(
                 request, issuer, sid, done=frozenset({"login", "consent"}), iid=iid
             )
-        except OAuthError as error:
+        except OAuthError as error:  # answered: the page may not answer a second time
+            self.deps.state.delete(INTERACTION, iid)
             result = self._error(error, target, issuer)
         return result
 
@@ -279,7 +306,7 @@ class SignIn:
                 "sub": session["sub"],
                 "auth_time": session["auth_time"],
                 "claims_request": request.claims,
-                "sid": sid,
+                "sid": public_sid(sid),
             },
             ttl=self.deps.scenario.lifetimes.code,
         )
@@ -289,6 +316,15 @@ class SignIn:
         return AuthorizationResponse(
             target.redirect_uri, error_params(error, target, issuer), target.response_mode
         )
+
+
+def public_sid(session_id: str) -> str:
+    """The ``sid`` claim of a session: derived from its id, never the cookie value itself.
+
+    ID tokens travel through browsers and logs (``id_token_hint``); the session id in
+    the cookie is a credential, so tokens carry a one-way hash of it instead.
+    """
+    return token_handle("sid:" + session_id)[:32]
 
 
 def _with_session(result: AuthorizeResult, sid: str | None) -> AuthorizeResult:
