@@ -19,6 +19,8 @@ import uvicorn
 from mockidp import MockIdPApp, Provider, create_app
 from mockidp.scenario_loader import default_scenario
 
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture
 def anyio_backend() -> str:
@@ -83,7 +85,9 @@ class IdP:
     provider: Provider
     app: MockIdPApp
 
-    def client(self, cls: type[httpx.AsyncClient] = httpx.AsyncClient, **kwargs: Any) -> httpx.AsyncClient:
+    def client(
+        self, cls: type[httpx.AsyncClient] = httpx.AsyncClient, **kwargs: Any
+    ) -> httpx.AsyncClient:
         """An httpx (or Authlib, or any AsyncClient subclass) client routed to the provider."""
         if self.kind == "asgi":
             kwargs.setdefault("transport", httpx.ASGITransport(app=self.app))
@@ -118,7 +122,9 @@ def app() -> MockIdPApp:
 @pytest.fixture
 async def client(app: MockIdPApp) -> AsyncIterator[httpx.AsyncClient]:
     """An httpx client bound in-process to ``app``."""
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mockidp.test") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://mockidp.test"
+    ) as c:
         yield c
 
 
