@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from mockidp.types import JSONObject
@@ -30,19 +30,41 @@ AUTH_METHODS: tuple[str, ...] = (
 )
 SECRET_METHODS = frozenset({"client_secret_basic", "client_secret_post", "client_secret_jwt"})
 
-LoginMode = Literal["auto", "page"]
-ConsentMode = Literal["auto", "page"]
+LoginMode = Literal["auto", "page", "hint_only"]
+ConsentMode = Literal["auto", "page", "deny"]
 RefreshPolicy = Literal["offline_access", "always", "never"]
+TokenKind = Literal["id_token", "access_token"]
+
+TOKEN_DEFECTS: tuple[str, ...] = (
+    "expired",
+    "not_yet_valid",
+    "wrong_audience",
+    "wrong_issuer",
+    "wrong_nonce",
+    "wrong_at_hash",
+    "bad_signature",
+    "alg_none",
+    "unknown_kid",
+    "rotating_key",
+)
+PACKAGED_KEYS: tuple[str, ...] = ("rsa-1", "rsa-2", "ec-p256-1", "ed25519-1")
 
 
 @dataclass(frozen=True)
 class User:
-    """A person who can sign in. ``claims`` holds every claim but ``sub``."""
+    """A person who can sign in. ``claims`` holds every claim but ``sub``.
+
+    ``consent`` / ``login`` override the scenario's behaviour for this user, and
+    ``lifetimes`` override token lifetimes (names as in :class:`Lifetimes`).
+    """
 
     sub: str
     username: str
     password: str | None = None
     claims: JSONObject = field(default_factory=dict)
+    consent: ConsentMode | None = None
+    login: LoginMode | None = None
+    lifetimes: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -61,6 +83,8 @@ class Client:
     require_pkce: bool = False
     jwks: JSONObject | None = None
     access_token_audience: str | None = None
+    consent: ConsentMode | None = None
+    lifetimes: dict[str, int] = field(default_factory=dict)
 
     @property
     def public(self) -> bool:
@@ -77,6 +101,108 @@ class Lifetimes:
     refresh_token: int = 30 * 24 * 3600
     session: int = 24 * 3600
     interaction: int = 1800
+    device_code: int = 600
+    refresh_token_absolute: int | None = None
+    """Refresh tokens of one grant stop working this long after the grant, rotated or not."""
+
+
+@dataclass(frozen=True)
+class ConsentRule:
+    """A consent decision for matching requests; None fields match anything.
+
+    ``scopes`` matches a request that asks for any one of them.
+    """
+
+    decision: ConsentMode
+    client_id: str | None = None
+    user: str | None = None
+    scopes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CallSelector:
+    """Which of the matching calls (counted from 1) a rule applies to; none set: all."""
+
+    nth: int | None = None
+    every: int | None = None
+    from_: int | None = None
+    first: int | None = None
+    probability: float | None = None
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
+class RequestMatch:
+    """Which requests a rule is about; an empty tuple matches anything.
+
+    ``users`` are subjects or usernames; ``scopes`` match a request asking for any of
+    them; ``params`` must all be present with exactly these values.
+    """
+
+    endpoints: tuple[str, ...] = ()
+    grant_types: tuple[str, ...] = ()
+    client_ids: tuple[str, ...] = ()
+    users: tuple[str, ...] = ()
+    scopes: tuple[str, ...] = ()
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A scripted misbehaviour: what to match, which calls, and what to answer instead.
+
+    At most one of ``oauth_error``, ``http_status``, ``malformed_body``,
+    ``truncate_body``, ``content_type`` and ``drop_connection`` is set; ``latency_ms``
+    may accompany any of them or stand alone.
+    """
+
+    name: str
+    match: RequestMatch = field(default_factory=RequestMatch)
+    when: CallSelector = field(default_factory=CallSelector)
+    oauth_error: JSONObject | None = None  # {error, description?, status?}
+    http_status: JSONObject | None = None  # {status, body?, content_type?, headers?}
+    latency_ms: int = 0
+    malformed_body: bool = False
+    truncate_body: int | None = None
+    content_type: str | None = None
+    drop_connection: bool = False
+
+
+@dataclass(frozen=True)
+class BrokenToken:
+    """Issue a token with a defect, so relying parties' validation can be tested."""
+
+    token: TokenKind
+    defect: str
+    match: RequestMatch = field(default_factory=RequestMatch)
+    when: CallSelector = field(default_factory=CallSelector)
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """A signing key: a packaged test key by name, or a private JWK."""
+
+    kid: str | None = None
+    alg: str = "RS256"
+    packaged: str | None = None
+    jwk: JSONObject | None = None
+
+
+@dataclass(frozen=True)
+class RotationStep:
+    """``after`` seconds from when the provider loaded the scenario, do ``action`` to ``kid``."""
+
+    after: int
+    action: Literal["publish", "sign_with", "retire"]
+    kid: str
+
+
+@dataclass(frozen=True)
+class ClockSpec:
+    """Where the provider's clock starts (epoch seconds), and whether it stands still."""
+
+    at: float | None = None
+    frozen: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,6 +221,23 @@ class Scenario:
     lifetimes: Lifetimes = field(default_factory=Lifetimes)
     clients: tuple[Client, ...] = ()
     users: tuple[User, ...] = ()
+    sessions: bool = True
+    prompt_none_login: str = "login_required"
+    prompt_none_consent: str = "consent_required"
+    remember_consent: bool = True
+    consent_rules: tuple[ConsentRule, ...] = ()
+    subject_type: Literal["public", "pairwise"] = "public"
+    pairwise_salt: str = "mockidp"
+    access_token_format: Literal["jwt", "opaque"] = "jwt"
+    access_token_template: str = "{random:alnum:43}"
+    refresh_token_template: str = "{random:base64url:64}"
+    endpoints: dict[str, str | None] = field(default_factory=dict)
+    clock: ClockSpec | None = None
+    keys: tuple[KeySpec, ...] = ()
+    signing_key: str | None = None
+    key_rotation: tuple[RotationStep, ...] = ()
+    faults: tuple[Fault, ...] = ()
+    broken_tokens: tuple[BrokenToken, ...] = ()
     source: str = "<inline>"
     _clients_by_id: dict[str, Client] = field(init=False, repr=False, compare=False)
     _users_by_login: dict[str, User] = field(init=False, repr=False, compare=False)
@@ -117,6 +260,11 @@ class Scenario:
     def user_or_adhoc(self, login: str) -> User:
         """The scripted user, or a claimless user with that subject (typed on the login page)."""
         return self.user(login) or User(sub=login, username=login)
+
+    def lifetimes_for(self, client: Client | None, user: User | None) -> Lifetimes:
+        """Token lifetimes for this client and user: user overrides client overrides scenario."""
+        overrides = {**(client.lifetimes if client else {}), **(user.lifetimes if user else {})}
+        return replace(self.lifetimes, **overrides) if overrides else self.lifetimes
 
     @property
     def default(self) -> User | None:

@@ -13,16 +13,15 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 from jsonschema import Draft202012Validator
 
 from mockidp.errors import ScenarioError, ScenarioProblem
-from mockidp.keys import TokenVerificationError, client_key_set
-from mockidp.scenario import SECRET_METHODS, STANDARD_SCOPES, Client, Lifetimes, Scenario, User
+from mockidp.scenario import Scenario
+from mockidp.scenario_build import build_scenario
+from mockidp.scenario_checks import semantic_problems
 from mockidp.scenario_schema import SCENARIO_SCHEMA
-from mockidp.types import JSONObject
 
 PathKey = tuple[str | int, ...]
 
@@ -136,136 +135,6 @@ def _schema_problems(src: _Source) -> list[ScenarioProblem]:
     return found
 
 
-def _is_absolute_uri(uri: str) -> bool:
-    parts = urlsplit(uri)
-    return bool(parts.scheme) and (bool(parts.netloc) or parts.scheme not in ("http", "https"))
-
-
-def _semantic_problems(src: _Source) -> list[ScenarioProblem]:
-    data: JSONObject = src.data
-    found: list[ScenarioProblem] = []
-    scopes = set(STANDARD_SCOPES) | set(data.get("scopes", []))
-    issuer = data.get("issuer")
-    if issuer is not None:
-        parts = urlsplit(issuer)
-        if (
-            parts.scheme not in ("http", "https")
-            or not parts.netloc
-            or parts.query
-            or parts.fragment
-        ):
-            found.append(
-                src.problem(("issuer",), "must be an http(s) URL with no query or fragment")
-            )
-    seen_clients: set[str] = set()
-    for i, client in enumerate(data.get("clients", [])):
-        cid = client["client_id"]
-        if cid in seen_clients:
-            found.append(src.problem(("clients", i, "client_id"), f"duplicate client_id {cid!r}"))
-        seen_clients.add(cid)
-        for field in ("redirect_uris", "post_logout_redirect_uris"):
-            for j, uri in enumerate(client.get(field, [])):
-                if not _is_absolute_uri(uri) or "#" in uri:
-                    found.append(
-                        src.problem(
-                            ("clients", i, field, j),
-                            "must be an absolute URI with no fragment (RFC 6749 3.1.2)",
-                        )
-                    )
-        method = client.get(
-            "token_endpoint_auth_method",
-            "client_secret_basic" if "client_secret" in client else "none",
-        )
-        if method in SECRET_METHODS and "client_secret" not in client:
-            found.append(src.problem(("clients", i), f"{method} needs a client_secret"))
-        if method == "none" and "client_secret" in client:
-            found.append(
-                src.problem(
-                    ("clients", i, "client_secret"),
-                    "a public client (token_endpoint_auth_method: none) has no secret",
-                )
-            )
-        if method == "private_key_jwt":
-            if "jwks" not in client:
-                found.append(src.problem(("clients", i), "private_key_jwt needs jwks"))
-            else:
-                try:
-                    client_key_set(client["jwks"])
-                except TokenVerificationError as exc:
-                    found.append(src.problem(("clients", i, "jwks"), str(exc)))
-        for j, scope in enumerate(client.get("scopes", [])):
-            if scope not in scopes:
-                found.append(
-                    src.problem(
-                        ("clients", i, "scopes", j),
-                        f"unknown scope {scope!r}; add it to the top-level scopes",
-                    )
-                )
-    seen_users: set[str] = set()
-    for i, user in enumerate(data.get("users", [])):
-        if user["sub"] in seen_users:
-            found.append(src.problem(("users", i, "sub"), f"duplicate sub {user['sub']!r}"))
-        seen_users.add(user["sub"])
-    default_user = data.get("default_user")
-    if default_user is not None:
-        logins = {u["sub"] for u in data.get("users", [])} | {
-            u.get("username", u["sub"]) for u in data.get("users", [])
-        }
-        if default_user not in logins:
-            found.append(src.problem(("default_user",), f"no user {default_user!r} in users"))
-    return found
-
-
-def _build(data: JSONObject, source: str) -> Scenario:
-    clients = tuple(_build_client(c) for c in data.get("clients", []))
-    users = tuple(
-        User(
-            sub=u["sub"],
-            username=u.get("username", u["sub"]),
-            password=u.get("password"),
-            claims=dict(u.get("claims", {})),
-        )
-        for u in data.get("users", [])
-    )
-    extra_scopes = [s for s in data.get("scopes", []) if s not in STANDARD_SCOPES]
-    return Scenario(
-        issuer=data.get("issuer"),
-        signing_alg=data.get("signing_alg", "RS256"),
-        login=data.get("login", "auto"),
-        consent=data.get("consent", "auto"),
-        default_user=data.get("default_user"),
-        refresh_tokens=data.get("refresh_tokens", "offline_access"),
-        refresh_rotation=data.get("refresh_rotation", True),
-        refresh_reuse_detection=data.get("refresh_reuse_detection", True),
-        scopes=(*STANDARD_SCOPES, *extra_scopes),
-        lifetimes=Lifetimes(**data.get("lifetimes", {})),
-        clients=clients,
-        users=users,
-        source=source,
-    )
-
-
-def _build_client(c: JSONObject) -> Client:
-    method = c.get(
-        "token_endpoint_auth_method", "client_secret_basic" if "client_secret" in c else "none"
-    )
-    scopes = c.get("scopes")
-    return Client(
-        client_id=c["client_id"],
-        client_secret=c.get("client_secret"),
-        name=str(c.get("name", c["client_id"])),
-        redirect_uris=tuple(c.get("redirect_uris", ())),
-        post_logout_redirect_uris=tuple(c.get("post_logout_redirect_uris", ())),
-        grant_types=tuple(c.get("grant_types", ("authorization_code", "refresh_token"))),
-        token_endpoint_auth_method=method,
-        scopes=tuple(scopes) if scopes is not None else None,
-        loopback_redirects=c.get("loopback_redirects", False),
-        require_pkce=c.get("require_pkce", False) or method == "none",
-        jwks=c.get("jwks"),
-        access_token_audience=c.get("access_token_audience"),
-    )
-
-
 def check_scenario_text(text: str, *, name: str = "<inline>") -> list[ScenarioProblem]:
     """Every problem in a scenario document, without building it (``mockidp validate``)."""
     try:
@@ -280,7 +149,7 @@ def _problems(src: _Source) -> list[ScenarioProblem]:
         return [ScenarioProblem("", "a scenario is a mapping of keys to values", 1)]
     schema = _schema_problems(src)
     # Semantic checks assume the schema holds; run them only on a well-formed document.
-    return src.problems + schema + ([] if schema else _semantic_problems(src))
+    return src.problems + schema + ([] if schema else semantic_problems(src.data, src.problem))
 
 
 def parse_scenario(text: str, *, name: str = "<inline>") -> Scenario:
@@ -289,7 +158,7 @@ def parse_scenario(text: str, *, name: str = "<inline>") -> Scenario:
     problems = _problems(src)
     if problems:
         raise ScenarioError(problems, source=name)
-    return _build(src.data, name)
+    return build_scenario(src.data, name)
 
 
 @cache

@@ -37,6 +37,10 @@ class State:
     def take(self, kind: str, ident: str) -> JSONObject | None:
         return self.store.take(self._key(kind, ident), now=self.now())
 
+    def increment(self, kind: str, ident: str, *, ttl: float) -> int:
+        now = self.now()
+        return self.store.increment(self._key(kind, ident), expires_at=now + ttl, now=now)
+
     def delete(self, kind: str, ident: str) -> None:
         self.store.delete(self._key(kind, ident))
 

@@ -307,3 +307,30 @@ def test_state_ttl_follows_the_providers_clock(store: Store, key: Callable[[str]
     assert state.get("code", "x") is None
     assert state.take("code", "x") is None
     assert state.add("jti", "j", {}, ttl=60) is True
+
+
+def test_increment_counts_from_one(store: Store, key: Callable[[str], str]) -> None:
+    assert [store.increment(key("n"), expires_at=100, now=0) for _ in range(3)] == [1, 2, 3]
+    assert store.get(key("n"), now=0) == {"n": 3}
+
+
+def test_increment_restarts_after_expiry(store: Store, key: Callable[[str], str]) -> None:
+    store.increment(key("n"), expires_at=10, now=0)
+    store.increment(key("n"), expires_at=10, now=0)
+    assert store.increment(key("n"), expires_at=50, now=20) == 1
+
+
+def test_racing_increments_lose_no_count(store: Store, key: Callable[[str], str]) -> None:
+    counter = key("race")
+    results: list[int] = []
+
+    def bump() -> None:
+        for _ in range(50):
+            results.append(store.increment(counter, expires_at=100, now=0))
+
+    threads = [threading.Thread(target=bump) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == list(range(1, 401))

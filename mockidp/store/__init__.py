@@ -26,6 +26,9 @@ class Store(Protocol):
     - ``get`` returns the live record or None.
     - ``take`` returns the live record and deletes it, atomically: of two racing takes
       exactly one gets the record. Codes are single-use because of this.
+    - ``increment`` adds 1 to the counter under ``key`` (a live record ``{"n": int}``,
+      created at 1 with ``expires_at`` when absent) and returns the new value, atomically:
+      racing increments never lose a count.
     - ``delete`` removes the record if present; never fails for an absent key.
     - ``clear`` removes every record whose key starts with ``prefix``.
     """
@@ -37,6 +40,8 @@ class Store(Protocol):
     def get(self, key: str, *, now: float) -> JSONObject | None: ...
 
     def take(self, key: str, *, now: float) -> JSONObject | None: ...
+
+    def increment(self, key: str, *, expires_at: float, now: float) -> int: ...
 
     def delete(self, key: str) -> None: ...
 

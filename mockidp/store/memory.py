@@ -41,6 +41,15 @@ class MemoryStore:
             return None
         return item[0]
 
+    def increment(self, key: str, *, expires_at: float, now: float) -> int:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None or item[1] <= now:
+                item = ({"n": 0}, expires_at)
+            count = int(item[0]["n"]) + 1
+            self._items[key] = ({"n": count}, item[1])
+            return count
+
     def delete(self, key: str) -> None:
         self._items.pop(key, None)
 
