@@ -359,3 +359,32 @@ def test_reset_returns_to_real_time() -> None:
     clock.advance(50)
     clock.reset()
     assert abs(clock.now() - time.time()) < 1
+
+
+# -- rules: which calls a scripted rule picks ----------------------------------------------
+
+
+def test_call_selectors_pick_the_calls_they_name() -> None:
+    from mockidp.rules import selected
+    from mockidp.scenario import CallSelector
+
+    def picks(when: CallSelector) -> list[int]:
+        return [n for n in range(1, 11) if selected(when, n)]
+
+    assert picks(CallSelector()) == list(range(1, 11))
+    assert picks(CallSelector(nth=3)) == [3]
+    assert picks(CallSelector(every=4)) == [4, 8]
+    assert picks(CallSelector(from_=8)) == [8, 9, 10]
+    assert picks(CallSelector(first=2)) == [1, 2]
+
+
+def test_probability_is_reproducible_from_the_seed() -> None:
+    from mockidp.rules import selected
+    from mockidp.scenario import CallSelector
+
+    half = CallSelector(probability=0.5, seed=7)
+    first = [selected(half, n) for n in range(1, 201)]
+    assert first == [selected(half, n) for n in range(1, 201)]
+    assert 60 < sum(first) < 140
+    other = [selected(CallSelector(probability=0.5, seed=8), n) for n in range(1, 201)]
+    assert other != first
