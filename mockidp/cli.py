@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import socket
 import sys
@@ -109,15 +110,17 @@ def _serve(settings: Settings, *, watch: bool, quiet: bool) -> int:
         return 2
     port = sock.getsockname()[1]
     host = f"[{settings.host}]" if family == socket.AF_INET6 else settings.host
-    _print_banner(app.provider, scenario.issuer or f"http://{host}:{port}")
+    listening = f"http://{host}:{port}"
+    _print_banner(app.provider, scenario.issuer or listening, listening)
     if watch and settings.scenario:
         _watch(Path(settings.scenario), settings, app.provider)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-    uvicorn.Server(config).run(sockets=[sock])
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises a Ctrl-C it handled
+        uvicorn.Server(config).run(sockets=[sock])
     return 0
 
 
-def _print_banner(provider: Provider, issuer: str) -> None:
+def _print_banner(provider: Provider, issuer: str, listening: str) -> None:
     scenario = provider.scenario
     lines = [
         f"mockidp: issuer {issuer}",
@@ -134,6 +137,7 @@ def _print_banner(provider: Provider, issuer: str) -> None:
     ]
     if users:
         lines.append(f"  users      {', '.join(users)}")
+    lines.append(f"  listening  {listening}  (Ctrl-C stops)")
     print("\n".join(lines), flush=True)
 
 
