@@ -3,6 +3,11 @@
 The only place where exceptions become HTTP: OAuthError -> RFC 6749 5.2 JSON (with
 WWW-Authenticate where due), PageError -> an HTML page, anything else -> a JSON
 server_error with no traceback (the traceback goes to the log).
+
+Scripted faults (:mod:`mockidp.faults` picks one) are applied here too: an answer in
+place of the endpoint's (``oauth_error``, ``http_status``, ``drop_connection``), or the
+real answer altered (``malformed_body``, ``truncate_body``, ``content_type``), and
+``latency_ms`` before either is sent.
 """
 
 from __future__ import annotations
@@ -10,19 +15,29 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import anyio
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
-from mockidp import pages
+from mockidp import faults, pages
 from mockidp.client_auth import read_credentials
 from mockidp.clock import Clock
-from mockidp.endpoints import ENDPOINTS, Endpoint, Exchange, html_response, json_response
+from mockidp.endpoints import (
+    ENDPOINTS,
+    SESSION_COOKIE,
+    Endpoint,
+    Exchange,
+    authorization_error,
+    html_response,
+    json_response,
+)
 from mockidp.errors import (
     InsufficientScope,
     InvalidClient,
@@ -35,12 +50,20 @@ from mockidp.errors import (
     OAuthError,
     PageError,
 )
+from mockidp.http_input import (
+    MAX_BODY_BYTES,
+    RepeatedParameters,
+    bearer_token,
+    is_form,
+    parse_pairs,
+)
 from mockidp.keys import KeyRing
 from mockidp.layout import Layout
 from mockidp.provider import Provider
 from mockidp.requestlog import RequestRecord
-from mockidp.scenario import Scenario
+from mockidp.scenario import Fault, Scenario
 from mockidp.store import Store
+from mockidp.types import JSONObject, Params
 
 log = logging.getLogger("mockidp")
 
@@ -106,7 +129,7 @@ class MockIdPApp:
     ) -> None:
         self.provider = provider
         self.on_request = on_request
-        self._routes = provider.layout.by_path()
+        self._routes: tuple[Layout, dict[str, str]] = (provider.layout, provider.layout.by_path())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -114,20 +137,47 @@ class MockIdPApp:
         elif scope["type"] == "lifespan":
             await _lifespan(receive, send)
 
+    def _route(self, path: str) -> str | None:
+        """The endpoint at ``path`` in the provider's current layout (use_scenario may change it)."""
+        layout, routes = self._routes
+        if layout is not self.provider.layout:
+            layout = self.provider.layout
+            routes = layout.by_path()
+            self._routes = (layout, routes)
+        return routes.get(path)
+
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         request = Request(scope, receive)
-        name = self._routes.get(_route_path(scope))
+        name = self._route(_route_path(scope))
         endpoint = ENDPOINTS.get(name) if name else None
         cors = endpoint.cors if endpoint else True
         ex: Exchange | None = None
         error: str | None = None
+        fault: Fault | None = None
+        peeked: Params = {}
+        response: Response | None = None  # None: drop the connection
         try:
             issuer = self.provider.issuer_for(request_origin(scope, request.headers))
             if endpoint is None or name is None:
                 raise NotFound(f"no endpoint at {scope['path']}; see the discovery document")
+            scenario = self.provider.scenario
+            if scenario.faults and not (request.method == "OPTIONS" and endpoint.cors):
+                request, peeked = await _peek_params(request)
+                call = _describe(name, request, peeked)
+                fault = faults.pick(scenario, self.provider.deps.state, call)
             ex = Exchange(request, issuer, name)
-            response = await self._dispatch(endpoint, ex)
+            if fault is not None and fault.oauth_error is not None:
+                scripted = faults.scripted_error(fault.oauth_error)
+                if name != "authorization":
+                    raise scripted
+                error = scripted.error
+                ex.params = peeked
+                response = authorization_error(self.provider, ex, scripted)
+            elif fault is not None and fault.http_status is not None:
+                response = _bare_response(fault.http_status, cors=cors)
+            elif fault is None or not fault.drop_connection:
+                response = await self._dispatch(endpoint, ex)
         except OAuthError as exc:
             error = exc.error
             response = oauth_error_response(exc, cors=cors)
@@ -146,21 +196,32 @@ class MockIdPApp:
                 {"error": "server_error", "error_description": "mockidp failed; see its log"},
                 status=500,
             )
-        await response(scope, receive, send)
-        if self.on_request is not None:
-            params = ex.params if ex else {}
-            self.on_request(
-                RequestRecord(
-                    method=scope.get("method", ""),
-                    path=scope["path"],
-                    endpoint=name,
-                    status=response.status_code,
-                    duration_ms=(time.perf_counter() - started) * 1000,
-                    client_id=_client_of(params, request),
-                    grant_type=params.get("grant_type"),
-                    error=error,
+        if fault is not None:
+            if response is not None:
+                response = _altered(response, fault)
+            if fault.latency_ms:
+                await anyio.sleep(fault.latency_ms / 1000)
+        try:
+            if response is None:
+                await _drop_connection(send, fault.name if fault else "")
+            else:
+                await response(scope, request.receive, send)
+        finally:
+            if self.on_request is not None:
+                params = ex.params if ex and ex.params else peeked
+                self.on_request(
+                    RequestRecord(
+                        method=scope.get("method", ""),
+                        path=scope["path"],
+                        endpoint=name,
+                        status=response.status_code if response is not None else 0,
+                        duration_ms=(time.perf_counter() - started) * 1000,
+                        client_id=_client_of(params, request),
+                        grant_type=params.get("grant_type"),
+                        error=error,
+                        fault=fault.name if fault else None,
+                    )
                 )
-            )
 
     async def _dispatch(self, endpoint: Endpoint, ex: Exchange) -> Response:
         method = ex.request.method
@@ -201,6 +262,120 @@ def _client_of(params: Mapping[str, str], request: Request) -> str | None:
     except OAuthError:
         return None
     return creds.client_id if creds else None
+
+
+async def _peek_params(request: Request) -> tuple[Request, Params]:
+    """The query and form parameters, read before the endpoint runs so faults can match
+    them, and a Request whose body can still be read (what was read is replayed).
+
+    Lenient where endpoints are strict: unreadable parameters are just not there. A
+    body past the endpoints' cap is not parsed; the endpoint refuses it as usual.
+    """
+    params = _lenient(request.scope.get("query_string", b""))
+    if request.method != "POST" or not is_form(request):
+        return request, params
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return request, params
+    read: deque[Message] = deque()
+    size = 0
+    complete = False
+    while not complete and size <= MAX_BODY_BYTES:
+        message = await request.receive()
+        read.append(message)
+        if message["type"] != "http.request":
+            break
+        size += len(message.get("body", b""))
+        complete = not message.get("more_body", False)
+    if complete and size <= MAX_BODY_BYTES:
+        body = b"".join(m.get("body", b"") for m in read)
+        params = {**params, **_lenient(body)}
+    receive = request.receive
+
+    async def replay() -> Message:
+        return read.popleft() if read else await receive()
+
+    return Request(request.scope, replay), params
+
+
+def _lenient(raw: bytes) -> Params:
+    try:
+        return parse_pairs(raw.decode("utf-8"))
+    except RepeatedParameters as exc:
+        return exc.params
+    except (UnicodeDecodeError, MockIdPError):
+        return {}
+
+
+def _describe(name: str, request: Request, params: Params) -> faults.Call:
+    return faults.Call(
+        endpoint=name,
+        method=request.method,
+        params=params,
+        client_id=_client_of(params, request),
+        session_id=request.cookies.get(SESSION_COOKIE),
+        bearer=bearer_token(request.headers.get("authorization")),
+    )
+
+
+def _bare_response(spec: JSONObject, *, cors: bool) -> Response:
+    """An ``http_status`` fault's answer: exactly the scripted status, body and headers."""
+    headers: dict[str, str] = dict(spec.get("headers", {}))
+    body = str(spec.get("body", ""))
+    content_type = spec.get("content_type")
+    has_type = any(k.lower() == "content-type" for k in headers)
+    if content_type is not None:
+        headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+        headers["Content-Type"] = str(content_type)
+    elif body and not has_type:
+        headers["Content-Type"] = "text/plain; charset=utf-8"
+    response = Response(body.encode("utf-8"), status_code=int(spec["status"]), headers=headers)
+    if cors and "access-control-allow-origin" not in response.headers:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _altered(response: Response, fault: Fault) -> Response:
+    """The real answer with its body or content type spoiled as ``fault`` says."""
+    if fault.content_type is not None:
+        response.headers["Content-Type"] = fault.content_type
+    if fault.malformed_body:
+        body = faults.MALFORMED_BODY
+    elif fault.truncate_body is not None:
+        body = bytes(response.body[: fault.truncate_body])
+    else:
+        return response
+    response.body = body
+    response.headers["Content-Length"] = str(len(body))
+    return response
+
+
+async def _drop_connection(send: Send, fault: str) -> None:
+    """Close the connection without answering.
+
+    uvicorn (httptools and h11 alike) marks the response started before it checks a
+    start message, and writes nothing until the check passes: a start it refuses (status
+    0), then a normal return, makes it close the socket without sending a byte (it logs
+    "ASGI callable returned without completing response"). Clients see the server
+    disconnect without a response (httpx.RemoteProtocolError, requests.ConnectionError).
+
+    In-process transports (httpx.ASGITransport, Starlette's TestClient) accept any start
+    message; the exception raised then reaches the client as it is: an
+    httpx.RemoteProtocolError (a transport error) when httpx is installed, else a
+    ConnectionResetError. (With ``raise_app_exceptions=False``, httpx.ASGITransport
+    answers the status-0 start instead.) Behind Mangum on AWS Lambda nothing can be
+    dropped: the gateway answers an error of its own.
+    """
+    try:
+        await send({"type": "http.response.start", "status": 0, "headers": []})
+    except Exception:
+        return  # a real server refused the start line: it closes the socket
+    message = f"mockidp dropped the connection (scripted fault {fault!r})"
+    try:
+        import httpx
+    except ImportError:  # pragma: no cover - httpx comes with every in-process transport
+        raise ConnectionResetError(message) from None
+    raise httpx.RemoteProtocolError(message)
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

@@ -122,11 +122,10 @@ def _serve(settings: Settings, *, watch: bool, quiet: bool) -> int:
 
 def _print_banner(provider: Provider, issuer: str, listening: str) -> None:
     scenario = provider.scenario
-    lines = [
-        f"mockidp: issuer {issuer}",
-        f"  discovery  {issuer}/.well-known/openid-configuration",
-        f"  scenario   {scenario.source}",
-    ]
+    lines = [f"mockidp: issuer {issuer}"]
+    if provider.layout.has("discovery"):
+        lines.append(f"  discovery  {provider.layout.url(issuer, 'discovery')}")
+    lines.append(f"  scenario   {scenario.source}")
     for client in scenario.clients:
         secret = f"secret {client.client_secret}" if client.client_secret else "public, PKCE"
         lines.append(f"  client     {client.client_id} ({secret})")

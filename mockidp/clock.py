@@ -32,6 +32,14 @@ class Clock:
         self._frozen_at = self.now() if at is None else at
         self._offset = 0.0
 
+    def set(self, at: float, *, frozen: bool = False) -> None:
+        """Make the clock read ``at`` (epoch seconds): standing still there if ``frozen``,
+        else running on from it."""
+        if frozen:
+            self._frozen_at, self._offset = at, 0.0
+        else:
+            self._frozen_at, self._offset = None, at - time.time()
+
     def unfreeze(self) -> None:
         """Let time run again from where it stood."""
         if self._frozen_at is not None:

@@ -10,7 +10,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from mockidp import pages
-from mockidp.errors import InvalidRequest, PageError
+from mockidp.authorize import error_params, resolve_target
+from mockidp.errors import InvalidRequest, OAuthError, PageError
 from mockidp.http_input import (
     RepeatedParameters,
     bearer_token,
@@ -92,6 +93,16 @@ async def authorization(provider: Provider, ex: Exchange) -> Response:
         ex.params, issuer=ex.issuer, session_id=session_id, repeated=repeated
     )
     return _render(provider, ex, result)
+
+
+def authorization_error(provider: Provider, ex: Exchange, error: OAuthError) -> Response:
+    """A scripted error at the authorization endpoint, answered as RFC 6749 4.1.2.1 says:
+    sent back to the client's redirect URI, or a page when that cannot be trusted."""
+    target = resolve_target(provider.scenario, ex.params)
+    params = error_params(error, target, ex.issuer)
+    return _authorization_response(
+        AuthorizationResponse(target.redirect_uri, params, target.response_mode)
+    )
 
 
 async def login(provider: Provider, ex: Exchange) -> Response:

@@ -12,6 +12,7 @@ from mockidp.issuance import (
     REFRESH,
     Authorization,
     Deps,
+    extend_grant,
     issue,
     new_grant,
     revoke_grant,
@@ -79,6 +80,8 @@ def authorization_code(deps: Deps, client: Client, params: Params, issuer: str) 
         nonce=record["nonce"],
         claims_request=record["claims_request"],
         sid=record["sid"],
+        grant_type="authorization_code",
+        params=params,
     )
     return issue(
         deps,
@@ -104,8 +107,15 @@ def refresh_token(deps: Deps, client: Client, params: Params, issuer: str) -> JS
         raise InvalidGrant("refresh_token is unknown, expired or revoked")
     if record["client_id"] != client.client_id:
         raise InvalidGrant("refresh_token was issued to another client")
-    if deps.state.get(GRANT, record["gid"]) is None:
+    grant = deps.state.get(GRANT, record["gid"])
+    if grant is None:
         raise InvalidGrant("refresh_token was revoked")
+    user = scenario.user_or_adhoc(record.get("uid") or record["sub"])  # uid: behind pairwise
+    lifetimes = scenario.lifetimes_for(client, user)
+    absolute = lifetimes.refresh_token_absolute
+    created = grant.get("created")
+    if absolute is not None and created is not None and deps.state.now() >= created + absolute:
+        raise InvalidGrant("refresh_token expired: the grant's refresh_token_absolute is over")
     granted = tuple(record["scope"].split())
     scope = granted
     if "scope" in params:  # RFC 6749 6: may narrow, never widen
@@ -117,10 +127,7 @@ def refresh_token(deps: Deps, client: Client, params: Params, issuer: str) -> JS
     if rotate:
         if deps.state.take(REFRESH, handle) is None:  # another request rotated it first
             raise InvalidGrant("refresh_token was already used (it rotates)")
-        deps.state.put(
-            USED_REFRESH, handle, {"gid": record["gid"]}, ttl=scenario.lifetimes.refresh_token
-        )
-    user = scenario.user_or_adhoc(record["sub"])
+        deps.state.put(USED_REFRESH, handle, {"gid": record["gid"]}, ttl=lifetimes.refresh_token)
     auth = Authorization(
         client,
         user,
@@ -129,14 +136,22 @@ def refresh_token(deps: Deps, client: Client, params: Params, issuer: str) -> JS
         auth_time=record["auth_time"],
         claims_request=record["claims_request"],
         sid=record.get("sid"),
+        grant_type="refresh_token",
+        params=params,
+        grant_created=created,
     )
-    return issue(
+    response = issue(
         deps,
         auth,
         issuer=issuer,
         id_token="openid" in scope,
         refresh_token=True if rotate else value,
     )
+    if rotate and absolute is None:  # the new refresh token lives on: so must its grant
+        extend_grant(
+            deps, record["gid"], grant, ttl=lifetimes.refresh_token + lifetimes.access_token
+        )
+    return response
 
 
 def client_credentials(deps: Deps, client: Client, params: Params, issuer: str) -> JSONObject:
@@ -150,7 +165,14 @@ def client_credentials(deps: Deps, client: Client, params: Params, issuer: str) 
         raise InvalidScope(
             f"scope {' '.join(user_only)!r} needs a user; client_credentials has none"
         )
-    auth = Authorization(client, None, scope, new_grant(deps, client, None))
+    auth = Authorization(
+        client,
+        None,
+        scope,
+        new_grant(deps, client, None),
+        grant_type="client_credentials",
+        params=params,
+    )
     return issue(deps, auth, issuer=issuer, id_token=False, refresh_token=False)
 
 
@@ -168,7 +190,13 @@ def password(deps: Deps, client: Client, params: Params, issuer: str) -> JSONObj
         raise InvalidGrant("wrong username or password")
     scope = requested_scopes(deps.scenario, client, params.get("scope"))
     auth = Authorization(
-        client, user, scope, new_grant(deps, client, user), auth_time=int(deps.state.now())
+        client,
+        user,
+        scope,
+        new_grant(deps, client, user),
+        auth_time=int(deps.state.now()),
+        grant_type="password",
+        params=params,
     )
     return issue(
         deps,

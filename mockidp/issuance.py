@@ -7,12 +7,16 @@ makes every token of that family invalid at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
+from mockidp import defects
 from mockidp.claims import user_claims
 from mockidp.keys import KeyRing
-from mockidp.scenario import Client, Scenario, User
+from mockidp.scenario import Client, Lifetimes, Scenario, User
 from mockidp.state import State
+from mockidp.subjects import subject
+from mockidp.token_formats import compiled, render
 from mockidp.tokens import (
     AccessTokenInput,
     IdTokenInput,
@@ -49,17 +53,28 @@ class Authorization:
     nonce: str | None = None
     claims_request: JSONObject | None = None
     sid: str | None = None
+    grant_type: str = ""
+    params: Mapping[str, str] = field(default_factory=dict)
+    """The token request's parameters (``broken_tokens`` rules may match on them)."""
+    grant_created: int | None = None
+    """When the grant began (``refresh_token_absolute`` counts from it); None: now."""
 
 
 def new_grant(deps: Deps, client: Client, user: User | None) -> str:
     """A grant record: the family every token of one authorization belongs to."""
     grant_id = random_token(16)
-    lifetimes = deps.scenario.lifetimes
+    lifetimes = deps.scenario.lifetimes_for(client, user)
+    # it outlives its refresh tokens (at most refresh_token_absolute) and their access tokens
+    refresh_span = lifetimes.refresh_token_absolute or lifetimes.refresh_token
     deps.state.put(
         GRANT,
         grant_id,
-        {"client_id": client.client_id, "sub": user.sub if user else None},
-        ttl=max(lifetimes.refresh_token, lifetimes.access_token),
+        {
+            "client_id": client.client_id,
+            "sub": user.sub if user else None,
+            "created": int(deps.state.now()),
+        },
+        ttl=refresh_span + lifetimes.access_token,
     )
     return grant_id
 
@@ -83,11 +98,14 @@ def issue(
     ``refresh_token`` is True to mint a new one, False for none, or an existing
     refresh token to leave in place (not echoed: the client keeps the one it has).
     """
-    lifetimes = deps.scenario.lifetimes
+    lifetimes = deps.scenario.lifetimes_for(auth.client, auth.user)
     now = int(deps.state.now())
     scope = " ".join(auth.scope)
     client = auth.client
-    sub = auth.user.sub if auth.user else client.client_id  # RFC 9068 2.2: client's own id
+    uid = auth.user.sub if auth.user else None  # the scenario's sub, behind a pairwise one
+    sub = client.client_id  # RFC 9068 2.2: a client's own token carries its client_id
+    if auth.user is not None:
+        sub = subject(deps.scenario, client, auth.user)
     at_claims = access_token_claims(
         AccessTokenInput(
             issuer=issuer,
@@ -100,12 +118,15 @@ def issue(
             auth_time=auth.auth_time,
         )
     )
-    access_token = deps.keys.sign(at_claims, typ="at+jwt")
+    with_id_token = id_token and auth.user is not None
+    broken = _defects(deps, auth, with_id_token)
+    access_token = _access_token(deps, auth, at_claims, broken.get("access_token"), now)
     deps.state.put(
         ACCESS,
         token_handle(access_token),
         {
             **at_claims,
+            "uid": uid,
             "gid": auth.grant_id,
             "claims_request": auth.claims_request,
         },
@@ -118,9 +139,10 @@ def issue(
     }
     if scope:
         response["scope"] = scope
-    if id_token and auth.user is not None:
+    if auth.user is not None and with_id_token:
         extra = user_claims(auth.user, auth.scope, auth.claims_request, "id_token")
-        response["id_token"] = deps.keys.sign(
+        response["id_token"] = _jws(
+            deps,
             id_token_claims(
                 IdTokenInput(
                     issuer=issuer,
@@ -135,29 +157,91 @@ def issue(
                     extra=extra,
                 ),
                 deps.keys.alg,
-            )
+            ),
+            typ="JWT",
+            defect=broken.get("id_token"),
+            now=now,
         )
     if refresh_token is True:
-        value = random_token(48)
-        deps.state.put(
-            REFRESH,
-            token_handle(value),
-            {
-                "client_id": client.client_id,
-                "sub": sub,
-                "scope": scope,
-                "gid": auth.grant_id,
-                "auth_time": auth.auth_time,
-                "claims_request": auth.claims_request,
-                "sid": auth.sid,
-                "iat": now,
-                "exp": now + lifetimes.refresh_token,
-                "iss": issuer,
-            },
-            ttl=lifetimes.refresh_token,
+        response["refresh_token"] = _refresh_token(
+            deps, auth, issuer=issuer, sub=sub, uid=uid, now=now, lifetimes=lifetimes
         )
-        response["refresh_token"] = value
     return response
+
+
+def _refresh_token(
+    deps: Deps,
+    auth: Authorization,
+    *,
+    issuer: str,
+    sub: str,
+    uid: str | None,
+    now: int,
+    lifetimes: Lifetimes,
+) -> str:
+    """A new refresh token from the scenario's template, recorded under its hash."""
+    value = _render(deps.scenario.refresh_token_template, auth, sub)
+    expires = now + lifetimes.refresh_token
+    if lifetimes.refresh_token_absolute is not None:  # never past the grant's deadline
+        begun = now if auth.grant_created is None else auth.grant_created
+        expires = min(expires, begun + lifetimes.refresh_token_absolute)
+    deps.state.put(
+        REFRESH,
+        token_handle(value),
+        {
+            "client_id": auth.client.client_id,
+            "sub": sub,
+            "uid": uid,
+            "scope": " ".join(auth.scope),
+            "gid": auth.grant_id,
+            "auth_time": auth.auth_time,
+            "claims_request": auth.claims_request,
+            "sid": auth.sid,
+            "iat": now,
+            "exp": expires,
+            "iss": issuer,
+        },
+        ttl=max(expires - now, 1),
+    )
+    return value
+
+
+def _defects(deps: Deps, auth: Authorization, with_id_token: bool) -> dict[str, str]:
+    """The scenario's broken_tokens defects for the tokens of this issuance, by token."""
+    if not deps.scenario.broken_tokens:
+        return {}
+    return defects.choose(
+        deps.state,
+        deps.scenario,
+        tokens=("access_token", "id_token") if with_id_token else ("access_token",),
+        client_id=auth.client.client_id,
+        user=auth.user,
+        grant_type=auth.grant_type,
+        scope=auth.scope,
+        params=auth.params,
+    )
+
+
+def _access_token(
+    deps: Deps, auth: Authorization, claims: JSONObject, defect: str | None, now: int
+) -> str:
+    """A JWT access token (RFC 9068), or an opaque one from the scenario's template."""
+    if deps.scenario.access_token_format == "opaque":
+        return _render(deps.scenario.access_token_template, auth, str(claims["sub"]))
+    return _jws(deps, claims, typ="at+jwt", defect=defect, now=now)
+
+
+def _jws(deps: Deps, claims: JSONObject, *, typ: str, defect: str | None, now: int) -> str:
+    if defect is None:
+        return deps.keys.sign(claims, typ=typ)
+    damaged = defects.damage(claims, defect, now=now, alg=deps.keys.alg)
+    return defects.sign(deps.keys, damaged, typ=typ, defect=defect)
+
+
+def _render(template: str, auth: Authorization, sub: str) -> str:
+    """An opaque token from ``template`` (parsed once per template, see token_formats)."""
+    claims = auth.user.claims if auth.user is not None else {}
+    return render(compiled(template), sub=sub, client_id=auth.client.client_id, claims=claims)
 
 
 def live_record(deps: Deps, kind: str, token: str) -> JSONObject | None:
@@ -171,6 +255,20 @@ def live_record(deps: Deps, kind: str, token: str) -> JSONObject | None:
     return record
 
 
+REVOKED_GRANT = "revokedgrant"
+_TOMBSTONE_TTL = 10 * 365 * 24 * 3600
+
+
 def revoke_grant(deps: Deps, grant_id: str | None) -> None:
+    """Kill every token of the grant. The tombstone goes first, so a refresh that is
+    extending the grant at the same moment cannot bring it back (see extend_grant)."""
     if grant_id is not None:
+        deps.state.put(REVOKED_GRANT, grant_id, {}, ttl=_TOMBSTONE_TTL)
+        deps.state.delete(GRANT, grant_id)
+
+
+def extend_grant(deps: Deps, grant_id: str, grant: JSONObject, *, ttl: float) -> None:
+    """Keep a grant alive as long as the refresh token just issued from it (sliding)."""
+    deps.state.put(GRANT, grant_id, grant, ttl=ttl)
+    if deps.state.get(REVOKED_GRANT, grant_id) is not None:  # revoked meanwhile: stay dead
         deps.state.delete(GRANT, grant_id)

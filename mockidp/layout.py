@@ -39,6 +39,18 @@ class Layout:
                 raise ValueError(f"endpoints {seen[path]!r} and {name!r} share the path {path!r}")
             seen[path] = name
 
+    def overlaid(self, changes: Mapping[str, str | None]) -> Layout:
+        """This layout with endpoints moved (a path) or switched off (None); ``self`` if none."""
+        if not changes:
+            return self
+        paths = dict(self.paths)
+        for name, path in changes.items():
+            if path is None:
+                paths.pop(name, None)
+            else:
+                paths[name] = path
+        return Layout(MappingProxyType(paths))
+
     def has(self, name: str) -> bool:
         return name in self.paths
 

@@ -6,6 +6,8 @@ and every value listed works.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from mockidp.authorize import PROMPTS, RESPONSE_MODES, RESPONSE_TYPES
 from mockidp.claims import STANDARD_CLAIMS
 from mockidp.grants import GRANTS
@@ -35,9 +37,12 @@ def _claims(scenario: Scenario) -> list[str]:
 
 
 def provider_metadata(
-    scenario: Scenario, layout: Layout, issuer: str, signing_alg: str
+    scenario: Scenario, layout: Layout, issuer: str, signing_algs: Sequence[str]
 ) -> JSONObject:
-    """The OpenID Provider / authorization server metadata for ``issuer``."""
+    """The OpenID Provider / authorization server metadata for ``issuer``.
+
+    ``signing_algs``: every algorithm ID tokens are signed with (over a key rotation).
+    """
     base = issuer.rstrip("/")
     doc: JSONObject = {"issuer": issuer}
     for name, key in _ENDPOINT_KEYS.items():
@@ -51,8 +56,8 @@ def provider_metadata(
             "response_types_supported": list(RESPONSE_TYPES),
             "response_modes_supported": list(RESPONSE_MODES),
             "grant_types_supported": list(GRANTS),
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": [signing_alg],
+            "subject_types_supported": [scenario.subject_type],
+            "id_token_signing_alg_values_supported": list(signing_algs),
             "token_endpoint_auth_methods_supported": auth_methods,
             "token_endpoint_auth_signing_alg_values_supported": endpoint_auth_algs,
             "code_challenge_methods_supported": list(PKCE_METHODS),

@@ -23,6 +23,8 @@ from mockidp.errors import (
     InvalidToken,
     MissingToken,
     PageError,
+    ScenarioError,
+    ScenarioProblem,
     UnsupportedGrantType,
 )
 from mockidp.grants import GRANTS
@@ -36,6 +38,7 @@ from mockidp.scenario_loader import load_scenario
 from mockidp.signin import SESSION, AuthorizeResult, SignIn
 from mockidp.state import State
 from mockidp.store import MemoryStore, Store
+from mockidp.subjects import subject
 from mockidp.tokens import token_handle
 from mockidp.types import JSONObject, Params
 
@@ -52,7 +55,14 @@ class Provider:
     """A mock OpenID Provider: a scenario, its keys, and its state.
 
     ``store`` defaults to a fresh :class:`MemoryStore`, ``clock`` to real time,
-    ``keys`` to the packaged test key for the scenario's algorithm.
+    ``keys`` to the scenario's keys (``keys``, ``signing_key``, ``key_rotation``; else
+    the packaged test key for its ``signing_alg``), ``layout`` to the generic paths.
+
+    Time: ``provider.clock`` is the one clock everything reads (token ``iat``/``exp``,
+    expiry of codes, sessions and tokens, the key rotation timeline). Tests move it
+    instead of sleeping: ``clock.advance(seconds)``, ``clock.freeze(at=None)``,
+    ``clock.set(at, frozen=False)``, ``clock.unfreeze()``, ``clock.reset()``. A
+    scenario's ``clock`` section sets it each time the scenario is loaded.
     """
 
     def __init__(
@@ -67,12 +77,13 @@ class Provider:
     ) -> None:
         loaded = load_scenario(scenario)
         self.clock = clock or Clock()
-        self.layout = layout or Layout()
+        self._base_layout = layout or Layout()
         self._fixed_keys = keys is not None
+        self._layout, ring = self._load(loaded)
         state = State(
             store if store is not None else MemoryStore(), self.clock, namespace=namespace
         )
-        self.deps = Deps(loaded, state, keys or KeyRing.packaged(loaded.signing_alg))
+        self.deps = Deps(loaded, state, keys or ring or KeyRing.packaged(loaded.signing_alg))
         self.signin = SignIn(self.deps)
         self._metadata: dict[str, JSONObject] = {}
 
@@ -84,15 +95,52 @@ class Provider:
 
     @property
     def keys(self) -> KeyRing:
+        """The key ring: the key that signs now and the JWKS now (see ``key_rotation``)."""
         return self.deps.keys
 
+    @property
+    def layout(self) -> Layout:
+        """Where each endpoint is: the base layout with the scenario's ``endpoints`` applied."""
+        return self._layout
+
+    @property
+    def base_layout(self) -> Layout:
+        """The layout the scenario's ``endpoints`` section moves endpoints in or switches off."""
+        return self._base_layout
+
     def use_scenario(self, scenario: Scenario | str | Path | Mapping[str, Any] | None) -> None:
-        """Swap the scenario in place: sessions, codes and tokens are kept."""
+        """Swap the scenario in place: sessions, codes and tokens are kept.
+
+        Its keys replace the current ones (unless a KeyRing was passed in) and its
+        rotation timeline starts now; its ``clock`` section, if any, sets the clock.
+        """
         loaded = load_scenario(scenario)
-        if not self._fixed_keys and loaded.signing_alg != self.deps.keys.alg:
-            self.deps.keys = KeyRing.packaged(loaded.signing_alg)
+        layout, ring = self._load(loaded)
+        if ring is not None:
+            self.deps.keys = ring
+        self._layout = layout
         self.deps.scenario = loaded
         self._metadata.clear()
+
+    def _load(self, loaded: Scenario) -> tuple[Layout, KeyRing | None]:
+        """The layout and key ring for ``loaded``; then its clock is set and its timeline starts."""
+        try:
+            layout = self._base_layout.overlaid(loaded.endpoints)
+        except ValueError as exc:
+            raise ScenarioError(
+                [ScenarioProblem("endpoints", str(exc))], source=loaded.source
+            ) from None
+        ring = None if self._fixed_keys else KeyRing.for_scenario(loaded, now=self.clock.now)
+        spec = loaded.clock
+        if spec is not None and spec.at is not None:
+            self.clock.set(spec.at, frozen=spec.frozen)
+        elif spec is not None and spec.frozen:
+            self.clock.freeze()
+        elif spec is not None:
+            self.clock.unfreeze()
+        if ring is not None:
+            ring.restart()
+        return layout, ring
 
     def reset(self) -> None:
         """Forget every session, code and token."""
@@ -107,7 +155,7 @@ class Provider:
     def metadata(self, issuer: str) -> JSONObject:
         doc = self._metadata.get(issuer)
         if doc is None:
-            doc = provider_metadata(self.scenario, self.layout, issuer, self.keys.alg)
+            doc = provider_metadata(self.scenario, self.layout, issuer, self.keys.signing_algs)
             self._metadata[issuer] = doc
         return doc
 
@@ -158,9 +206,10 @@ class Provider:
         scope = record.get("scope", "").split()
         if "openid" not in scope:
             raise InsufficientScope("the access token was not granted the openid scope")
-        user = self.scenario.user_or_adhoc(record["sub"])
+        user = self.scenario.user_or_adhoc(record.get("uid") or record["sub"])
+        client = self.scenario.client(record.get("client_id") or "")
         return {
-            "sub": user.sub,
+            "sub": subject(self.scenario, client, user) if client else record["sub"],
             **user_claims(user, scope, record.get("claims_request"), "userinfo"),
         }
 
@@ -180,7 +229,7 @@ class Provider:
         for name in ("scope", "client_id", "sub", "exp", "iat", "iss", "aud", "jti"):
             if record.get(name) not in (None, ""):
                 out[name] = record[name]
-        user = self.scenario.user(record["sub"])
+        user = self.scenario.user(record.get("uid") or record["sub"])
         if user is not None:
             out["username"] = user.claims.get("preferred_username", user.username)
         if kind == ACCESS:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class RequestRecord:
-    """What happened to one request."""
+    """What happened to one request; ``status`` is 0 when none was sent (a dropped connection)."""
 
     method: str
     path: str
@@ -17,6 +17,8 @@ class RequestRecord:
     client_id: str | None = None
     grant_type: str | None = None
     error: str | None = None
+    fault: str | None = None
+    """The name of the scripted fault applied to the request, if any."""
 
     def line(self) -> str:
         """One readable log line: method, path, client, grant or endpoint, status, error."""
@@ -29,5 +31,7 @@ class RequestRecord:
         ]
         if self.error:
             parts.append(f"error={self.error}")
+        if self.fault:
+            parts.append(f"fault={self.fault}")
         parts.append(f"{self.duration_ms:.1f}ms")
         return "  ".join(parts)

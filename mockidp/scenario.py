@@ -180,10 +180,14 @@ class BrokenToken:
 
 @dataclass(frozen=True)
 class KeySpec:
-    """A signing key: a packaged test key by name, or a private JWK."""
+    """A signing key: a packaged test key by name, or a private JWK.
+
+    ``kid`` defaults to the JWK's own, else its thumbprint; ``alg`` (None) to the JWK's
+    own, else the one its key type suits (RS256, ES256 on P-256, EdDSA on Ed25519).
+    """
 
     kid: str | None = None
-    alg: str = "RS256"
+    alg: str | None = None
     packaged: str | None = None
     jwk: JSONObject | None = None
 

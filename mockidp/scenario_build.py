@@ -62,7 +62,7 @@ def build_scenario(data: JSONObject, source: str) -> Scenario:
         keys=tuple(
             KeySpec(
                 kid=k.get("kid"),
-                alg=k.get("alg", "RS256"),
+                alg=k.get("alg"),
                 packaged=k.get("packaged"),
                 jwk=k.get("jwk"),
             )

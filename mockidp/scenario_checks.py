@@ -12,9 +12,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mockidp.errors import ScenarioProblem
-from mockidp.keys import TokenVerificationError, client_key_set
-from mockidp.layout import GENERIC_PATHS
-from mockidp.scenario import SECRET_METHODS, STANDARD_SCOPES
+from mockidp.keys import (
+    TokenVerificationError,
+    client_key_set,
+    key_timeline,
+    resolve_key,
+)
+from mockidp.layout import GENERIC_PATHS, Layout
+from mockidp.scenario import SECRET_METHODS, STANDARD_SCOPES, RotationStep
 from mockidp.token_formats import parse_template
 from mockidp.types import JSONObject
 
@@ -39,6 +44,7 @@ def semantic_problems(data: JSONObject, problem: Problem) -> list[ScenarioProble
     found += _behaviour(data, problem)
     found += _keys(data, problem)
     found += _rules(data, problem)
+    found += _broken_tokens(data, problem)
     return found
 
 
@@ -135,11 +141,26 @@ def _behaviour(data: JSONObject, problem: Problem) -> list[ScenarioProblem]:
                 found.append(problem((name,), str(exc)))
     if "access_token_template" in data and data.get("access_token_format") != "opaque":
         found.append(problem(("access_token_template",), "needs access_token_format: opaque"))
-    for name in data.get("endpoints", {}):
+    endpoints: dict[str, str | None] = data.get("endpoints", {})
+    for name, path in endpoints.items():
         if name not in GENERIC_PATHS:
             found.append(
                 problem(("endpoints", name), f"unknown endpoint; known: {', '.join(GENERIC_PATHS)}")
             )
+        elif path is not None and ("?" in path or "#" in path):
+            found.append(problem(("endpoints", name), "a path has no query or fragment"))
+        elif path is None and name in ("login", "consent"):
+            # The sign-in flow needs its pages whenever a user must act; to never show
+            # them, script login: auto and consent: auto instead.
+            found.append(
+                problem(
+                    ("endpoints", name), f"the {name} page cannot be switched off; it can be moved"
+                )
+            )
+    try:
+        Layout().overlaid({k: v for k, v in endpoints.items() if k in GENERIC_PATHS})
+    except ValueError as exc:
+        found.append(problem(("endpoints",), str(exc)))
     clock = data.get("clock", {})
     if isinstance(clock.get("at"), str):
         try:
@@ -158,13 +179,29 @@ def _behaviour(data: JSONObject, problem: Problem) -> list[ScenarioProblem]:
 def _keys(data: JSONObject, problem: Problem) -> list[ScenarioProblem]:
     found: list[ScenarioProblem] = []
     kids: set[str] = set()
+    resolved: list[JSONObject] = []
     for i, key in enumerate(data.get("keys", [])):
+        kid = key.get("kid")
         if ("packaged" in key) == ("jwk" in key):
             found.append(problem(("keys", i), "give exactly one of packaged or jwk"))
-        if "kid" in key:
-            if key["kid"] in kids:
-                found.append(problem(("keys", i, "kid"), f"duplicate kid {key['kid']!r}"))
-            kids.add(key["kid"])
+        else:
+            try:
+                jwk = resolve_key(
+                    packaged=key.get("packaged"),
+                    jwk=key.get("jwk"),
+                    kid=kid,
+                    alg=key.get("alg"),
+                )
+            except ValueError as exc:
+                found.append(problem(("keys", i, "jwk" if "jwk" in key else "alg"), str(exc)))
+            else:
+                resolved.append(jwk)
+                kid = jwk["kid"]  # the JWK's own kid, or its thumbprint
+        if kid is not None:
+            if kid in kids:
+                where = ("keys", i, "kid") if "kid" in key else ("keys", i)
+                found.append(problem(where, f"duplicate kid {kid!r}"))
+            kids.add(kid)
     if "signing_key" in data and data["signing_key"] not in kids:
         found.append(problem(("signing_key",), f"no key with kid {data['signing_key']!r} in keys"))
     for i, step in enumerate(data.get("key_rotation", [])):
@@ -176,6 +213,29 @@ def _keys(data: JSONObject, problem: Problem) -> list[ScenarioProblem]:
                         f"no key with kid {step[action]!r} in keys (give keys a kid)",
                     )
                 )
+    if not found and resolved:
+        found += _timeline(data, resolved, problem)
+    return found
+
+
+def _timeline(data: JSONObject, keys: list[JSONObject], problem: Problem) -> list[ScenarioProblem]:
+    """What the rotation timeline would do wrong: sign with a key the JWKS lacks, etc."""
+    found: list[ScenarioProblem] = []
+    signing = str(data.get("signing_key") or keys[0]["kid"])
+    raw_steps: list[JSONObject] = data.get("key_rotation", [])
+    steps: list[RotationStep] = []
+    for step in raw_steps:
+        action: Any = next(a for a in ("publish", "sign_with", "retire") if a in step)
+        steps.append(RotationStep(after=step["after"], action=action, kid=step[action]))
+    _, odd = key_timeline([k["kid"] for k in keys], signing, steps)
+    for index, message in odd:
+        if index is None:
+            where: tuple[str | int, ...] = (
+                ("signing_key",) if "signing_key" in data else ("keys", 0)
+            )
+        else:
+            where = ("key_rotation", index, steps[index].action)
+        found.append(problem(where, message))
     return found
 
 
@@ -221,6 +281,32 @@ def _rules(data: JSONObject, problem: Problem) -> list[ScenarioProblem]:
                             f"choose one of {', '.join(answers)} (latency_ms may go with it)",
                         )
                     )
+    return found
+
+
+def _broken_tokens(data: JSONObject, problem: Problem) -> list[ScenarioProblem]:
+    """Defects the named token can carry (see defects.py)."""
+    found: list[ScenarioProblem] = []
+    for i, rule in enumerate(data.get("broken_tokens", [])):
+        defect = rule["defect"]
+        if rule["token"] == "access_token":
+            if defect in ("wrong_nonce", "wrong_at_hash"):
+                found.append(problem(("broken_tokens", i, "defect"), "applies to id_token only"))
+            elif data.get("access_token_format") == "opaque":
+                found.append(
+                    problem(
+                        ("broken_tokens", i, "token"),
+                        "opaque access tokens (access_token_format: opaque) have no JWT to break",
+                    )
+                )
+        if defect == "rotating_key" and len(data.get("keys", [])) < 2:
+            found.append(
+                problem(
+                    ("broken_tokens", i, "defect"),
+                    "rotating_key signs with a second published key: list at least two keys "
+                    "(e.g. packaged rsa-1 and rsa-2), or keys with a key_rotation",
+                )
+            )
     return found
 
 

@@ -168,14 +168,21 @@ FAULT_SCHEMA = _object(
                     {
                         "error": _NAME,
                         "description": {"type": "string"},
-                        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+                        "status": {
+                            "type": "integer",
+                            "minimum": 400,
+                            "maximum": 599,
+                            "description": "Default: 401 invalid_client and invalid_token, 403 "
+                            "insufficient_scope, 500 server_error, 503 temporarily_unavailable, "
+                            "else 400. The authorization endpoint redirects the error instead.",
+                        },
                     },
                     required=["error"],
                 ),
                 "http_status": _object(
                     "A bare HTTP answer.",
                     {
-                        "status": {"type": "integer", "minimum": 100, "maximum": 599},
+                        "status": {"type": "integer", "minimum": 200, "maximum": 599},
                         "body": {"type": "string"},
                         "content_type": {"type": "string"},
                         "headers": {"type": "object", "additionalProperties": {"type": "string"}},
@@ -252,7 +259,11 @@ SCENARIO_SCHEMA: JSONObject = {
                 "type": "string",
                 "description": "Fixed issuer URL; when absent it is derived from each request's origin.",
             },
-            "signing_alg": {"enum": list(SIGNING_ALGORITHMS)},
+            "signing_alg": {
+                "enum": list(SIGNING_ALGORITHMS),
+                "description": "Signs with the packaged test key for this algorithm; "
+                "ignored when keys is given (each key has its alg).",
+            },
             "login": _LOGIN,
             "sessions": {
                 "type": "boolean",

@@ -3,11 +3,19 @@
 An authorization request either finishes at once (a session exists, or the scenario
 signs a user in automatically) or parks as an *interaction* while the user answers the
 login or consent page; every path ends in an authorization response to the client.
+
+The scenario scripts each step. Login: ``login`` (``auto``: a login_hint naming a user,
+or else the session's or the default user, signs in at once; ``page``: always ask;
+``hint_only``: only a login_hint naming a user signs in at once), where a hinted user's
+own ``login`` overrides the scenario's; ``prompt=login`` / ``select_account`` always
+ask. ``sessions: false`` ignores and never sets the session cookie, so every
+authorization signs in anew. Consent: :mod:`mockidp.consent`. What prompt=none answers
+when it would need the user: ``prompt_none.login`` / ``prompt_none.consent``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mockidp.authorize import (
     AuthorizationRequest,
@@ -16,9 +24,11 @@ from mockidp.authorize import (
     resolve_target,
     validate_request,
 )
+from mockidp.consent import ConsentStep, consent_step, remember
 from mockidp.errors import (
     AccessDenied,
     ConsentRequired,
+    InteractionRequired,
     InvalidRequest,
     LoginRequired,
     OAuthError,
@@ -31,8 +41,13 @@ from mockidp.types import JSONObject, Params
 
 SESSION = "session"
 INTERACTION = "interaction"
-CONSENT = "consent"
 CODE = "code"
+
+PROMPT_NONE_ERRORS: dict[str, type[OAuthError]] = {
+    "login_required": LoginRequired,
+    "consent_required": ConsentRequired,
+    "interaction_required": InteractionRequired,
+}
 
 
 @dataclass(frozen=True)
@@ -100,7 +115,8 @@ class SignIn:
                 listed = ", ".join(repr(n) for n in sorted(repeated))
                 raise InvalidRequest(f"repeated parameters (RFC 6749 3.1): {listed}")
             request = validate_request(self.deps.scenario, target, params)
-            return self._advance(request, issuer, self._live_session(session_id), done=frozenset())
+            sid = self._live_session(session_id) if self.deps.scenario.sessions else None
+            return self._cookie(self._advance(request, issuer, sid, done=frozenset()))
         except OAuthError as error:
             return self._error(error, target, issuer)
 
@@ -122,7 +138,7 @@ class SignIn:
         except OAuthError as error:  # answered: the page may not answer a second time
             self.deps.state.delete(INTERACTION, iid)
             result = self._error(error, target, issuer)
-        return _with_session(result, record.get("sid"))
+        return self._cookie(_with_session(result, record.get("sid")))
 
     def submit_consent(self, params: Params, *, issuer: str) -> AuthorizeResult:
         iid, record, request, target = self._interaction(params)
@@ -133,19 +149,15 @@ class SignIn:
             if params.get("decision") != "approve":
                 raise AccessDenied("the user denied consent")
             session = self.deps.state.get(SESSION, sid) or {}
-            self.deps.state.put(
-                CONSENT,
-                f"{session.get('sub')}:{request.client_id}",
-                {"scope": list(request.scope)},
-                ttl=self.deps.scenario.lifetimes.session,
-            )
+            user = self.deps.scenario.user_or_adhoc(str(session.get("sub")))
+            remember(self.deps.state, self.deps.scenario, target.client, user, request.scope)
             result = self._advance(
                 request, issuer, sid, done=frozenset({"login", "consent"}), iid=iid
             )
         except OAuthError as error:  # answered: the page may not answer a second time
             self.deps.state.delete(INTERACTION, iid)
             result = self._error(error, target, issuer)
-        return result
+        return self._cookie(result)
 
     # -- the decision ------------------------------------------------------------------
 
@@ -165,7 +177,8 @@ class SignIn:
         created_sid: str | None = None
         if "login" not in done and self._needs_login(request, session, now):
             if "none" in request.prompt:
-                raise LoginRequired("no signed-in user, and prompt=none forbids asking")
+                error = PROMPT_NONE_ERRORS[scenario.prompt_none_login]
+                raise error("no signed-in user, and prompt=none forbids asking")
             user = self._automatic_user(request, session)
             if user is None:
                 iid = iid or self._park(request, sid)
@@ -178,11 +191,23 @@ class SignIn:
         if session is None or sid is None:
             raise PageError("invalid_request", "the sign-in session has ended; start again")
         user = scenario.user_or_adhoc(session["sub"])
-        if "consent" not in done and self._needs_consent(request, user):
+        client = self._client(request)
+        step: ConsentStep = "approve"
+        if "consent" not in done:
+            step = consent_step(
+                self.deps.state, scenario, client, user, request.scope, request.prompt
+            )
+        if step == "deny":
+            if iid is not None:
+                self.deps.state.delete(INTERACTION, iid)
+            target = Target(client, request.redirect_uri, request.response_mode, request.state)
+            denied = AccessDenied("the scenario denies consent for this request")
+            return self._error(denied, target, issuer, session_id=created_sid)
+        if step == "page":
             if "none" in request.prompt:
-                raise ConsentRequired("consent is needed, and prompt=none forbids asking")
+                error = PROMPT_NONE_ERRORS[scenario.prompt_none_consent]
+                raise error("consent is needed, and prompt=none forbids asking")
             iid = iid or self._park(request, sid)
-            client = self._client(request)
             return ConsentPage(iid, client, user, request.scope, session_id=created_sid)
         if iid is not None:
             self.deps.state.delete(INTERACTION, iid)
@@ -205,27 +230,24 @@ class SignIn:
             return hinted is not None and hinted.sub != session["sub"]
         return False
 
-    def _needs_consent(self, request: AuthorizationRequest, user: User) -> bool:
-        if "consent" in request.prompt:
-            return True
-        if self.deps.scenario.consent != "page":
-            return False
-        remembered = self.deps.state.get(CONSENT, f"{user.sub}:{request.client_id}")
-        return remembered is None or not set(request.scope) <= set(remembered["scope"])
-
     def _automatic_user(
         self, request: AuthorizationRequest, session: JSONObject | None
     ) -> User | None:
-        """Who signs in without a page, or None when the page must be shown."""
+        """Who signs in without a page, or None when the page must be shown.
+
+        A login_hint naming a user signs them in unless their ``login`` (or else the
+        scenario's) is ``page``; without a hint only ``login: auto`` signs anyone in.
+        """
         scenario = self.deps.scenario
-        if (
-            scenario.login != "auto"
-            or "login" in request.prompt
-            or "select_account" in request.prompt
-        ):
+        if "login" in request.prompt or "select_account" in request.prompt:
             return None
         if request.login_hint:
-            return self._find_user(request.login_hint)
+            hinted = self._find_user(request.login_hint)
+            if hinted is None or (hinted.login or scenario.login) == "page":
+                return None
+            return hinted
+        if scenario.login != "auto":
+            return None
         if session is not None:  # re-authentication (max_age) of the same user
             return scenario.user_or_adhoc(session["sub"])
         return scenario.default
@@ -243,14 +265,22 @@ class SignIn:
         return sid if sid and self.deps.state.get(SESSION, sid) is not None else None
 
     def _start_session(self, user: User) -> str:
+        """A session record; with ``sessions: false`` it only carries one authorization."""
         sid = random_token(24)
+        lifetimes = self.deps.scenario.lifetimes
         self.deps.state.put(
             SESSION,
             sid,
             {"sub": user.sub, "auth_time": int(self.deps.state.now())},
-            ttl=self.deps.scenario.lifetimes.session,
+            ttl=lifetimes.session if self.deps.scenario.sessions else lifetimes.interaction,
         )
         return sid
+
+    def _cookie(self, result: AuthorizeResult) -> AuthorizeResult:
+        """The result as the browser gets it: no session cookie with ``sessions: false``."""
+        if self.deps.scenario.sessions or isinstance(result, LoginPage):
+            return result
+        return replace(result, session_id=None)
 
     def _park(self, request: AuthorizationRequest, sid: str | None) -> str:
         iid = random_token(24)
@@ -292,6 +322,10 @@ class SignIn:
 
     def _issue_code(self, request: AuthorizationRequest, session: JSONObject, sid: str) -> str:
         code = random_token(32)
+        scenario = self.deps.scenario  # the code lives as long as this client and user say
+        lifetimes = scenario.lifetimes_for(
+            scenario.client(request.client_id), scenario.user(session["sub"])
+        )
         self.deps.state.put(
             CODE,
             token_handle(code),
@@ -308,13 +342,18 @@ class SignIn:
                 "claims_request": request.claims,
                 "sid": public_sid(sid),
             },
-            ttl=self.deps.scenario.lifetimes.code,
+            ttl=lifetimes.code,
         )
         return code
 
-    def _error(self, error: OAuthError, target: Target, issuer: str) -> AuthorizationResponse:
+    def _error(
+        self, error: OAuthError, target: Target, issuer: str, *, session_id: str | None = None
+    ) -> AuthorizationResponse:
         return AuthorizationResponse(
-            target.redirect_uri, error_params(error, target, issuer), target.response_mode
+            target.redirect_uri,
+            error_params(error, target, issuer),
+            target.response_mode,
+            session_id,
         )
 
 

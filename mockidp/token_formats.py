@@ -16,6 +16,7 @@ import string
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 _ALPHABETS = {
@@ -59,6 +60,12 @@ def parse_template(template: str) -> tuple[Part, ...]:
             "a token template needs {random:...} or {guid}: tokens must be unguessable"
         )
     return tuple(parts)
+
+
+@lru_cache(maxsize=64)
+def compiled(template: str) -> tuple[Part, ...]:
+    """``parse_template``, once per distinct template: issuance renders from this."""
+    return parse_template(template)
 
 
 def _placeholder(body: str) -> Part:

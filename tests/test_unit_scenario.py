@@ -462,3 +462,20 @@ def test_default_clients_accept_loopback_redirects(client_id: str, uri: str, all
     client = load_scenario(None).client(client_id)
     assert client is not None
     assert uri_allowed(uri, client.redirect_uris, loopback=client.loopback_redirects) is allowed
+
+
+def test_the_login_and_consent_pages_cannot_be_switched_off() -> None:
+    from mockidp.scenario_loader import check_scenario_text
+
+    problems = check_scenario_text("endpoints: {login: null, consent: null, userinfo: null}\n")
+    assert [(p.location, p.message) for p in problems] == [
+        ("endpoints.login", "the login page cannot be switched off; it can be moved"),
+        ("endpoints.consent", "the consent page cannot be switched off; it can be moved"),
+    ]
+
+
+def test_a_scripted_http_status_must_be_a_final_answer() -> None:
+    from mockidp.scenario_loader import check_scenario_text
+
+    problems = check_scenario_text("faults: [{respond: {http_status: {status: 101}}}]\n")
+    assert [p.location for p in problems] == ["faults[0].respond.http_status.status"]
