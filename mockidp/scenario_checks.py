@@ -36,15 +36,16 @@ ANSWER_KINDS = (
 SELECTORS = ("nth", "every", "from", "first", "probability")
 
 
-def semantic_problems(data: JSONObject, problem: Problem) -> list[ScenarioProblem]:
+def semantic_problems(
+    data: JSONObject, problem: Problem, *, invalid: frozenset[str] = frozenset()
+) -> list[ScenarioProblem]:
+    """Every cross-section problem. ``invalid`` names the top-level keys that failed the
+    schema: a check reading any of them is skipped (it could not trust their shape), the
+    others still run, so one ``validate`` reports as much as it can at once."""
     found: list[ScenarioProblem] = []
-    found += _issuer(data, problem)
-    found += _clients(data, problem)
-    found += _users(data, problem)
-    found += _behaviour(data, problem)
-    found += _keys(data, problem)
-    found += _rules(data, problem)
-    found += _broken_tokens(data, problem)
+    for check, reads in _CHECKS:
+        if not (reads & invalid):
+            found += check(data, problem)
     return found
 
 
@@ -332,3 +333,32 @@ def _references(
         if login not in logins:
             found.append(problem((*path, "user"), f"no user {login!r} in users"))
     return found
+
+
+_CHECKS: tuple[
+    tuple[Callable[[JSONObject, Problem], list[ScenarioProblem]], frozenset[str]], ...
+] = (
+    (_issuer, frozenset({"issuer"})),
+    (_clients, frozenset({"clients", "scopes"})),
+    (_users, frozenset({"users", "default_user"})),
+    (
+        _behaviour,
+        frozenset(
+            {
+                "access_token_template",
+                "refresh_token_template",
+                "access_token_format",
+                "endpoints",
+                "clock",
+            }
+        ),
+    ),
+    (_keys, frozenset({"keys", "signing_key", "key_rotation", "signing_alg"})),
+    (_rules, frozenset({"consent_rules", "faults", "broken_tokens", "clients", "users"})),
+    (
+        _broken_tokens,
+        frozenset(
+            {"broken_tokens", "keys", "key_rotation", "access_token_format", "clients", "users"}
+        ),
+    ),
+)

@@ -148,8 +148,10 @@ def _problems(src: _Source) -> list[ScenarioProblem]:
     if not isinstance(src.data, dict):
         return [ScenarioProblem("", "a scenario is a mapping of keys to values", 1)]
     schema = _schema_problems(src)
-    # Semantic checks assume the schema holds; run them only on a well-formed document.
-    return src.problems + schema + ([] if schema else semantic_problems(src.data, src.problem))
+    invalid = frozenset(str(p.location).split(".")[0].split("[")[0] for p in schema)
+    if "" in invalid:  # a problem at the top level: no section can be trusted
+        return src.problems + schema
+    return src.problems + schema + semantic_problems(src.data, src.problem, invalid=invalid)
 
 
 def parse_scenario(text: str, *, name: str = "<inline>") -> Scenario:

@@ -479,3 +479,23 @@ def test_a_scripted_http_status_must_be_a_final_answer() -> None:
 
     problems = check_scenario_text("faults: [{respond: {http_status: {status: 101}}}]\n")
     assert [p.location for p in problems] == ["faults[0].respond.http_status.status"]
+
+
+def test_schema_problems_do_not_hide_the_other_sections_problems() -> None:
+    from mockidp.scenario_loader import check_scenario_text
+
+    text = (
+        "clients:\n"
+        "  - client_id: app\n"
+        "    redirect_uri: [x]\n"  # schema: unknown key
+        "users:\n"
+        "  - sub: alice\n"
+        "default_user: bob\n"  # semantic: no such user
+        "signing_key: nope\n"  # semantic: no such key
+    )
+    found = {(p.location, p.line) for p in check_scenario_text(text)}
+    assert found == {
+        ("clients[0].redirect_uri", 3),
+        ("default_user", 6),
+        ("signing_key", 7),
+    }
