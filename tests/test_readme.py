@@ -28,3 +28,12 @@ def test_readme_gives_both_set_up_commands() -> None:
     text = README.read_text("utf-8")
     assert "pip install -e . && mockidp serve" in text
     assert "pip install -e '.[test]' && pytest" in text
+
+
+def test_every_yaml_example_in_the_readme_is_a_valid_scenario() -> None:
+    from mockidp.scenario_loader import check_scenario_text
+
+    blocks = re.findall(r"```yaml\n(.*?)```", README.read_text("utf-8"), re.S)
+    assert len(blocks) >= 2
+    for block in blocks:
+        assert check_scenario_text(block) == [], block
