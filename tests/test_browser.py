@@ -14,13 +14,8 @@ Without Chromium or Playwright these tests skip locally; under CI (CI=true) they
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from html import escape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -29,21 +24,13 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from tests.browser_support import RelyingParty, launch_chromium, serve_relying_party, single
 from tests.conftest import LiveServer
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Dialog, Page
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 CLIENT_ID = "browser-app"
 CLIENT_SECRET = "browser-secret"
@@ -56,123 +43,21 @@ XSS = '"><script>alert(1)</script>'
 # -- the browser -----------------------------------------------------------------------
 
 
-def _unavailable(reason: str) -> None:
-    """Skip locally, but fail under CI: a CI run must never silently drop these tests."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI=true, so this is an error, not a skip)", pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """One headless Debian Chromium, shared by every test here (and used nowhere else).
-
-    Module-scoped on purpose: while Playwright's sync API is started, asyncio sees its
-    event loop as running in this thread, so every anyio test collected after this
-    module would fail ("Cannot run the event loop while another loop is running") if
-    the browser lived until the end of the session.
-    """
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed (pip install -e '.[test]')")
-        raise  # unreachable: _unavailable always raises
-    executable = shutil.which("chromium")
-    if executable is None:
-        _unavailable("no chromium on PATH (Debian: apt-get install chromium)")
-        raise AssertionError("unreachable")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
+    """One headless Debian Chromium for this module (see tests/browser_support.py)."""
+    with launch_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 # -- the relying party -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Hit:
-    """One request that reached the relying party."""
-
-    method: str
-    url: str
-    form: dict[str, str]
-
-
-def _single(values: dict[str, list[str]]) -> dict[str, str]:
-    """parse_qs output, insisting that no parameter is repeated."""
-    assert all(len(v) == 1 for v in values.values()), values
-    return {k: v[0] for k, v in values.items()}
-
-
-@dataclass
-class RelyingParty:
-    """A loopback HTTP server standing in for the client application.
-
-    Every path answers "landed" (GET or POST) and is recorded in ``hits``, except
-    ``/frame?src=URL``, a page that puts URL in an iframe, and ``/favicon.ico``.
-    """
-
-    url: str
-    hits: list[Hit] = field(default_factory=list)
-
-    @property
-    def callback(self) -> str:
-        return f"{self.url}/callback"
-
-    @property
-    def logged_out(self) -> str:
-        return f"{self.url}/logged-out"
-
-
-def _relying_party_handler(rp: RelyingParty) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            if parts.path == "/favicon.ico":
-                self._send(404, "text/plain", b"")
-            elif parts.path == "/frame":
-                src = _single(parse_qs(parts.query))["src"]
-                page = f'<iframe id="victim" src="{escape(src)}"></iframe>'
-                self._send(200, "text/html; charset=utf-8", page.encode())
-            else:
-                self._land({})
-
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            self._land(_single(parse_qs(body.decode(), keep_blank_values=True)))
-
-        def _land(self, form: dict[str, str]) -> None:
-            rp.hits.append(Hit(self.command, f"{rp.url}{self.path}", form))
-            self._send(200, "text/plain; charset=utf-8", b"landed")
-
-        def _send(self, status: int, content_type: str, body: bytes) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    return Handler
-
-
 @pytest.fixture(scope="session")
 def relying_party_server() -> Iterator[RelyingParty]:
-    rp = RelyingParty("")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _relying_party_handler(rp))
-    server.daemon_threads = True
-    rp.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, name="relying-party", daemon=True)
-    thread.start()
-    yield rp
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    """The loopback relying party the browser is sent back to."""
+    with serve_relying_party() as rp:
+        yield rp
 
 
 @pytest.fixture
@@ -269,7 +154,7 @@ def wait_for_landing(w: World, target: str | None = None) -> dict[str, str]:
     w.page.wait_for_url(lambda url: url.startswith(prefix))
     assert w.page.locator("body").inner_text().strip() == "landed"
     assert w.failed_requests == []  # landed at the first attempt, not after an error page
-    return _single(parse_qs(urlsplit(w.page.url).query, keep_blank_values=True))
+    return single(parse_qs(urlsplit(w.page.url).query, keep_blank_values=True))
 
 
 def on_login_page(w: World, client_name: str = CLIENT_NAME) -> None:
@@ -507,7 +392,7 @@ def test_fragment_response_mode_puts_the_code_in_the_fragment(pages: World) -> N
     parts = urlsplit(page.url)
     assert parts.query == ""
     assert [hit.url for hit in pages.rp.hits] == [pages.rp.callback]  # never sent to the server
-    response = _single(parse_qs(parts.fragment))
+    response = single(parse_qs(parts.fragment))
     assert response["state"] == "frag"
     assert redeem(pages, response["code"])["sub"] == "alice"
 

@@ -9,12 +9,8 @@ answers "landed". Without Chromium or Playwright these tests skip locally; under
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -23,6 +19,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from tests.browser_support import RelyingParty, launch_chromium, serve_relying_party
 from tests.conftest import LiveServer
 
 if TYPE_CHECKING:
@@ -30,100 +27,27 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 CLIENT_ID = "scenario-app"
 CLIENT_SECRET = "scenario-secret"
 CLIENT_NAME = "Scenario App"
 SESSION_COOKIE = "mockidp_session"
 
 
-# -- the browser -----------------------------------------------------------------------
-
-
-def _unavailable(reason: str) -> None:
-    """Skip locally, but fail under CI: a CI run must never silently drop these tests."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI=true, so this is an error, not a skip)", pytrace=False)
-    pytest.skip(reason)
+# -- the browser and the relying party -------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """One headless Chromium for this module only (see test_browser.py for why not longer)."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed (pip install -e '.[test]')")
-        raise  # unreachable: _unavailable always raises
-    executable = shutil.which("chromium")
-    if executable is None:
-        _unavailable("no chromium on PATH (Debian: apt-get install chromium)")
-        raise AssertionError("unreachable")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
+    """One headless Debian Chromium for this module (see tests/browser_support.py)."""
+    with launch_chromium() as chromium:
         yield chromium
-        chromium.close()
-
-
-# -- the relying party -----------------------------------------------------------------
-
-
-@dataclass
-class RelyingParty:
-    """A loopback HTTP server standing in for the client: every GET is recorded, "landed"."""
-
-    url: str
-    hits: list[str] = field(default_factory=list)
-
-    @property
-    def callback(self) -> str:
-        return f"{self.url}/callback"
-
-
-def _handler(rp: RelyingParty) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if self.path == "/favicon.ico":
-                self._send(404, b"")
-                return
-            rp.hits.append(f"{rp.url}{self.path}")
-            self._send(200, b"landed")
-
-        def _send(self, status: int, body: bytes) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", "text/plain; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    return Handler
 
 
 @pytest.fixture(scope="module")
 def relying_party() -> Iterator[RelyingParty]:
-    rp = RelyingParty("")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(rp))
-    server.daemon_threads = True
-    rp.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, name="scenario-rp", daemon=True)
-    thread.start()
-    yield rp
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    """The loopback relying party the browser is sent back to."""
+    with serve_relying_party() as rp:
+        yield rp
 
 
 # -- one test's world ------------------------------------------------------------------
@@ -237,7 +161,7 @@ def test_scenario_consent_deny_lands_with_access_denied_and_no_page(world: World
     assert response["state"] == "no-thanks"
     assert response["iss"] == world.live.url
     assert world.provider_pages == []  # no login page, no consent page
-    assert world.rp.hits == [world.page.url]
+    assert [hit.url for hit in world.rp.hits] == [world.page.url]
     assert session_cookies(world) == [SESSION_COOKIE]  # alice signed in; consent was refused
 
 
