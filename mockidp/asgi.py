@@ -12,6 +12,8 @@ real answer altered (``malformed_body``, ``truncate_body``, ``content_type``), a
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import re
 import time
@@ -29,6 +31,7 @@ from starlette.types import Message, Receive, Scope, Send
 from mockidp import faults, pages
 from mockidp.client_auth import read_credentials
 from mockidp.clock import Clock
+from mockidp.control import Control, is_control_path
 from mockidp.endpoints import (
     ENDPOINTS,
     SESSION_COOKIE,
@@ -49,6 +52,7 @@ from mockidp.errors import (
     NotFound,
     OAuthError,
     PageError,
+    TemporarilyUnavailable,
 )
 from mockidp.http_input import (
     MAX_BODY_BYTES,
@@ -60,8 +64,9 @@ from mockidp.http_input import (
 from mockidp.keys import KeyRing
 from mockidp.layout import Layout
 from mockidp.provider import Provider
-from mockidp.requestlog import RequestRecord
+from mockidp.requestlog import RequestLog, RequestRecord, mask_authorization, mask_params
 from mockidp.scenario import Fault, Scenario
+from mockidp.shapes import error_body
 from mockidp.store import Store
 from mockidp.types import JSONObject, Params
 
@@ -70,6 +75,7 @@ log = logging.getLogger("mockidp")
 _HOST = re.compile(r"[A-Za-z0-9.\-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
 _CORS_ALLOW_HEADERS = "Authorization, Content-Type, DPoP"
 REALM = "mockidp"
+RETRY_AFTER_SECONDS = 1  # a 503 temporarily_unavailable (state store throttled or unreachable)
 
 
 def request_origin(scope: Scope, headers: Headers) -> str:
@@ -99,11 +105,10 @@ def _quote(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def oauth_error_response(error: OAuthError, *, cors: bool) -> Response:
-    body: dict[str, Any] = {"error": error.error}
-    if error.description:
-        body["error_description"] = error.description
-    response = json_response(body, status=error.status)
+def oauth_error_response(error: OAuthError, *, cors: bool, shape: str = "oauth") -> Response:
+    """RFC 6749 5.2 JSON, or the vendor envelope ``shape`` names (quirk ``error_shape``)."""
+    body, status = error_body(error, shape)
+    response = json_response(body, status=status)
     if isinstance(error, InvalidToken | InsufficientScope):  # RFC 6750 3
         challenge = f'Bearer realm="{REALM}"'
         if not isinstance(error, MissingToken):
@@ -113,6 +118,8 @@ def oauth_error_response(error: OAuthError, *, cors: bool) -> Response:
         response.headers["WWW-Authenticate"] = challenge
     elif isinstance(error, InvalidClient):  # RFC 6749 5.2
         response.headers["WWW-Authenticate"] = f'Basic realm="{REALM}"'
+    elif isinstance(error, TemporarilyUnavailable):  # RFC 9110 10.2.3: when to try again
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     if cors:
         response.headers["Access-Control-Allow-Origin"] = "*"
     return response
@@ -122,34 +129,61 @@ class MockIdPApp:
     """An ASGI app serving one :class:`Provider`.
 
     ``on_request`` is called with a :class:`RequestRecord` after every answered request.
+    ``control`` is the test-control API under ``/_mockidp/`` (:mod:`mockidp.control`),
+    open unless ``admin_token`` is given; its request log is ``on_request`` when that is
+    a :class:`RequestLog` (or its ``record``), else its own.
     """
 
     def __init__(
-        self, provider: Provider, *, on_request: Callable[[RequestRecord], None] | None = None
+        self,
+        provider: Provider,
+        *,
+        on_request: Callable[[RequestRecord], None] | None = None,
+        admin_token: str | None = None,
     ) -> None:
         self.provider = provider
         self.on_request = on_request
         self._routes: tuple[Layout, dict[str, str]] = (provider.layout, provider.layout.by_path())
+        log = getattr(on_request, "__self__", on_request)
+        self.control = Control(
+            provider,
+            admin_token=admin_token,
+            origin=request_origin,
+            requests=log if isinstance(log, RequestLog) else None,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            path = _route_path(scope)
+            if is_control_path(path):  # before the layout: never an emulated endpoint
+                await self.control(scope, receive, send, path)
+                return
             await self._http(scope, receive, send)
         elif scope["type"] == "lifespan":
             await _lifespan(receive, send)
 
-    def _route(self, path: str) -> str | None:
-        """The endpoint at ``path`` in the provider's current layout (use_scenario may change it)."""
+    def _route(self, path: str, scope: Scope) -> str | None:
+        """The endpoint at ``path`` in the provider's current layout (use_scenario may change it).
+
+        A path with ``<name>`` segments (a preset's) matches too; the values go to
+        ``scope["path_params"]`` (what ``Request.path_params`` reads).
+        """
         layout, routes = self._routes
         if layout is not self.provider.layout:
             layout = self.provider.layout
             routes = layout.by_path()
             self._routes = (layout, routes)
-        return routes.get(path)
+        name = routes.get(path)
+        if name is None:
+            found = layout.match(path)
+            if found is not None:
+                name, scope["path_params"] = found
+        return name
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         request = Request(scope, receive)
-        name = self._route(_route_path(scope))
+        name = self._route(_route_path(scope), scope)
         endpoint = ENDPOINTS.get(name) if name else None
         cors = endpoint.cors if endpoint else True
         ex: Exchange | None = None
@@ -180,7 +214,8 @@ class MockIdPApp:
                 response = await self._dispatch(endpoint, ex)
         except OAuthError as exc:
             error = exc.error
-            response = oauth_error_response(exc, cors=cors)
+            shape = self.provider.scenario.quirks.error_shape
+            response = oauth_error_response(exc, cors=cors, shape=shape)
             if isinstance(exc, MethodNotAllowed) and endpoint is not None:
                 response.headers["Allow"] = ", ".join(_allowed_methods(endpoint))
         except PageError as exc:
@@ -207,21 +242,25 @@ class MockIdPApp:
             else:
                 await response(scope, request.receive, send)
         finally:
+            params = ex.params if ex and ex.params else peeked
+            authorization = request.headers.get("authorization")
+            record = RequestRecord(
+                method=scope.get("method", ""),
+                path=scope["path"],
+                endpoint=name,
+                status=response.status_code if response is not None else 0,
+                duration_ms=(time.perf_counter() - started) * 1000,
+                client_id=_client_of(params, request),
+                grant_type=params.get("grant_type"),
+                error=error,
+                fault=fault.name if fault else None,
+                params=mask_params(params),
+                client_auth=_client_auth(name, params, authorization),
+                authorization=mask_authorization(authorization),
+            )
             if self.on_request is not None:
-                params = ex.params if ex and ex.params else peeked
-                self.on_request(
-                    RequestRecord(
-                        method=scope.get("method", ""),
-                        path=scope["path"],
-                        endpoint=name,
-                        status=response.status_code if response is not None else 0,
-                        duration_ms=(time.perf_counter() - started) * 1000,
-                        client_id=_client_of(params, request),
-                        grant_type=params.get("grant_type"),
-                        error=error,
-                        fault=fault.name if fault else None,
-                    )
-                )
+                self.on_request(record)
+            self.control.record(record)  # the control API's request log
 
     async def _dispatch(self, endpoint: Endpoint, ex: Exchange) -> Response:
         method = ex.request.method
@@ -262,6 +301,27 @@ def _client_of(params: Mapping[str, str], request: Request) -> str | None:
     except OAuthError:
         return None
     return creds.client_id if creds else None
+
+
+_CLIENT_AUTH_ENDPOINTS = frozenset({"token", "introspection", "revocation"})
+
+
+def _client_auth(name: str | None, params: Params, authorization: str | None) -> str | None:
+    """How the request authenticated its client, for the request log (None: not at all)."""
+    if name not in _CLIENT_AUTH_ENDPOINTS:
+        return None
+    try:
+        creds = read_credentials(authorization, params)
+    except OAuthError:
+        return None
+    if creds is None or creds.method != "jwt":
+        return creds.method if creds else None
+    header = (creds.assertion or "").split(".", 1)[0]
+    try:
+        alg = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4))).get("alg")
+    except (ValueError, AttributeError):
+        alg = None
+    return "client_secret_jwt" if str(alg).startswith("HS") else "private_key_jwt"
 
 
 async def _peek_params(request: Request) -> tuple[Request, Params]:
@@ -397,14 +457,17 @@ def create_app(
     keys: KeyRing | None = None,
     layout: Layout | None = None,
     on_request: Callable[[RequestRecord], None] | None = None,
+    admin_token: str | None = None,
 ) -> MockIdPApp:
     """An ASGI app for ``scenario`` (a path, a mapping, a Scenario, or None for the default).
 
     Pass ``provider`` to serve an existing Provider instead; the app's ``.provider``
     attribute gives tests the Python API (``use_scenario``, ``clock``, ``reset``).
+    ``admin_token``: every call of the test-control API (``/_mockidp/``) must then send
+    ``Authorization: Bearer <admin_token>``; None leaves it open.
     """
     if provider is None:
         provider = Provider(scenario, store=store, clock=clock, keys=keys, layout=layout)
     elif scenario is not None or store is not None or clock is not None or keys is not None:
         raise TypeError("pass either provider or scenario/store/clock/keys, not both")
-    return MockIdPApp(provider, on_request=on_request)
+    return MockIdPApp(provider, on_request=on_request, admin_token=admin_token)

@@ -59,6 +59,8 @@ class AuthorizationRequest:
     code_challenge: str | None = None
     code_challenge_method: str | None = None
     claims: JSONObject | None = None
+    tenant: str | None = None
+    """The tenant an ``acr_values`` entry chose (quirk ``tenant_acr_prefix``)."""
 
     def to_record(self) -> JSONObject:
         return asdict(self)
@@ -104,6 +106,8 @@ def validate_request(scenario: Scenario, target: Target, params: Params) -> Auth
         raise RequestNotSupported("request objects are not supported; send plain parameters")
     if "request_uri" in params:
         raise RequestUriNotSupported("request_uri is not supported; send plain parameters")
+    if scenario.quirks.require_state and "state" not in params:
+        raise InvalidRequest("The state is a required parameter")
     client = target.client
     response_type = params.get("response_type")
     if response_type is None:
@@ -116,6 +120,8 @@ def validate_request(scenario: Scenario, target: Target, params: Params) -> Auth
     if mode is not None and mode not in RESPONSE_MODES:
         raise InvalidRequest(f"response_mode must be one of {', '.join(RESPONSE_MODES)}")
     scope = requested_scopes(scenario, client, params.get("scope"))
+    if scenario.quirks.require_openid_scope and "openid" not in scope:
+        raise RequestNotSupported("scope must contain openid")
     prompt = tuple(params.get("prompt", "").split())
     for value in prompt:
         if value not in PROMPTS:
@@ -144,7 +150,18 @@ def validate_request(scenario: Scenario, target: Target, params: Params) -> Auth
         code_challenge=challenge[0] if challenge else None,
         code_challenge_method=challenge[1] if challenge else None,
         claims=parse_claims_request(params.get("claims")),
+        tenant=_tenant(scenario, params.get("acr_values")),
     )
+
+
+def _tenant(scenario: Scenario, acr_values: str | None) -> str | None:
+    prefix = scenario.quirks.tenant_acr_prefix
+    if not prefix or not acr_values:
+        return None
+    for value in acr_values.split():
+        if value.startswith(prefix) and len(value) > len(prefix):
+            return value[len(prefix) :]
+    return None
 
 
 def _max_age(raw: str | None) -> int | None:

@@ -1,4 +1,4 @@
-"""The command line: ``mockidp serve | validate | schema``."""
+"""The command line: ``mockidp serve | validate | schema | create-table``."""
 
 from __future__ import annotations
 
@@ -9,17 +9,18 @@ import socket
 import sys
 import threading
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from mockidp.asgi import create_app
 from mockidp.errors import ScenarioError
+from mockidp.presets import PRESETS
 from mockidp.provider import Provider
 from mockidp.requestlog import RequestRecord
 from mockidp.scenario import Scenario
-from mockidp.scenario_loader import check_scenario_text, load_scenario
+from mockidp.scenario_loader import check_scenario_text
 from mockidp.scenario_schema import SCENARIO_SCHEMA
 from mockidp.settings import Settings
+from mockidp.wiring import scenario_from_settings, store_from_settings, store_problem
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,14 +37,38 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--issuer", help="fixed issuer URL (default: derived from each request)")
     serve.add_argument(
+        "--admin-token",
+        help="require this bearer token on the test-control API under /_mockidp/ "
+        "(or MOCKIDP_ADMIN_TOKEN; default: open)",
+    )
+    serve.add_argument(
         "--watch", action="store_true", help="reload the scenario file when it changes"
     )
     serve.add_argument("--quiet", action="store_true", help="do not log each request")
+    serve.add_argument(
+        "--store",
+        help="state backend: memory (default) or dynamodb://TABLE (or MOCKIDP_STORE; "
+        "region and endpoint from AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB)",
+    )
+    serve.add_argument(
+        "--preset",
+        choices=list(PRESETS),
+        help="emulate this provider (when the scenario names no preset)",
+    )
 
     validate = commands.add_parser("validate", help="check scenario files without serving them")
     validate.add_argument("files", nargs="+", metavar="FILE")
 
     commands.add_parser("schema", help="print the JSON Schema of scenario files")
+
+    table = commands.add_parser(
+        "create-table", help="create the DynamoDB table for `serve --store dynamodb://TABLE`"
+    )
+    table.add_argument("table", help="table name")
+    table.add_argument("--region", help="AWS region (default: AWS_REGION / AWS_DEFAULT_REGION)")
+    table.add_argument(
+        "--endpoint-url", help="DynamoDB endpoint (default: AWS_ENDPOINT_URL_DYNAMODB)"
+    )
     return parser
 
 
@@ -54,14 +79,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "schema":
         print(json.dumps(SCENARIO_SCHEMA, indent=2))
         return 0
+    if args.command == "create-table":
+        return _create_table(args.table, region=args.region, endpoint_url=args.endpoint_url)
     try:
         settings = Settings.from_env().override(
-            scenario=args.scenario, host=args.host, port=args.port, issuer=args.issuer
+            scenario=args.scenario,
+            host=args.host,
+            port=args.port,
+            issuer=args.issuer,
+            admin_token=args.admin_token,
+            store=args.store,
         )
     except ValueError as exc:
         print(f"mockidp: {exc}", file=sys.stderr)
         return 2
-    return _serve(settings, watch=args.watch, quiet=args.quiet)
+    return _serve(settings, watch=args.watch, quiet=args.quiet, preset=args.preset)
 
 
 def _validate(files: Sequence[str]) -> int:
@@ -84,22 +116,48 @@ def _validate(files: Sequence[str]) -> int:
     return 1 if failed else 0
 
 
-def _load(settings: Settings) -> Scenario:
-    scenario = load_scenario(settings.scenario)
-    if settings.issuer:
-        scenario = replace(scenario, issuer=settings.issuer.rstrip("/"))
-    return scenario
+def _create_table(table: str, *, region: str | None, endpoint_url: str | None) -> int:
+    from mockidp.store.dynamodb import create_table
+
+    try:
+        created = create_table(table, region=region, endpoint_url=endpoint_url)
+    except ImportError as exc:
+        print(f"mockidp: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # botocore's errors: no credentials, no endpoint, denied
+        print(f"mockidp: cannot create table {table!r}: {exc}", file=sys.stderr)
+        return 1
+    print(f"mockidp: table {table} {'created' if created else 'already exists'}")
+    return 0
 
 
-def _serve(settings: Settings, *, watch: bool, quiet: bool) -> int:
+def _load(settings: Settings, preset: str | None = None) -> Scenario:
+    return scenario_from_settings(settings, preset=preset)
+
+
+def _serve(settings: Settings, *, watch: bool, quiet: bool, preset: str | None = None) -> int:
     import uvicorn
 
     try:
-        scenario = _load(settings)
+        scenario = _load(settings, preset)
     except ScenarioError as exc:
         print(f"mockidp: {exc}", file=sys.stderr)
         return 2
-    app = create_app(scenario, on_request=None if quiet else _print_record)
+    try:
+        store = store_from_settings(settings)
+    except (ValueError, ImportError) as exc:
+        print(f"mockidp: {exc}", file=sys.stderr)
+        return 2
+    problem = store_problem(store)
+    if problem is not None:
+        print(f"mockidp: {settings.store}: {problem}", file=sys.stderr)
+        return 2
+    app = create_app(
+        scenario,
+        store=store,
+        on_request=None if quiet else _print_record,
+        admin_token=settings.admin_token,
+    )
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -111,20 +169,29 @@ def _serve(settings: Settings, *, watch: bool, quiet: bool) -> int:
     port = sock.getsockname()[1]
     host = f"[{settings.host}]" if family == socket.AF_INET6 else settings.host
     listening = f"http://{host}:{port}"
-    _print_banner(app.provider, scenario.issuer or listening, listening)
+    _print_banner(
+        app.provider,
+        app.provider.issuer_for(listening),
+        listening,
+        control=app.control.protected,
+    )
     if watch and settings.scenario:
-        _watch(Path(settings.scenario), settings, app.provider)
+        _watch(Path(settings.scenario), settings, app.provider, preset=preset)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises a Ctrl-C it handled
         uvicorn.Server(config).run(sockets=[sock])
     return 0
 
 
-def _print_banner(provider: Provider, issuer: str, listening: str) -> None:
+def _print_banner(
+    provider: Provider, issuer: str, listening: str, *, control: bool = False
+) -> None:
     scenario = provider.scenario
     lines = [f"mockidp: issuer {issuer}"]
     if provider.layout.has("discovery"):
-        lines.append(f"  discovery  {provider.layout.url(issuer, 'discovery')}")
+        lines.append(
+            f"  discovery  {provider.layout.url(provider.endpoint_base(issuer), 'discovery')}"
+        )
     lines.append(f"  scenario   {scenario.source}")
     for client in scenario.clients:
         secret = f"secret {client.client_secret}" if client.client_secret else "public, PKCE"
@@ -136,6 +203,8 @@ def _print_banner(provider: Provider, issuer: str, listening: str) -> None:
     ]
     if users:
         lines.append(f"  users      {', '.join(users)}")
+    token = "admin token required" if control else "open: no --admin-token"
+    lines.append(f"  control    {listening}/_mockidp/  ({token})")
     lines.append(f"  listening  {listening}  (Ctrl-C stops)")
     print("\n".join(lines), flush=True)
 
@@ -144,7 +213,14 @@ def _print_record(record: RequestRecord) -> None:
     print(record.line(), flush=True)
 
 
-def _watch(path: Path, settings: Settings, provider: Provider, interval: float = 0.5) -> None:
+def _watch(
+    path: Path,
+    settings: Settings,
+    provider: Provider,
+    interval: float = 0.5,
+    *,
+    preset: str | None = None,
+) -> None:
     """Reload the scenario when the file changes; keys, sessions and tokens are kept."""
 
     def mtime() -> float:
@@ -162,7 +238,7 @@ def _watch(path: Path, settings: Settings, provider: Provider, interval: float =
                 continue
             seen = now
             try:
-                provider.use_scenario(_load(settings))
+                provider.use_scenario(_load(settings, preset))
             except ScenarioError as exc:
                 print(f"mockidp: not reloaded, keeping the previous scenario: {exc}", flush=True)
             else:

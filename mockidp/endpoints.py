@@ -15,6 +15,7 @@ from mockidp.errors import InvalidRequest, OAuthError, PageError
 from mockidp.http_input import (
     RepeatedParameters,
     bearer_token,
+    body_params,
     form_params,
     is_form,
     query_params,
@@ -88,6 +89,11 @@ async def authorization(provider: Provider, ex: Exchange) -> Response:
         ex.params, repeated = exc.params, exc.names
     except InvalidRequest as exc:  # no trustworthy client yet: the user sees a page
         raise PageError("invalid_request", exc.description) from None
+    tenant = ex.request.path_params.get("tenant")  # /login/<tenant>/oauth/authorize
+    prefix = provider.scenario.quirks.tenant_acr_prefix
+    if tenant and prefix:  # the same as acr_values=tenant:<tenant>
+        acr = f"{ex.params.get('acr_values', '')} {prefix}{tenant}".strip()
+        ex.params = {**ex.params, "acr_values": acr}
     session_id = ex.request.cookies.get(SESSION_COOKIE)
     result = provider.authorize(
         ex.params, issuer=ex.issuer, session_id=session_id, repeated=repeated
@@ -115,8 +121,19 @@ async def consent(provider: Provider, ex: Exchange) -> Response:
     return _render(provider, ex, provider.submit_consent(ex.params, issuer=ex.issuer))
 
 
+async def _back_channel_params(provider: Provider, request: Request) -> Params:
+    """Form body parameters, or as the preset's quirks allow, JSON and query ones too."""
+    quirks = provider.scenario.quirks
+    return await body_params(
+        request,
+        merge_query=quirks.merge_query_into_body,
+        accept_json=quirks.accept_json_body,
+        strip_json_keys=quirks.strip_json_keys,
+    )
+
+
 async def token(provider: Provider, ex: Exchange) -> Response:
-    ex.params = await form_params(ex.request)
+    ex.params = await _back_channel_params(provider, ex.request)
     auth = ex.request.headers.get("authorization")
     return json_response(provider.token(ex.params, authorization=auth, issuer=ex.issuer))
 
@@ -129,7 +146,23 @@ async def userinfo(provider: Provider, ex: Exchange) -> Response:
         body_token = ex.params.get("access_token")  # RFC 6750 2.2
     if header_token and body_token:
         raise InvalidRequest("send the access token once: in the header or in the body")
+    if provider.scenario.quirks.userinfo_format == "jwt_string":  # a JSON-quoted JWT
+        signed = provider.userinfo_jwt(header_token or body_token, issuer=ex.issuer)
+        return JSONResponse(signed, headers=NO_STORE)
     return json_response(provider.userinfo(header_token or body_token))
+
+
+async def current_principal(provider: Provider, ex: Exchange) -> Response:
+    """SuperOffice's ``GET {webapi_url}v1/User/currentPrincipal`` with the bearer token."""
+    token = bearer_token(ex.request.headers.get("authorization"))
+    ctx = ex.request.path_params.get("ctx", "")
+    return json_response(provider.current_principal(token, ctx, issuer=ex.issuer))
+
+
+async def system_user(provider: Provider, ex: Exchange) -> Response:
+    """SuperOffice's PartnerSystemUser/Authenticate: a JSON body in, a JSON answer out."""
+    ex.params = await body_params(ex.request, accept_json=True)
+    return json_response(provider.system_user(ex.params, issuer=ex.issuer))
 
 
 async def introspection(provider: Provider, ex: Exchange) -> Response:
@@ -139,10 +172,12 @@ async def introspection(provider: Provider, ex: Exchange) -> Response:
 
 
 async def revocation(provider: Provider, ex: Exchange) -> Response:
-    ex.params = await form_params(ex.request)
+    ex.params = await _back_channel_params(provider, ex.request)
     provider.revoke(
         ex.params, authorization=ex.request.headers.get("authorization"), issuer=ex.issuer
     )
+    if provider.scenario.quirks.revocation_json:  # LoginRadius answers {}
+        return json_response({})
     return Response(b"", status_code=200, headers=NO_STORE)
 
 
@@ -167,7 +202,9 @@ async def end_session(provider: Provider, ex: Exchange) -> Response:
 async def home(provider: Provider, ex: Exchange) -> Response:
     layout = provider.layout
     discovery_url = (
-        layout.url(ex.issuer.rstrip("/"), "discovery") if layout.has("discovery") else None
+        layout.url(provider.endpoint_base(ex.issuer), "discovery")
+        if layout.has("discovery")
+        else None
     )
     return html_response(pages.home_page(provider.scenario, ex.issuer, discovery_url))
 
@@ -179,7 +216,7 @@ async def _query_or_form(request: Request) -> Params:
 
 
 def _render(provider: Provider, ex: Exchange, result: AuthorizeResult) -> Response:
-    base = ex.issuer.rstrip("/")
+    base = provider.endpoint_base(ex.issuer)
     response: Response
     if isinstance(result, LoginPage):
         return html_response(pages.login_page(result, provider.layout.url(base, "login")))
@@ -231,6 +268,9 @@ ENDPOINTS: dict[str, Endpoint] = {
     "oauth_metadata": Endpoint(discovery, frozenset({"GET"})),
     "jwks": Endpoint(jwks, frozenset({"GET"})),
     "authorization": Endpoint(authorization, frozenset({"GET", "POST"}), cors=False),
+    "authorization_tenant": Endpoint(authorization, frozenset({"GET", "POST"}), cors=False),
+    "current_principal": Endpoint(current_principal, frozenset({"GET"})),
+    "system_user": Endpoint(system_user, frozenset({"POST"})),
     "login": Endpoint(login, frozenset({"POST"}), cors=False),
     "consent": Endpoint(consent, frozenset({"POST"}), cors=False),
     "token": Endpoint(token, frozenset({"POST"})),

@@ -7,6 +7,7 @@ else is an ``invalid_request`` (never a 500).
 
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -121,3 +122,65 @@ def bearer_token(authorization: str | None) -> str | None:
     if scheme.lower() != "bearer":
         return None
     return token.strip() or None
+
+
+JSON_TYPE = "application/json"
+
+
+def is_json(request: Request) -> bool:
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    return media_type == JSON_TYPE or media_type.endswith("+json")
+
+
+def json_pairs(body: bytes, *, strip_keys: bool = False) -> Params:
+    """A JSON object body as parameters: strings kept, numbers and booleans as text,
+    nulls and empty strings dropped (as empty form values are); anything else refused."""
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidRequest("the body is not valid UTF-8 JSON") from None
+    if not isinstance(data, dict):
+        raise InvalidRequest("the JSON body must be an object")
+    if len(data) > MAX_FIELDS:
+        raise InvalidRequest(f"too many parameters (at most {MAX_FIELDS})")
+    params: Params = {}
+    for raw_name, value in data.items():
+        name = raw_name.strip() if strip_keys else raw_name
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif isinstance(value, int | float):
+            value = str(value)
+        elif not isinstance(value, str):
+            raise InvalidRequest(f"parameter {name!r} must be a string")
+        if name in params:
+            raise RepeatedParameters((name,), {k: v for k, v in params.items() if k != name})
+        params[name] = value
+    return params
+
+
+async def body_params(
+    request: Request,
+    *,
+    merge_query: bool = False,
+    accept_json: bool = False,
+    strip_json_keys: bool = False,
+) -> Params:
+    """A back-channel request's parameters: the form body (RFC 6749 3.2), and as a
+    preset's quirks allow, a JSON object body and the query string (the body wins)."""
+    if not (merge_query or accept_json) or is_form(request):
+        body = await form_params(request)
+    elif accept_json and is_json(request):
+        raw = await read_body(request)
+        body = json_pairs(raw, strip_keys=strip_json_keys) if raw.strip() else {}
+    elif merge_query:  # SuperOffice clients send every parameter in the query, body empty
+        if await read_body(request):
+            got = request.headers.get("content-type") or "none"
+            raise InvalidRequest(f"the body must be {FORM_TYPE}, not {got}")
+        body = {}
+    else:
+        body = await form_params(request)  # refuses the content type as usual
+    if not merge_query:
+        return body
+    return {**query_params(request), **body}

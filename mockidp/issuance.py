@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from mockidp import defects
 from mockidp.claims import user_claims
 from mockidp.keys import KeyRing
+from mockidp.quirks import Quirks
 from mockidp.scenario import Client, Lifetimes, Scenario, User
+from mockidp.shapes import origin_of, shape_id_token
 from mockidp.state import State
 from mockidp.subjects import subject
 from mockidp.token_formats import compiled, render
@@ -58,6 +60,8 @@ class Authorization:
     """The token request's parameters (``broken_tokens`` rules may match on them)."""
     grant_created: int | None = None
     """When the grant began (``refresh_token_absolute`` counts from it); None: now."""
+    tenant: str | None = None
+    """The tenant the authorization request chose (quirk ``tenant_acr_prefix``)."""
 
 
 def new_grant(deps: Deps, client: Client, user: User | None) -> str:
@@ -129,6 +133,8 @@ def issue(
             "uid": uid,
             "gid": auth.grant_id,
             "claims_request": auth.claims_request,
+            "nonce": auth.nonce,
+            "tenant": auth.tenant,
         },
         ttl=lifetimes.access_token,
     )
@@ -141,22 +147,29 @@ def issue(
         response["scope"] = scope
     if auth.user is not None and with_id_token:
         extra = user_claims(auth.user, auth.scope, auth.claims_request, "id_token")
+        quirks = deps.scenario.quirks
         response["id_token"] = _jws(
             deps,
-            id_token_claims(
-                IdTokenInput(
-                    issuer=issuer,
-                    sub=sub,
-                    client_id=client.client_id,
-                    now=now,
-                    lifetime=lifetimes.id_token,
-                    auth_time=auth.auth_time,
-                    nonce=auth.nonce,
-                    access_token=access_token,
-                    sid=auth.sid,
-                    extra=extra,
+            shape_id_token(
+                id_token_claims(
+                    IdTokenInput(
+                        issuer=issuer,
+                        sub=sub,
+                        client_id=client.client_id,
+                        now=now,
+                        lifetime=lifetimes.id_token,
+                        auth_time=auth.auth_time,
+                        nonce=auth.nonce,
+                        access_token=access_token,
+                        sid=auth.sid,
+                        extra=extra,
+                    ),
+                    deps.keys.alg,
                 ),
-                deps.keys.alg,
+                quirks,
+                auth.user,
+                origin_of(issuer, quirks.issuer_path),
+                tenant=auth.tenant,
             ),
             typ="JWT",
             defect=broken.get("id_token"),
@@ -180,7 +193,7 @@ def _refresh_token(
     lifetimes: Lifetimes,
 ) -> str:
     """A new refresh token from the scenario's template, recorded under its hash."""
-    value = _render(deps.scenario.refresh_token_template, auth, sub)
+    value = _render(deps.scenario.refresh_token_template, auth, sub, deps.scenario.quirks)
     expires = now + lifetimes.refresh_token
     if lifetimes.refresh_token_absolute is not None:  # never past the grant's deadline
         begun = now if auth.grant_created is None else auth.grant_created
@@ -197,6 +210,7 @@ def _refresh_token(
             "auth_time": auth.auth_time,
             "claims_request": auth.claims_request,
             "sid": auth.sid,
+            "tenant": auth.tenant,
             "iat": now,
             "exp": expires,
             "iss": issuer,
@@ -227,7 +241,12 @@ def _access_token(
 ) -> str:
     """A JWT access token (RFC 9068), or an opaque one from the scenario's template."""
     if deps.scenario.access_token_format == "opaque":
-        return _render(deps.scenario.access_token_template, auth, str(claims["sub"]))
+        return _render(
+            deps.scenario.access_token_template,
+            auth,
+            str(claims["sub"]),
+            deps.scenario.quirks,
+        )
     return _jws(deps, claims, typ="at+jwt", defect=defect, now=now)
 
 
@@ -238,9 +257,14 @@ def _jws(deps: Deps, claims: JSONObject, *, typ: str, defect: str | None, now: i
     return defects.sign(deps.keys, damaged, typ=typ, defect=defect)
 
 
-def _render(template: str, auth: Authorization, sub: str) -> str:
+def _render(template: str, auth: Authorization, sub: str, quirks: Quirks) -> str:
     """An opaque token from ``template`` (parsed once per template, see token_formats)."""
     claims = auth.user.claims if auth.user is not None else {}
+    defaults = quirks.claim_defaults
+    if defaults:  # a preset's values for claims its templates name ({ctx} of 8A: tokens)
+        claims = {**defaults, **claims}
+    if auth.tenant is not None:
+        claims = {**claims, quirks.tenant_claim: auth.tenant}
     return render(compiled(template), sub=sub, client_id=auth.client.client_id, claims=claims)
 
 

@@ -274,12 +274,60 @@ class _RingKey:
             return jwt.encode(header, claims, self.private, algorithms=[self.alg])
 
 
-def _ring_key(data: JSONObject) -> _RingKey:
+def _ring_key(data: JSONObject, *, x509: bool = False, x509_kid: bool = False) -> _RingKey:
+    """A ring key; ``x509``: with a self-signed certificate (x5t in headers, x5t and x5c
+    in the JWKS), ``x509_kid``: its kid the certificate's uppercase hex SHA-1 thumbprint."""
     private = _import_private_key(data)
     alg = default_key_alg(data)
     kid = str(data.get("kid") or private.thumbprint())
-    public = _public_jwk({**data, "kid": kid})
-    return _RingKey(kid, alg, private, public, {"alg": alg, "kid": kid})
+    if not x509:
+        public = _public_jwk({**data, "kid": kid})
+        return _RingKey(kid, alg, private, public, {"alg": alg, "kid": kid})
+    der = _certificate(json.dumps(data, sort_keys=True), private)
+    digest = hashlib.sha1(der).digest()  # x5t is SHA-1 by definition (RFC 7515 4.1.7)
+    x5t = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    if x509_kid:
+        kid = digest.hex().upper()
+    public = {
+        **_public_jwk({**data, "kid": kid}),
+        "x5t": x5t,
+        "x5c": [base64.b64encode(der).decode("ascii")],
+    }
+    return _RingKey(kid, alg, private, public, {"alg": alg, "kid": kid, "x5t": x5t})
+
+
+_CERTIFICATES: dict[str, bytes] = {}
+
+
+def _certificate(cache_key: str, private: _Key) -> bytes:
+    """A self-signed certificate (DER) for ``private``: fixed names, serial and validity,
+    so an RSA key's certificate (and x5t) is the same in every process."""
+    der = _CERTIFICATES.get(cache_key)
+    if der is not None:
+        return der
+    from datetime import UTC, datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.x509.oid import NameOID
+
+    key: Any = private.private_key
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mockidp test signing key")])
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(datetime(2020, 1, 1, tzinfo=UTC))
+        .not_valid_after(datetime(2050, 1, 1, tzinfo=UTC))
+    )
+    ed = isinstance(private, OKPKey)
+    cert = builder.sign(key, None if ed else hashes.SHA256())
+    der = cert.public_bytes(serialization.Encoding.DER)
+    if len(_CERTIFICATES) < _IMPORTED_KEYS_MAX:
+        _CERTIFICATES[cache_key] = der
+    return der
 
 
 @dataclass(frozen=True)
@@ -348,16 +396,27 @@ class KeyRing:
         Without ``keys``, the packaged key for its ``signing_alg``. The rotation timeline
         starts now (on ``now``); :meth:`restart` starts it again.
         """
-        if not scenario.keys:
+        x509 = scenario.quirks.x509_keys
+        if not scenario.keys and not x509:
             ring = cls.packaged(scenario.signing_alg)
             ring._now = now
             ring._started = now()
             return ring
-        datas = [
-            resolve_key(packaged=spec.packaged, jwk=spec.jwk, kid=spec.kid, alg=spec.alg)
-            for spec in scenario.keys
+        if not scenario.keys:
+            name = _PACKAGED_KEY_FOR_ALG.get(scenario.signing_alg, "rsa-1")
+            datas, named = [_packaged_key_dict(name)], [False]
+        else:
+            datas = [
+                resolve_key(packaged=spec.packaged, jwk=spec.jwk, kid=spec.kid, alg=spec.alg)
+                for spec in scenario.keys
+            ]
+            named = [spec.kid is not None for spec in scenario.keys]
+        if scenario.signing_key is not None or scenario.key_rotation:  # they name kids: keep them
+            named = [True] * len(datas)
+        keys = [
+            _ring_key(data, x509=x509, x509_kid=x509 and not given)
+            for data, given in zip(datas, named, strict=True)
         ]
-        keys = [_ring_key(data) for data in datas]
         kids = [key.kid for key in keys]
         phases, _ = key_timeline(kids, scenario.signing_key or kids[0], scenario.key_rotation)
         ring = cls.__new__(cls)
@@ -516,6 +575,25 @@ def client_key_set(jwks: JSONObject) -> KeySet:
         return KeySet.import_key_set(cast(Any, jwks))
     except (JoseError, ValueError, TypeError, KeyError) as exc:
         raise TokenVerificationError(f"unusable client jwks: {exc}") from exc
+
+
+def verify_rsa_sha256(jwks: JSONObject, data: bytes, signature: bytes) -> bool:
+    """Whether an RSA key of ``jwks`` made ``signature`` (PKCS#1 v1.5, SHA-256) over ``data``:
+    SuperOffice's signed system tokens."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    for key in client_key_set(jwks).keys:
+        if not isinstance(key, RSAKey):
+            continue
+        public: Any = key.public_key
+        try:
+            public.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
+        except InvalidSignature:
+            continue
+        return True
+    return False
 
 
 def secret_key(secret: str) -> OctKey:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
+
+CONTROL_PREFIX = "/_mockidp/"
+"""The test-control API's prefix (:mod:`mockidp.control`): no endpoint may live under it."""
+
+_SEGMENT = re.compile(r"<([A-Za-z_][A-Za-z0-9_]*)>")
 
 GENERIC_PATHS: Mapping[str, str] = MappingProxyType(
     {
@@ -35,6 +42,10 @@ class Layout:
         for name, path in self.paths.items():
             if not path.startswith("/"):
                 raise ValueError(f"path of endpoint {name!r} must start with '/': {path!r}")
+            if path == CONTROL_PREFIX.rstrip("/") or path.startswith(CONTROL_PREFIX):
+                raise ValueError(
+                    f"path of endpoint {name!r} is under {CONTROL_PREFIX}, the test-control API's"
+                )
             if path in seen:
                 raise ValueError(f"endpoints {seen[path]!r} and {name!r} share the path {path!r}")
             seen[path] = name
@@ -60,3 +71,23 @@ class Layout:
 
     def by_path(self) -> dict[str, str]:
         return {path: name for name, path in self.paths.items()}
+
+    @cached_property
+    def _patterns(self) -> tuple[tuple[re.Pattern[str], str], ...]:
+        return tuple(
+            (re.compile(_SEGMENT.sub(r"(?P<\1>[^/]+)", re.escape(path))), name)
+            for name, path in self.paths.items()
+            if "<" in path
+        )
+
+    def match(self, path: str) -> tuple[str, dict[str, str]] | None:
+        """The endpoint whose path has ``<name>`` segments matching ``path``, and their values.
+
+        Exact paths are looked up with :meth:`by_path`; this is the fallback for paths
+        such as ``/<ctx>/api/v1/User/currentPrincipal``.
+        """
+        for pattern, name in self._patterns:
+            found = pattern.fullmatch(path)
+            if found is not None:
+                return name, found.groupdict()
+        return None

@@ -37,13 +37,31 @@ def _claims(scenario: Scenario) -> list[str]:
 
 
 def provider_metadata(
-    scenario: Scenario, layout: Layout, issuer: str, signing_algs: Sequence[str]
+    scenario: Scenario,
+    layout: Layout,
+    issuer: str,
+    signing_algs: Sequence[str],
+    *,
+    base: str | None = None,
 ) -> JSONObject:
     """The OpenID Provider / authorization server metadata for ``issuer``.
 
     ``signing_algs``: every algorithm ID tokens are signed with (over a key rotation).
+    ``base``: where endpoint paths start (default: the issuer). A preset's quirks
+    ``metadata_values`` and ``metadata_members`` then shape it like the vendor's.
     """
-    base = issuer.rstrip("/")
+    doc = _metadata(scenario, layout, issuer, signing_algs, base or issuer.rstrip("/"))
+    quirks = scenario.quirks
+    if quirks.metadata_values:
+        doc.update(quirks.metadata_values)
+    if quirks.metadata_members is not None:
+        doc = {name: doc[name] for name in quirks.metadata_members if name in doc}
+    return doc
+
+
+def _metadata(
+    scenario: Scenario, layout: Layout, issuer: str, signing_algs: Sequence[str], base: str
+) -> JSONObject:
     doc: JSONObject = {"issuer": issuer}
     for name, key in _ENDPOINT_KEYS.items():
         if layout.has(name):

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
-from mockidp.claims import user_claims
+from mockidp import system_user
+from mockidp.claims import SCOPE_CLAIMS, user_claims
 from mockidp.client_auth import authenticate, read_credentials
 from mockidp.clock import Clock
 from mockidp.errors import (
@@ -35,6 +37,14 @@ from mockidp.metadata import provider_metadata
 from mockidp.redirects import add_query, uri_allowed
 from mockidp.scenario import Client, Scenario
 from mockidp.scenario_loader import load_scenario
+from mockidp.shapes import (
+    origin_of,
+    shape_token_response,
+    superoffice_principal,
+    template_values,
+    userinfo_claims,
+    userinfo_jwt_claims,
+)
 from mockidp.signin import SESSION, AuthorizeResult, SignIn
 from mockidp.state import State
 from mockidp.store import MemoryStore, Store
@@ -77,7 +87,7 @@ class Provider:
     ) -> None:
         loaded = load_scenario(scenario)
         self.clock = clock or Clock()
-        self._base_layout = layout or Layout()
+        self._layout_override = layout  # else the scenario's preset gives the base layout
         self._fixed_keys = keys is not None
         self._layout, ring = self._load(loaded)
         state = State(
@@ -105,33 +115,50 @@ class Provider:
 
     @property
     def base_layout(self) -> Layout:
-        """The layout the scenario's ``endpoints`` section moves endpoints in or switches off."""
-        return self._base_layout
+        """The layout the scenario's ``endpoints`` section moves endpoints in or switches off:
+        the ``layout`` passed in, else the scenario's preset's."""
+        return self._base_for(self.scenario)
 
-    def use_scenario(self, scenario: Scenario | str | Path | Mapping[str, Any] | None) -> None:
+    def _base_for(self, scenario: Scenario) -> Layout:
+        if self._layout_override is not None:
+            return self._layout_override
+        paths = scenario.base_paths
+        return Layout(MappingProxyType(paths)) if paths is not None else Layout()
+
+    def use_scenario(
+        self,
+        scenario: Scenario | str | Path | Mapping[str, Any] | None,
+        *,
+        keep_time: bool = False,
+    ) -> None:
         """Swap the scenario in place: sessions, codes and tokens are kept.
 
         Its keys replace the current ones (unless a KeyRing was passed in) and its
         rotation timeline starts now; its ``clock`` section, if any, sets the clock.
+        ``keep_time`` is for an edit of the scenario in force (a user added, a fault
+        queued): the clock is left alone, and so are the keys and their timeline
+        unless the edit changed them.
         """
         loaded = load_scenario(scenario)
-        layout, ring = self._load(loaded)
+        layout, ring = self._load(loaded, keep_time=keep_time)
         if ring is not None:
             self.deps.keys = ring
         self._layout = layout
         self.deps.scenario = loaded
         self._metadata.clear()
 
-    def _load(self, loaded: Scenario) -> tuple[Layout, KeyRing | None]:
+    def _load(self, loaded: Scenario, *, keep_time: bool = False) -> tuple[Layout, KeyRing | None]:
         """The layout and key ring for ``loaded``; then its clock is set and its timeline starts."""
         try:
-            layout = self._base_layout.overlaid(loaded.endpoints)
+            layout = self._base_for(loaded).overlaid(loaded.endpoints)
         except ValueError as exc:
             raise ScenarioError(
                 [ScenarioProblem("endpoints", str(exc))], source=loaded.source
             ) from None
-        ring = None if self._fixed_keys else KeyRing.for_scenario(loaded, now=self.clock.now)
-        spec = loaded.clock
+        same_keys = keep_time and _key_config(loaded) == _key_config(self.scenario)
+        fixed = self._fixed_keys or same_keys
+        ring = None if fixed else KeyRing.for_scenario(loaded, now=self.clock.now)
+        spec = None if keep_time else loaded.clock
         if spec is not None and spec.at is not None:
             self.clock.set(spec.at, frozen=spec.frozen)
         elif spec is not None and spec.frozen:
@@ -148,14 +175,24 @@ class Provider:
 
     def issuer_for(self, origin: str) -> str:
         """The issuer: the scenario's, or else derived from the request's origin."""
-        return self.scenario.issuer or origin
+        return self.scenario.issuer or origin + self.scenario.quirks.issuer_path
+
+    def endpoint_base(self, issuer: str) -> str:
+        """Where endpoint paths start: the issuer without the preset's ``issuer_path``."""
+        return origin_of(issuer, self.scenario.quirks.issuer_path)
 
     # -- documents ---------------------------------------------------------------------
 
     def metadata(self, issuer: str) -> JSONObject:
         doc = self._metadata.get(issuer)
         if doc is None:
-            doc = provider_metadata(self.scenario, self.layout, issuer, self.keys.signing_algs)
+            doc = provider_metadata(
+                self.scenario,
+                self.layout,
+                issuer,
+                self.keys.signing_algs,
+                base=self.endpoint_base(issuer),
+            )
             self._metadata[issuer] = doc
         return doc
 
@@ -194,7 +231,9 @@ class Provider:
                 f"grant_type {grant_type!r} is not supported; use one of {', '.join(GRANTS)}"
             )
         client = self._authenticate(params, authorization, issuer)
-        return grant(self.deps, client, params, issuer)
+        return shape_token_response(
+            grant(self.deps, client, params, issuer), self.scenario.quirks, grant_type
+        )
 
     def userinfo(self, access_token: str | None) -> JSONObject:
         """OpenID Connect Core 5.3: the signed-in user's claims for a bearer token."""
@@ -208,10 +247,53 @@ class Provider:
             raise InsufficientScope("the access token was not granted the openid scope")
         user = self.scenario.user_or_adhoc(record.get("uid") or record["sub"])
         client = self.scenario.client(record.get("client_id") or "")
-        return {
-            "sub": subject(self.scenario, client, user) if client else record["sub"],
-            **user_claims(user, scope, record.get("claims_request"), "userinfo"),
-        }
+        return userinfo_claims(
+            {
+                "sub": subject(self.scenario, client, user) if client else record["sub"],
+                **user_claims(
+                    user, self._userinfo_scope(scope), record.get("claims_request"), "userinfo"
+                ),
+            },
+            self.scenario.quirks,
+        )
+
+    def _userinfo_scope(self, scope: list[str]) -> list[str]:
+        """The scopes whose claims UserInfo shows: all of them for ``userinfo_all_claims``."""
+        if self.scenario.quirks.userinfo_all_claims:
+            return [*scope, *SCOPE_CLAIMS]
+        return scope
+
+    def current_principal(self, access_token: str | None, ctx: str, *, issuer: str) -> JSONObject:
+        """SuperOffice's current principal for a bearer token of tenant ``ctx``."""
+        if not access_token:
+            raise MissingToken("send the access token as 'Authorization: Bearer <token>'")
+        record = live_record(self.deps, ACCESS, access_token)
+        if record is None:
+            raise InvalidToken("the access token is unknown, expired or revoked")
+        user = self.scenario.user_or_adhoc(record.get("uid") or record["sub"])
+        quirks = self.scenario.quirks
+        values = template_values(quirks, user, self.endpoint_base(issuer), record.get("tenant"))
+        if values.get(quirks.tenant_claim) != ctx:
+            raise InvalidToken(f"the access token is not for tenant {ctx!r}")
+        return superoffice_principal(values, user)
+
+    def system_user(self, params: Params, *, issuer: str) -> JSONObject:
+        """SuperOffice's PartnerSystemUser/Authenticate (see :mod:`mockidp.system_user`)."""
+        return system_user.authenticate(self.deps, params, origin=self.endpoint_base(issuer))
+
+    def userinfo_jwt(self, access_token: str | None, *, issuer: str) -> str:
+        """The UserInfo claims as a signed JWT (Core 5.3.2), for ``userinfo_format: jwt_string``."""
+        claims = self.userinfo(access_token)
+        record = live_record(self.deps, ACCESS, access_token or "") or {}
+        payload = userinfo_jwt_claims(
+            claims,
+            issuer=issuer,
+            client_id=str(record.get("client_id", "")),
+            nonce=record.get("nonce"),
+            now=int(self.deps.state.now()),
+            lifetime=self.scenario.quirks.userinfo_lifetime,
+        )
+        return self.keys.sign(payload, typ="JWT")
 
     def introspect(self, params: Params, *, authorization: str | None, issuer: str) -> JSONObject:
         """RFC 7662: whether a token is active, and what it grants."""
@@ -264,18 +346,19 @@ class Provider:
         if client_id and client is None:
             raise PageError("invalid_client", f"unknown client_id {client_id!r}")
         redirect_to = None
-        target = params.get("post_logout_redirect_uri")
+        redirect_param = self.scenario.quirks.end_session_redirect_param
+        target = params.get(redirect_param)
         if target:
             if client is None:
                 raise PageError(
-                    "invalid_request", "post_logout_redirect_uri needs client_id or id_token_hint"
+                    "invalid_request", f"{redirect_param} needs client_id or id_token_hint"
                 )
             if not uri_allowed(
                 target, client.post_logout_redirect_uris, loopback=client.loopback_redirects
             ):
                 raise PageError(
                     "invalid_request",
-                    f"post_logout_redirect_uri {target!r} is not registered for this client",
+                    f"{redirect_param} {target!r} is not registered for this client",
                 )
             redirect_to = add_query(target, {"state": params["state"]} if "state" in params else {})
         if session_id:
@@ -285,7 +368,7 @@ class Provider:
     # -- helpers -----------------------------------------------------------------------
 
     def _authenticate(self, params: Params, authorization: str | None, issuer: str) -> Client:
-        base = issuer.rstrip("/")
+        base = self.endpoint_base(issuer)
         audiences = (
             self.layout.url(base, "token") if self.layout.has("token") else base,
             issuer,
@@ -326,3 +409,8 @@ class Provider:
             raise PageError("invalid_request", "client_id is not an audience of id_token_hint")
         first = audiences[0] if audiences else None
         return client_id or (first if isinstance(first, str) else None)
+
+
+def _key_config(scenario: Scenario) -> tuple[Any, ...]:
+    """What a scenario's key ring is built from: an edit that keeps it keeps the ring."""
+    return (scenario.signing_alg, scenario.keys, scenario.signing_key, scenario.key_rotation)

@@ -1,13 +1,80 @@
-"""One record per request the provider answers: for the CLI's log line and for tests."""
+"""One record per request the provider answers, and a bounded log of them for tests.
+
+Secrets never reach a record: :func:`mask_params` and :func:`mask_authorization`
+replace client secrets, passwords, PKCE verifiers, tokens, assertions and credentials
+with a fingerprint (``***`` and 8 hex digits of their SHA-256), so a log can be shown
+in a failing test's output and still be asserted on (:meth:`RequestLog.assert_called`
+fingerprints the expected value the same way).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import threading
+from collections import deque
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+SECRET_PARAMS = frozenset(
+    {
+        "client_secret",
+        "password",
+        "code_verifier",
+        "client_assertion",
+        "assertion",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "id_token_hint",
+        "token",
+        "logout_token",
+        "subject_token",
+        "actor_token",
+        "device_code",
+    }
+)
+"""Parameters whose values a record keeps only as a fingerprint."""
+
+RECORD_FIELDS = frozenset(
+    {"method", "path", "status", "error", "client_id", "client_auth", "fault", "authorization"}
+)
+"""Criteria of :meth:`RequestLog.assert_called` that name a record attribute, not a parameter."""
+
+_EMPTY: Mapping[str, str] = MappingProxyType({})
+
+
+def fingerprint(value: str) -> str:
+    """``***`` and the first 8 hex digits of the value's SHA-256: shows which, not what."""
+    return "***" + hashlib.sha256(value.encode("utf-8")).hexdigest()[:8]
+
+
+def mask_params(params: Mapping[str, str]) -> Mapping[str, str]:
+    """``params`` with every secret value (:data:`SECRET_PARAMS`) fingerprinted."""
+    return MappingProxyType(
+        {k: fingerprint(v) if k in SECRET_PARAMS else v for k, v in params.items()}
+    )
+
+
+def mask_authorization(header: str | None) -> str | None:
+    """An Authorization header with its credentials fingerprinted: ``Basic ***1a2b3c4d``."""
+    if header is None:
+        return None
+    scheme, _, credentials = header.strip().partition(" ")
+    return f"{scheme} {fingerprint(credentials.strip())}" if credentials else fingerprint(scheme)
 
 
 @dataclass(frozen=True)
 class RequestRecord:
-    """What happened to one request; ``status`` is 0 when none was sent (a dropped connection)."""
+    """What happened to one request; ``status`` is 0 when none was sent (a dropped connection).
+
+    ``params`` are the query and form parameters the request sent, secrets masked;
+    ``client_auth`` is how a client authenticated at the token, introspection or
+    revocation endpoint (``client_secret_basic``, ``client_secret_post``,
+    ``client_secret_jwt``, ``private_key_jwt``, ``none``); ``authorization`` is the
+    Authorization header, masked.
+    """
 
     method: str
     path: str
@@ -19,6 +86,9 @@ class RequestRecord:
     error: str | None = None
     fault: str | None = None
     """The name of the scripted fault applied to the request, if any."""
+    params: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    client_auth: str | None = None
+    authorization: str | None = None
 
     def line(self) -> str:
         """One readable log line: method, path, client, grant or endpoint, status, error."""
@@ -35,3 +105,147 @@ class RequestRecord:
             parts.append(f"fault={self.fault}")
         parts.append(f"{self.duration_ms:.1f}ms")
         return "  ".join(parts)
+
+    def describe(self) -> str:
+        """The record for an assertion message: endpoint, method, status, error, parameters."""
+        parts = [f"{self.endpoint or self.path} {self.method} {self.status or 'dropped'}"]
+        if self.error:
+            parts.append(f"error={self.error}")
+        if self.client_auth:
+            parts.append(f"client_auth={self.client_auth}")
+        if self.fault:
+            parts.append(f"fault={self.fault!r}")
+        parts += [f"{k}={v!r}" for k, v in self.params.items()]
+        return " ".join(parts)
+
+
+def _actual(record: RequestRecord, name: str) -> Any:
+    if name in RECORD_FIELDS:
+        return getattr(record, name)
+    return record.params.get(name)
+
+
+def _expected(name: str, value: Any) -> Any:
+    if name in SECRET_PARAMS and isinstance(value, str):
+        return fingerprint(value)
+    if name == "authorization" and isinstance(value, str):
+        return mask_authorization(value)
+    return value
+
+
+def _differences(
+    record: RequestRecord, endpoint: str | None, criteria: dict[str, Any]
+) -> list[str]:
+    found = []
+    if endpoint is not None and record.endpoint != endpoint:
+        found.append(f"endpoint={record.endpoint!r}")
+    for name, value in criteria.items():
+        actual = _actual(record, name)
+        if actual != value:
+            found.append(f"{name}={actual!r}")
+    return found
+
+
+class RequestLog:
+    """The last ``maxlen`` requests a provider answered, oldest first; thread-safe.
+
+    Pass its :meth:`record` as ``create_app(on_request=...)``. Iterate it, index it,
+    :meth:`filter` it, or assert on it with :meth:`assert_called` /
+    :meth:`assert_not_called`.
+    """
+
+    def __init__(self, *, maxlen: int = 1000) -> None:
+        if maxlen < 1:
+            raise ValueError(f"maxlen must be at least 1, not {maxlen}")
+        self.maxlen = maxlen
+        self._records: deque[RequestRecord] = deque(maxlen=maxlen)
+        self._lock = threading.Lock()
+        self.dropped = 0
+        """How many records fell out of the log since it was last cleared."""
+
+    def record(self, record: RequestRecord) -> None:
+        """Add one record (the app's ``on_request`` hook)."""
+        with self._lock:
+            if len(self._records) == self.maxlen:
+                self.dropped += 1
+            self._records.append(record)
+
+    __call__ = record
+
+    def clear(self) -> None:
+        with self._lock:
+            self._records.clear()
+            self.dropped = 0
+
+    @property
+    def records(self) -> list[RequestRecord]:
+        """A copy of the records, oldest first."""
+        with self._lock:
+            return list(self._records)
+
+    def __iter__(self) -> Iterator[RequestRecord]:
+        return iter(self.records)
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __getitem__(self, index: int) -> RequestRecord:
+        return self.records[index]
+
+    def filter(self, endpoint: str | None = None, **criteria: Any) -> list[RequestRecord]:
+        """The records for ``endpoint`` (any, if None) meeting every criterion.
+
+        A criterion names a parameter (``grant_type="refresh_token"``; a secret one is
+        compared by fingerprint) or a record attribute (``method``, ``path``, ``status``,
+        ``error``, ``client_id``, ``client_auth``, ``fault``, ``authorization``). A
+        parameter given as None must be absent.
+        """
+        wanted = {k: _expected(k, v) for k, v in criteria.items()}
+        return [r for r in self.records if not _differences(r, endpoint, wanted)]
+
+    def assert_called(
+        self, endpoint: str | None = None, *, times: int | None = None, **criteria: Any
+    ) -> list[RequestRecord]:
+        """Assert that requests meeting the criteria (see :meth:`filter`) were made:
+        ``times`` exactly, or at least once if None. Returns the matching records.
+
+        The failure message lists the matches and the near misses: the requests that
+        differ the least, each with what differed.
+        """
+        __tracebackhide__ = True  # pytest shows the caller's line, not this one
+        matches = self.filter(endpoint, **criteria)
+        if (times is None and matches) or len(matches) == times:
+            return matches
+        wanted = {k: _expected(k, v) for k, v in criteria.items()}
+        what = " ".join([endpoint or "any endpoint", *(f"{k}={v!r}" for k, v in wanted.items())])
+        expected = "at least once" if times is None else f"{times} time{'s' * (times != 1)}"
+        count = f"{len(matches)} time{'s' * (len(matches) != 1)}"
+        lines = [f"expected {what} to be called {expected}; it was called {count}"]
+        lines += [f"  match: {r.describe()}" for r in matches]
+        lines += self._near_misses(endpoint, wanted)
+        if self.dropped:
+            lines.append(
+                f"  ({self.dropped} older requests fell out of the log; maxlen={self.maxlen})"
+            )
+        raise AssertionError("\n".join(lines))
+
+    def assert_not_called(self, endpoint: str | None = None, **criteria: Any) -> None:
+        """Assert that no request meeting the criteria (see :meth:`filter`) was made."""
+        __tracebackhide__ = True
+        self.assert_called(endpoint, times=0, **criteria)
+
+    def _near_misses(self, endpoint: str | None, wanted: dict[str, Any]) -> list[str]:
+        scored = []
+        for index, record in enumerate(self.records):
+            differences = _differences(record, endpoint, wanted)
+            if differences:
+                scored.append((len(differences), index, record, differences))
+        if not scored:
+            return [] if self._records else ["  no requests were logged"]
+        scored.sort(key=lambda s: (s[0], -s[1]))
+        lines = ["  near misses (closest first):"]
+        for _, _, record, differences in scored[:5]:
+            lines.append(f"    {record.describe()}\n      differs: {', '.join(differences)}")
+        if len(scored) > 5:
+            lines.append(f"    ... and {len(scored) - 5} more")
+        return lines

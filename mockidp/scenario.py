@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from mockidp.quirks import Quirks
 from mockidp.types import JSONObject
 
 STANDARD_SCOPES: tuple[str, ...] = (
@@ -242,6 +243,11 @@ class Scenario:
     key_rotation: tuple[RotationStep, ...] = ()
     faults: tuple[Fault, ...] = ()
     broken_tokens: tuple[BrokenToken, ...] = ()
+    preset: str = "generic"
+    quirks: Quirks = field(default_factory=Quirks)
+    path_params: dict[str, str] = field(default_factory=dict)
+    base_paths: dict[str, str] | None = None
+    """The preset's endpoint paths (``path_params`` filled in); None: the generic layout."""
     source: str = "<inline>"
     _clients_by_id: dict[str, Client] = field(init=False, repr=False, compare=False)
     _users_by_login: dict[str, User] = field(init=False, repr=False, compare=False)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
+from mockidp.presets import DEFAULT_PRESET, resolve
+from mockidp.quirks import build_quirks
 from mockidp.scenario import (
     STANDARD_SCOPES,
     BrokenToken,
@@ -26,8 +28,10 @@ from mockidp.types import JSONObject
 def build_scenario(data: JSONObject, source: str) -> Scenario:
     extra_scopes = [s for s in data.get("scopes", []) if s not in STANDARD_SCOPES]
     prompt_none = data.get("prompt_none", {})
+    preset = resolve(data)
+    quirks = {**data.get("quirks", {}), "issuer_path": preset.issuer_path}
     return Scenario(
-        issuer=data.get("issuer"),
+        issuer=preset.issuer,
         signing_alg=data.get("signing_alg", "RS256"),
         login=data.get("login", "auto"),
         consent=data.get("consent", "auto"),
@@ -80,6 +84,10 @@ def build_scenario(data: JSONObject, source: str) -> Scenario:
             )
             for b in data.get("broken_tokens", [])
         ),
+        preset=data.get("preset", DEFAULT_PRESET),
+        quirks=build_quirks(quirks),
+        path_params=dict(data.get("path_params", {})),
+        base_paths=preset.paths,
         source=source,
     )
 

@@ -6,6 +6,7 @@ Every problem is collected and reported at once, each with its location
 
 from __future__ import annotations
 
+import copy
 import difflib
 import json
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from mockidp.errors import ScenarioError, ScenarioProblem
+from mockidp.presets import merged, preset_problems
 from mockidp.scenario import Scenario
 from mockidp.scenario_build import build_scenario
 from mockidp.scenario_checks import semantic_problems
@@ -26,6 +28,8 @@ from mockidp.scenario_schema import SCENARIO_SCHEMA
 PathKey = tuple[str | int, ...]
 
 _VALIDATOR = Draft202012Validator(SCENARIO_SCHEMA)
+MAX_VALUES = 100_000
+"""Keys and values a document may hold, counted after YAML aliases are expanded."""
 
 
 def location(path: PathKey) -> str:
@@ -57,6 +61,10 @@ def _walk_lines(
     node: yaml.Node, path: PathKey, lines: dict[PathKey, int], problems: list[ScenarioProblem]
 ) -> None:
     lines[path] = node.start_mark.line + 1
+    if len(lines) > MAX_VALUES:  # YAML aliases can make a short text expand a billionfold
+        raise ScenarioError(
+            [ScenarioProblem("", f"the document holds over {MAX_VALUES} values (aliases count)")]
+        )
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -99,7 +107,7 @@ def _parse(text: str, name: str) -> _Source:
         reason = getattr(exc, "problem", None) or str(exc)
         if name.endswith(".json"):  # a JSON file PyYAML cannot read may still be valid JSON
             try:
-                return _Source(json.loads(text), {}, [])
+                return _Source(_paired(json.loads(text)), {}, [])
             except json.JSONDecodeError as jexc:
                 raise ScenarioError(
                     [ScenarioProblem("", jexc.msg, jexc.lineno)], source=name
@@ -109,7 +117,27 @@ def _parse(text: str, name: str) -> _Source:
         ) from None
     if data is None:
         data = {}
-    return _Source(data, lines, problems)
+    return _Source(_paired(data), lines, problems)
+
+
+def _paired(value: Any) -> Any:
+    """``value`` with UTF-16 surrogate pairs (YAML and JSON ``\\ud83d\\ude00`` escapes)
+    joined into the characters they encode; a lone surrogate is a problem, since no
+    UTF-8 text (a response, a token) can carry it."""
+    if isinstance(value, str):
+        if value.isascii() or not any("\ud800" <= c <= "\udfff" for c in value):
+            return value
+        try:
+            return value.encode("utf-16", "surrogatepass").decode("utf-16")
+        except UnicodeDecodeError:
+            raise ScenarioError(
+                [ScenarioProblem("", f"{value!r} holds a lone UTF-16 surrogate, not text")]
+            ) from None
+    if isinstance(value, list):
+        return [_paired(item) for item in value]
+    if isinstance(value, dict):
+        return {_paired(k): _paired(v) for k, v in value.items()}
+    return value
 
 
 def _schema_problems(src: _Source) -> list[ScenarioProblem]:
@@ -147,16 +175,33 @@ def check_scenario_text(text: str, *, name: str = "<inline>") -> list[ScenarioPr
 def _problems(src: _Source) -> list[ScenarioProblem]:
     if not isinstance(src.data, dict):
         return [ScenarioProblem("", "a scenario is a mapping of keys to values", 1)]
+    src.data = merged(src.data, _default_document())  # a preset's data under the file's keys
     schema = _schema_problems(src)
     invalid = frozenset(str(p.location).split(".")[0].split("[")[0] for p in schema)
     if "" in invalid:  # a problem at the top level: no section can be trusted
         return src.problems + schema
-    return src.problems + schema + semantic_problems(src.data, src.problem, invalid=invalid)
+    found = src.problems + schema + semantic_problems(src.data, src.problem, invalid=invalid)
+    return found + ([] if schema else preset_problems(src.data, src.problem))
 
 
-def parse_scenario(text: str, *, name: str = "<inline>") -> Scenario:
-    """Build a scenario from YAML or JSON text; raises ScenarioError listing every problem."""
+@cache
+def _default_document() -> dict[str, Any]:
+    """The embedded default scenario as plain data (a preset alone keeps its clients and users)."""
+    text = (
+        resources.files("mockidp").joinpath("scenarios").joinpath("default.yaml").read_text("utf-8")
+    )
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
+def parse_scenario(text: str, *, name: str = "<inline>", preset: str | None = None) -> Scenario:
+    """Build a scenario from YAML or JSON text; raises ScenarioError listing every problem.
+
+    ``preset``: the preset to use when the document names none (``serve --preset``).
+    """
     src = _parse(text, name)
+    if preset is not None and isinstance(src.data, dict):
+        src.data.setdefault("preset", preset)
     problems = _problems(src)
     if problems:
         raise ScenarioError(problems, source=name)
@@ -172,14 +217,41 @@ def default_scenario() -> Scenario:
     return parse_scenario(text, name="default.yaml (embedded)")
 
 
-def load_scenario(source: str | Path | Mapping[str, Any] | Scenario | None = None) -> Scenario:
-    """A scenario from a file path, a mapping, a Scenario, or None for the embedded default."""
+def scenario_document(source: str | Path | Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The document of a scenario file, a mapping, or None (the embedded default), parsed
+    but not validated: for callers that change keys before :func:`load_scenario`."""
+    if source is None:
+        return copy.deepcopy(_default_document())
+    if isinstance(source, Mapping):
+        return dict(source)
+    try:
+        text = Path(source).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(
+            [ScenarioProblem("", f"cannot read the file: {exc}")], source=str(source)
+        ) from None
+    data = _parse(text, str(source)).data
+    if not isinstance(data, dict):
+        problem = ScenarioProblem("", "a scenario is a mapping of keys to values", 1)
+        raise ScenarioError([problem], source=str(source))
+    return data
+
+
+def load_scenario(
+    source: str | Path | Mapping[str, Any] | Scenario | None = None, *, preset: str | None = None
+) -> Scenario:
+    """A scenario from a file path, a mapping, a Scenario, or None for the embedded default.
+
+    ``preset``: the preset to use when the document names none (not for a Scenario).
+    """
+    if source is None and preset is not None:
+        return parse_scenario(json.dumps({"preset": preset}), name=f"preset {preset}")
     if source is None:
         return default_scenario()
     if isinstance(source, Scenario):
         return source
     if isinstance(source, Mapping):
-        return parse_scenario(json.dumps(dict(source)), name="<mapping>")
+        return parse_scenario(json.dumps(dict(source)), name="<mapping>", preset=preset)
     path = Path(source)
     try:
         text = path.read_text("utf-8")
@@ -187,4 +259,4 @@ def load_scenario(source: str | Path | Mapping[str, Any] | Scenario | None = Non
         raise ScenarioError(
             [ScenarioProblem("", f"cannot read the file: {exc}")], source=str(path)
         ) from None
-    return parse_scenario(text, name=str(path))
+    return parse_scenario(text, name=str(path), preset=preset)

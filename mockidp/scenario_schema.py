@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from mockidp.keys import SIGNING_ALGORITHMS
+from mockidp.presets import PRESETS
+from mockidp.quirks import QUIRKS_SCHEMA
 from mockidp.scenario import AUTH_METHODS, GRANT_TYPES, PACKAGED_KEYS, TOKEN_DEFECTS
 from mockidp.types import JSONObject
 
@@ -347,6 +349,18 @@ SCENARIO_SCHEMA: JSONObject = {
             "key_rotation": {"type": "array", "items": ROTATION_STEP_SCHEMA},
             "faults": {"type": "array", "items": FAULT_SCHEMA},
             "broken_tokens": {"type": "array", "items": BROKEN_TOKEN_SCHEMA},
+            "preset": {
+                "enum": list(PRESETS),
+                "description": "The real provider to emulate; its data sits under this "
+                "file's keys. Alone, it keeps the default scenario's clients and users.",
+            },
+            "path_params": {
+                "type": "object",
+                "additionalProperties": {"type": "string", "pattern": "^[^/{}]+$"},
+                "description": "Values of the preset's path placeholders "
+                "(loginradius: sitename, oidcappname; superoffice: environment).",
+            },
+            "quirks": QUIRKS_SCHEMA,
             "clients": {"type": "array", "items": CLIENT_SCHEMA},
             "users": {"type": "array", "items": USER_SCHEMA},
         },

@@ -14,12 +14,23 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Settings:
-    """How to run a provider. ``scenario`` None means the embedded default."""
+    """How to run a provider. ``scenario`` None means the embedded default.
+
+    ``store`` names the state backend: ``memory`` (the default) or ``dynamodb://TABLE``
+    (see :mod:`mockidp.store.urls`); ``MOCKIDP_STORE`` sets it, or ``MOCKIDP_TABLE``
+    as a shorthand for ``dynamodb://TABLE``.
+
+    ``admin_token`` (``MOCKIDP_ADMIN_TOKEN``, ``--admin-token``): when set, every call
+    of the test-control API under ``/_mockidp/`` must send it as a bearer token. Always
+    set one when the provider is reachable by others (deployed).
+    """
 
     scenario: str | None = None
     issuer: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    store: str = "memory"
+    admin_token: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -32,8 +43,20 @@ class Settings:
             issuer=env.get("MOCKIDP_ISSUER") or None,
             host=env.get("MOCKIDP_HOST", "127.0.0.1"),
             port=int(port),
+            store=_store_from_env(env),
+            admin_token=env.get("MOCKIDP_ADMIN_TOKEN") or None,
         )
 
     def override(self, **values: Any) -> Settings:
         """These settings with every non-None value of ``values`` replacing its own."""
         return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+
+def _store_from_env(env: Mapping[str, str]) -> str:
+    store = env.get("MOCKIDP_STORE") or ""
+    table = env.get("MOCKIDP_TABLE") or ""
+    if store and table:
+        raise ValueError("set MOCKIDP_STORE or MOCKIDP_TABLE, not both")
+    if table:
+        return f"dynamodb://{table}"
+    return store or "memory"

@@ -36,6 +36,7 @@ from mockidp.errors import (
 )
 from mockidp.issuance import Deps
 from mockidp.scenario import Client, User
+from mockidp.token_formats import compiled, render
 from mockidp.tokens import random_token, token_handle
 from mockidp.types import JSONObject, Params
 
@@ -321,7 +322,9 @@ class SignIn:
         )
 
     def _issue_code(self, request: AuthorizationRequest, session: JSONObject, sid: str) -> str:
-        code = random_token(32)
+        template = self.deps.scenario.quirks.code_template  # a preset's code shape
+        code = render(compiled(template), sub="", client_id="", claims={}) if template else None
+        code = code or random_token(32)
         scenario = self.deps.scenario  # the code lives as long as this client and user say
         lifetimes = scenario.lifetimes_for(
             scenario.client(request.client_id), scenario.user(session["sub"])
@@ -341,6 +344,7 @@ class SignIn:
                 "auth_time": session["auth_time"],
                 "claims_request": request.claims,
                 "sid": public_sid(sid),
+                "tenant": request.tenant,
             },
             ttl=lifetimes.code,
         )

@@ -19,6 +19,7 @@ import pytest
 from mockidp import Clock, MemoryStore, Store
 from mockidp.state import State
 from mockidp.types import JSONObject
+from tests.dynamodb_support import mock_aws_store, moto_server_store, needs_moto
 
 StoreFactory = Callable[[], AbstractContextManager[Store]]
 
@@ -33,6 +34,8 @@ def memory_store() -> Iterator[Store]:
 
 BACKENDS: list[Any] = [
     pytest.param(memory_store, id="memory"),
+    pytest.param(mock_aws_store, id="dynamodb-mock_aws", marks=needs_moto),
+    pytest.param(moto_server_store, id="dynamodb-moto_server", marks=needs_moto),
 ]
 
 

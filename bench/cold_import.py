@@ -1,0 +1,110 @@
+"""Cold import of the Lambda handler: what a new container pays before its first event.
+
+Each run is a fresh interpreter (``python -X importtime``-free, no bytecode written)
+importing ``mockidp.lambda_handler`` with a DynamoDB table configured, as on Lambda;
+the figures are the wall time and the CPU time (less disturbed by a busy machine)
+of that import statement alone, measured inside the child. It also checks that boto3 was not imported (the client is built on first use).
+
+    .venv/bin/python bench/cold_import.py            # 15 runs, median and max
+    .venv/bin/python bench/cold_import.py --runs 30 --first-request
+
+``--first-request`` also times the first request that needs state (a token request,
+which imports boto3 and builds the client; the endpoint is unreachable, so it answers
+503 after the connection is refused).
+
+Target: median under 300 ms on the reference machine (2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+CHILD = r"""
+import json, sys, time
+started, cpu = time.perf_counter(), time.process_time()
+import mockidp.lambda_handler as handler
+imported, cpu = time.perf_counter() - started, time.process_time() - cpu
+result = {"import_ms": imported * 1000, "import_cpu_ms": cpu * 1000, "boto3": "boto3" in sys.modules}
+if sys.argv[1] == "1":
+    import asyncio, base64
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    body = base64.b64encode(b"grant_type=client_credentials").decode()
+    event = {
+        "version": "2.0", "routeKey": "$default", "rawPath": "/token", "rawQueryString": "",
+        "headers": {"host": "x.lambda-url.eu-west-1.on.aws", "x-forwarded-proto": "https",
+                    "content-type": "application/x-www-form-urlencoded",
+                    "authorization": "Basic " + base64.b64encode(b"mockidp-client:mockidp-secret").decode()},
+        "requestContext": {"http": {"method": "POST", "path": "/token", "protocol": "HTTP/1.1",
+                                    "sourceIp": "127.0.0.1", "userAgent": "bench"},
+                           "stage": "$default", "domainName": "x.lambda-url.eu-west-1.on.aws"},
+        "body": body, "isBase64Encoded": True,
+    }
+    started = time.perf_counter()
+    answer = handler.handler(event, None)
+    result["first_request_ms"] = (time.perf_counter() - started) * 1000
+    result["first_status"] = answer["statusCode"]
+print(json.dumps(result))
+"""
+
+
+def run_once(first_request: bool) -> dict[str, float]:
+    env = {
+        **os.environ,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "MOCKIDP_TABLE": "mockidp-bench",
+        "AWS_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:9",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, "1" if first_request else "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--first-request", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args()
+    run_once(args.first_request)  # warm the OS page cache; not counted
+    results = [run_once(args.first_request) for _ in range(args.runs)]
+    if any(r["boto3"] for r in results):
+        print("FAIL: importing the handler imported boto3", file=sys.stderr)
+        return 1
+    figures = {
+        "import_ms": [r["import_ms"] for r in results],
+        "import_cpu_ms": [r["import_cpu_ms"] for r in results],
+    }
+    if args.first_request:
+        figures["first_request_ms"] = [r["first_request_ms"] for r in results]
+    summary = {
+        name: {"median": statistics.median(v), "min": min(v), "max": max(v)}
+        for name, v in figures.items()
+    }
+    if args.json:
+        print(json.dumps({"runs": args.runs, **summary}, indent=2))
+    else:
+        print(f"cold import of mockidp.lambda_handler, {args.runs} fresh interpreters")
+        for name, s in summary.items():
+            print(
+                f"  {name:<18} median {s['median']:7.1f}  min {s['min']:7.1f}  max {s['max']:7.1f}"
+            )
+        print("  boto3 imported at import: no")
+    return 0 if summary["import_ms"]["median"] < 300 else 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

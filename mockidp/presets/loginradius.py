@@ -1,0 +1,87 @@
+"""loginradius: LoginRadius's legacy cloud-api OIDC layout (reference 003; examples/loginradius-*).
+
+Token and revocation take JSON bodies (as documented) as well as forms and Basic; GUID
+access and refresh tokens with ``token_type: access_token``; UserInfo answers a
+JSON-quoted signed JWT; ``state`` is required. The path names come from ``path_params``
+(``sitename``, ``oidcappname``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+NAME = "loginradius"
+DESCRIPTION = "LoginRadius legacy: /sso/oidc/v2/{oidcappname}/token, JSON bodies, GUID tokens"
+
+PATHS = {
+    "discovery": "/sso/oidc/v2/{sitename}/{oidcappname}/.well-known/openid-configuration",
+    "jwks": "/sso/oidc/v2/{sitename}/{oidcappname}/jwks",
+    "userinfo": "/sso/oidc/v2/{sitename}/{oidcappname}/userinfo",
+    "authorization": "/sso/oidc/v2/{oidcappname}/authorize",
+    "token": "/sso/oidc/v2/{oidcappname}/token",
+    "revocation": "/sso/oidc/v2/{oidcappname}/token/revoke",
+    "login": "/sso/oidc/v2/{oidcappname}/interaction/login",
+    "consent": "/sso/oidc/v2/{oidcappname}/interaction/consent",
+    "home": "/",
+}
+
+SCENARIO: dict[str, Any] = {
+    "path_params": {"sitename": "mysite", "oidcappname": "myapp"},
+    "access_token_format": "opaque",
+    "access_token_template": "{guid}",
+    "refresh_token_template": "{guid}",
+    "refresh_tokens": "always",
+    "keys": [{"packaged": "rsa-1", "kid": "206"}],
+    "lifetimes": {"id_token": 600},
+    "quirks": {
+        "accept_json_body": True,
+        "revocation_json": True,
+        "token_type": "access_token",
+        "token_response_scope": False,
+        "userinfo_format": "jwt_string",
+        "userinfo_lifetime": 600,
+        "userinfo_all_claims": True,
+        "userinfo_uid_claim": "Uid",
+        "require_state": True,
+        "require_openid_scope": True,
+        "issuer_path": "/sso/oidc/v2/{sitename}/{oidcappname}",
+        "metadata_members": [
+            "issuer",
+            "authorization_endpoint",
+            "token_endpoint",
+            "revocation_endpoint",
+            "userinfo_endpoint",
+            "jwks_uri",
+            "scopes_supported",
+            "response_types_supported",
+            "response_modes_supported",
+            "subject_types_supported",
+            "token_endpoint_auth_methods_supported",
+            "id_token_signing_alg_values_supported",
+            "claims_supported",
+        ],
+        "metadata_values": {
+            "scopes_supported": ["openid"],
+            "response_types_supported": [
+                "code",
+                "token",
+                "id_token",
+                "code token",
+                "code id_token",
+                "token id_token",
+                "code token id_token",
+            ],
+            "response_modes_supported": ["query", "form_post"],
+            "subject_types_supported": ["public"],
+            "token_endpoint_auth_methods_supported": ["client_secret_post"],
+            "claims_supported": [
+                "Email",
+                "FirstName",
+                "LastName",
+                "UserName",
+                "Country",
+                "Favicon",
+            ],
+        },
+    },
+}

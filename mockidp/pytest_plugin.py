@@ -1,0 +1,195 @@
+"""The pytest plugin (the ``pytest11`` entry point ``mockidp``): fixtures and a marker.
+
+Fixtures (``pytest --fixtures`` documents each):
+
+- ``mockidp``: an in-process provider for one test, fresh state;
+- ``mockidp_server``: a real server on a random loopback port, started once per session
+  (per xdist worker) and reset before each test;
+- settings, overridable in a conftest: ``mockidp_settings``, ``mockidp_scenario``,
+  ``mockidp_log_size``; and the session-scoped ``mockidp_factory`` and
+  ``mockidp_session_server`` behind the two above.
+
+``@pytest.mark.mockidp(scenario=..., preset=..., users=..., **overrides)`` picks the
+scenario of one test (or class, or module); its arguments are checked.
+
+An adapter: nothing imports it, and it imports mockidp itself only when a fixture runs,
+so installing mockidp costs other test suites nothing.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from mockidp.scenario import Scenario
+    from mockidp.settings import Settings
+    from mockidp.testing import MockIdP, ScenarioSource
+
+MARKER = "mockidp"
+MARKER_ARGS = ("scenario", "preset", "users")
+FIXTURES = ("mockidp", "mockidp_server")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "mockidp(scenario=None, preset=None, users=None, **overrides): the scenario the "
+        "mockidp and mockidp_server fixtures serve in this test: a file, a mapping or a "
+        "Scenario; preset emulates a real provider; users are added by sub; any other "
+        "keyword replaces that top-level scenario key.",
+    )
+
+
+def _scenario_keys() -> list[str]:
+    from mockidp.scenario_schema import SCENARIO_SCHEMA
+
+    return list(SCENARIO_SCHEMA.get("properties", {}))
+
+
+def marker_arguments(node: pytest.Item) -> dict[str, Any]:
+    """The ``mockidp`` markers' keywords, the closest marker winning each; checked."""
+    merged: dict[str, Any] = {}
+    for marker in reversed(list(node.iter_markers(MARKER))):
+        if marker.args:
+            raise pytest.UsageError(
+                f"{node.nodeid}: @pytest.mark.mockidp takes keyword arguments only "
+                f"(scenario=..., preset=..., users=..., or scenario keys), not {marker.args!r}"
+            )
+        merged.update(marker.kwargs)
+    keys = _scenario_keys()
+    for name in merged:
+        if name in MARKER_ARGS or name in keys:
+            continue
+        close = difflib.get_close_matches(name, [*MARKER_ARGS, *keys], n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise pytest.UsageError(
+            f"{node.nodeid}: @pytest.mark.mockidp has no argument {name!r}; {hint}"
+            f"it takes {', '.join(MARKER_ARGS)} and the scenario keys {', '.join(keys)}"
+        )
+    return merged
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A mockidp marker must be well formed and, on a test, configure a fixture it uses."""
+    if item.get_closest_marker(MARKER) is None:
+        return
+    try:
+        marker_arguments(item)
+    except pytest.UsageError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    own = any(m.name == MARKER for m in getattr(item, "own_markers", ()))
+    fixturenames = getattr(item, "fixturenames", ())
+    # A module's or class's marker may cover tests that do not use mockidp; a request
+    # fixture may ask for one by name (request.getfixturevalue).
+    if own and not any(name in fixturenames for name in (*FIXTURES, "request")):
+        pytest.fail(
+            f"{item.nodeid}: @pytest.mark.mockidp configures the mockidp and mockidp_server "
+            "fixtures, but the test uses neither",
+            pytrace=False,
+        )
+
+
+def _scenario_for(request: pytest.FixtureRequest, default: ScenarioSource) -> Scenario:
+    from mockidp.errors import ScenarioError
+    from mockidp.testing import scenario_for_test
+
+    arguments = marker_arguments(request.node) if isinstance(request.node, pytest.Item) else {}
+    source = arguments.pop("scenario", default)
+    try:
+        return scenario_for_test(source, **arguments)
+    except (ScenarioError, TypeError, ValueError) as exc:
+        pytest.fail(f"mockidp: the test's scenario does not load: {exc}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def mockidp_settings() -> Settings:
+    """mockidp settings, read once from MOCKIDP_* environment variables
+    (mockidp.settings.Settings.from_env()). Override this fixture in a conftest to set
+    them in code; the plugin reads ``scenario`` and ``host``."""
+    from mockidp.settings import Settings
+
+    return Settings.from_env()
+
+
+@pytest.fixture
+def mockidp_scenario(mockidp_settings: Settings) -> ScenarioSource:
+    """The scenario the mockidp and mockidp_server fixtures serve: a file path, a
+    mapping, a Scenario, or None for the embedded default (the default: MOCKIDP_SCENARIO,
+    else None). Override it in a conftest; a test's @pytest.mark.mockidp(scenario=...)
+    wins over it."""
+    return mockidp_settings.scenario
+
+
+@pytest.fixture(scope="session")
+def mockidp_log_size() -> int:
+    """How many requests the request log (``mockidp.requests``) keeps: 1000. Override
+    it in a conftest to keep more or fewer."""
+    return 1000
+
+
+@pytest.fixture(scope="session")
+def mockidp_factory(mockidp_log_size: int) -> Callable[[ScenarioSource], MockIdP]:
+    """A function making in-process providers: ``mockidp_factory(scenario) -> MockIdP``
+    (see the mockidp fixture). Call it for a second provider in one test; close what it
+    makes with ``.close()``."""
+    from mockidp.testing import MockIdP
+
+    def make(scenario: ScenarioSource = None) -> MockIdP:
+        return MockIdP.in_process(scenario, log_size=mockidp_log_size)
+
+    return make
+
+
+@pytest.fixture
+def mockidp(
+    request: pytest.FixtureRequest,
+    mockidp_factory: Callable[[ScenarioSource], MockIdP],
+    mockidp_scenario: ScenarioSource,
+) -> Iterator[MockIdP]:
+    """An in-process mock OpenID provider for this test, with fresh state. Its scenario:
+    @pytest.mark.mockidp(...), else the mockidp_scenario fixture. Use ``.client`` /
+    ``.async_client`` (httpx clients already routed to it, base_url ``.url`` =
+    http://mockidp.test), ``.transport`` (an httpx.ASGITransport for your app's own
+    AsyncClient; ``.sync_transport`` for a sync one), ``.issuer``, ``.app``,
+    ``.provider``; ``issue_tokens(user=, client=, scope=)``, ``login(user)``,
+    ``advance(seconds)``, ``use_scenario(...)``, ``fail_next(endpoint, error)`` (also
+    respond_next, drop_next, delay_next, corrupt_next, add_fault), and the request log
+    ``.requests`` (``.requests.assert_called("token", grant_type="refresh_token")``)."""
+    idp = mockidp_factory(_scenario_for(request, mockidp_scenario))
+    yield idp
+    idp.close()
+
+
+@pytest.fixture(scope="session")
+def mockidp_session_server(mockidp_settings: Settings, mockidp_log_size: int) -> Iterator[MockIdP]:
+    """The one live mockidp server of this session (of each xdist worker): uvicorn on a
+    random port of ``mockidp_settings.host`` in a thread. Tests use mockidp_server, which
+    resets it."""
+    from mockidp.testing import MockIdP
+
+    idp = MockIdP.serve(None, host=mockidp_settings.host, log_size=mockidp_log_size)
+    yield idp
+    idp.close()
+    if idp.server is not None:
+        idp.server.stop()
+
+
+@pytest.fixture
+def mockidp_server(
+    request: pytest.FixtureRequest,
+    mockidp_session_server: MockIdP,
+    mockidp_scenario: ScenarioSource,
+) -> Iterator[MockIdP]:
+    """A real mock OpenID provider over HTTP, for clients that cannot take an ASGI
+    transport (requests, browsers, other processes): ``.url`` (http://127.0.0.1:PORT),
+    ``.issuer``, ``.client`` / ``.async_client``, and every helper of the mockidp
+    fixture. Started once per session and reset before each test: fresh state, real
+    time, an empty request log, and the test's scenario (marker or mockidp_scenario)."""
+    idp = mockidp_session_server
+    idp.reset(_scenario_for(request, mockidp_scenario))
+    yield idp
+    idp.close()

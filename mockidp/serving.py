@@ -1,0 +1,69 @@
+"""Serving an app to tests: a sync httpx transport into it, and a live uvicorn server."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+
+import anyio.from_thread
+import httpx
+import uvicorn
+
+from mockidp.asgi import MockIdPApp
+
+
+class SyncASGITransport(httpx.BaseTransport):
+    """httpx.ASGITransport for sync clients: requests run on an event loop in a helper
+    thread (started on first use, stopped by :meth:`close`)."""
+
+    def __init__(self, app: MockIdPApp) -> None:
+        self._async = httpx.ASGITransport(app=app)
+        self._stack: contextlib.ExitStack | None = None
+        self._portal: anyio.from_thread.BlockingPortal | None = None
+        self._lock = threading.Lock()
+
+    def _get_portal(self) -> anyio.from_thread.BlockingPortal:
+        with self._lock:
+            if self._portal is None:
+                self._stack = contextlib.ExitStack()
+                self._portal = self._stack.enter_context(anyio.from_thread.start_blocking_portal())
+            return self._portal
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.read()  # a ByteStream, which the async transport can iterate too
+
+        async def call() -> tuple[int, httpx.Headers, bytes]:
+            response = await self._async.handle_async_request(request)
+            return response.status_code, response.headers, await response.aread()
+
+        status, headers, content = self._get_portal().call(call)
+        return httpx.Response(status, headers=headers, content=content, request=request)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._stack is not None:
+                self._stack.close()
+            self._stack = self._portal = None
+
+
+class LiveServer:
+    """uvicorn serving ``app`` on a random loopback port, in a daemon thread."""
+
+    def __init__(self, app: MockIdPApp, *, host: str = "127.0.0.1") -> None:
+        config = uvicorn.Config(app, host=host, port=0, log_level="warning", lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="mockidp-live", daemon=True)
+        self.thread.start()
+        for _ in range(1000):
+            if self.server.started or not self.thread.is_alive():
+                break
+            threading.Event().wait(0.01)
+        if not self.server.started:
+            raise RuntimeError("the live mockidp server did not start")
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        name = f"[{host}]" if ":" in host else host
+        self.url = f"http://{name}:{port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=5)

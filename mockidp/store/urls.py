@@ -1,0 +1,75 @@
+"""Store URLs: how settings name a backend (``memory``, ``dynamodb://table``).
+
+``dynamodb://TABLE`` takes optional query parameters ``region``, ``endpoint_url`` and
+``tenant``; without them boto3's own settings apply (``AWS_REGION`` /
+``AWS_DEFAULT_REGION``, ``AWS_ENDPOINT_URL_DYNAMODB``) and the tenant is ``default``.
+Parsing never imports boto3; opening a DynamoDB store raises a helpful ImportError
+when the ``aws`` extra is missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlsplit
+
+from mockidp.store.dynamodb import DynamoDBStore  # boto3 itself is imported on first use
+from mockidp.store.memory import MemoryStore
+
+__all__ = ["StoreURL", "open_store", "parse_store_url"]
+
+_DYNAMODB_OPTIONS = frozenset({"region", "endpoint_url", "tenant"})
+
+
+@dataclass(frozen=True)
+class StoreURL:
+    """A parsed store URL: ``kind`` is ``memory`` or ``dynamodb``."""
+
+    kind: str
+    table: str = ""
+    region: str | None = None
+    endpoint_url: str | None = None
+    tenant: str = "default"
+
+
+def parse_store_url(url: str) -> StoreURL:
+    """``memory`` | ``memory://`` | ``dynamodb://TABLE[?region=&endpoint_url=&tenant=]``.
+
+    Raises ValueError naming what is wrong.
+    """
+    text = url.strip()
+    if text in ("", "memory", "memory://"):
+        return StoreURL("memory")
+    parts = urlsplit(text)
+    if parts.scheme != "dynamodb":
+        raise ValueError(f"store must be 'memory' or 'dynamodb://TABLE', not {url!r}")
+    table = parts.netloc + parts.path.rstrip("/")
+    if not table or "/" in table:
+        raise ValueError(f"store {url!r} names no table: use dynamodb://TABLE")
+    options: dict[str, str] = {}
+    for name, value in parse_qsl(parts.query, keep_blank_values=True, strict_parsing=False):
+        if name not in _DYNAMODB_OPTIONS:
+            known = ", ".join(sorted(_DYNAMODB_OPTIONS))
+            raise ValueError(f"store {url!r}: unknown option {name!r} (known: {known})")
+        if name in options:
+            raise ValueError(f"store {url!r}: option {name!r} is repeated")
+        options[name] = value
+    tenant = options.get("tenant", "default")
+    if not tenant:
+        raise ValueError(f"store {url!r}: tenant must not be empty")
+    return StoreURL(
+        "dynamodb",
+        table=table,
+        region=options.get("region") or None,
+        endpoint_url=options.get("endpoint_url") or None,
+        tenant=tenant,
+    )
+
+
+def open_store(url: str) -> MemoryStore | DynamoDBStore:
+    """A ready store for ``url`` (see :func:`parse_store_url`)."""
+    spec = parse_store_url(url)
+    if spec.kind == "memory":
+        return MemoryStore()
+    return DynamoDBStore(
+        spec.table, tenant=spec.tenant, region=spec.region, endpoint_url=spec.endpoint_url
+    )
