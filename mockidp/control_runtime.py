@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import Response
 
 from mockidp.control_ops import ControlError, no_content, ok
-from mockidp.issuance import Authorization, issue, new_grant, wants_refresh_token
+from mockidp.issuance import mint
 from mockidp.requestlog import RequestRecord
 from mockidp.scopes import requested_scopes
 from mockidp.types import JSONObject
@@ -177,21 +177,13 @@ async def mint_tokens(call: ControlCall) -> Response:
         if user is None:
             raise ControlError(400, "invalid_request", f"unknown user {body['user']!r}")
     scope = requested_scopes(scenario, client, body.get("scope", "openid" if user else ""))
-    deps = provider.deps
-    auth = Authorization(
+    tokens = mint(
+        provider.deps,
         client,
         user,
         scope,
-        new_grant(deps, client, user),
-        auth_time=int(deps.state.now()) if user else None,
+        issuer=provider.issuer_for(call.base_url),
         nonce=body.get("nonce"),
         grant_type="control",
-    )
-    tokens = issue(
-        deps,
-        auth,
-        issuer=provider.issuer_for(call.base_url),
-        id_token=user is not None and "openid" in scope,
-        refresh_token=user is not None and wants_refresh_token(scenario, client, scope),
     )
     return ok(tokens)

@@ -268,6 +268,37 @@ def _render(template: str, auth: Authorization, sub: str, quirks: Quirks) -> str
     return render(compiled(template), sub=sub, client_id=auth.client.client_id, claims=claims)
 
 
+def mint(
+    deps: Deps,
+    client: Client,
+    user: User | None,
+    scope: tuple[str, ...],
+    *,
+    issuer: str,
+    nonce: str | None = None,
+    grant_type: str,
+) -> JSONObject:
+    """A token set issued directly, with no authorization request behind it (test
+    helpers, the control API): recorded like any other, so userinfo, introspection and
+    refresh work. A user signs in now; without one the tokens are the client's own."""
+    auth = Authorization(
+        client,
+        user,
+        scope,
+        new_grant(deps, client, user),
+        auth_time=int(deps.state.now()) if user else None,
+        nonce=nonce,
+        grant_type=grant_type,
+    )
+    return issue(
+        deps,
+        auth,
+        issuer=issuer,
+        id_token=user is not None and "openid" in scope,
+        refresh_token=user is not None and wants_refresh_token(deps.scenario, client, scope),
+    )
+
+
 def live_record(deps: Deps, kind: str, token: str) -> JSONObject | None:
     """The record of a live token of ``kind`` whose grant has not been revoked."""
     record = deps.state.get(kind, token_handle(token))

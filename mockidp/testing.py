@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from mockidp.asgi import MockIdPApp, create_app
-from mockidp.issuance import Authorization, issue, new_grant, wants_refresh_token
+from mockidp.issuance import mint
 from mockidp.login_flow import run_login
 from mockidp.provider import Provider
 from mockidp.requestlog import RequestLog
@@ -292,23 +292,15 @@ class MockIdP:
             scope = " ".join(s for s in DEFAULT_SCOPES if s in allowed)
         elif not isinstance(scope, str):
             scope = " ".join(scope)
-        deps = self.provider.deps
         scopes = requested_scopes(scenario, found_client, scope)
-        auth = Authorization(
+        return mint(
+            self.provider.deps,
             found_client,
             found_user,
             scopes,
-            new_grant(deps, found_client, found_user),
-            auth_time=int(deps.state.now()),
+            issuer=self.issuer,
             nonce=nonce,
             grant_type="authorization_code",
-        )
-        return issue(
-            deps,
-            auth,
-            issuer=self.issuer,
-            id_token="openid" in scopes,
-            refresh_token=wants_refresh_token(scenario, found_client, scopes),
         )
 
     def login(
