@@ -1,5 +1,5 @@
 """Helpers for the preset suites: an in-process app per preset, discovery from an issuer
-URL as a real client does it, and the reference examples of shared/reference/examples."""
+URL as a real client does it, and the captured vendor examples in tests/data/vendor-examples."""
 
 from __future__ import annotations
 
@@ -24,12 +24,12 @@ from tests.e2e_support import (
 )
 
 BASE = "http://mockidp.test"
-EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "reference" / "examples"
+EXAMPLES = Path(__file__).resolve().parent / "data" / "vendor-examples"
 WELL_KNOWN = "/.well-known/openid-configuration"
 
 
 def example(name: str) -> dict[str, Any]:
-    """A captured vendor document from shared/reference/examples."""
+    """A captured vendor document from tests/data/vendor-examples."""
     data: dict[str, Any] = json.loads((EXAMPLES / name).read_text("utf-8"))
     return data
 
