@@ -12,6 +12,7 @@ from mockidp.control_ops import (
     JSON_TYPES,
     USERS,
     YAML_TYPES,
+    Collection,
     Route,
     add_fault,
     add_handler,
@@ -35,6 +36,60 @@ from mockidp.control_runtime import (
     move_clock,
     reset,
 )
+
+
+def _collection_routes(
+    collection: Collection, *, key: str, noun: str, schema: str
+) -> tuple[Route, ...]:
+    """The five routes of a scenario list (users, clients): list, add, get, put, delete."""
+    plural = f"{noun}s"
+    item = f"/{plural}/{{{key}}}"
+    return (
+        Route(
+            "GET",
+            f"/{plural}",
+            list_handler(collection),
+            f"The scenario's {plural}",
+            response=f"{schema}s",
+        ),
+        Route(
+            "POST",
+            f"/{plural}",
+            add_handler(collection),
+            f"Add a {noun}",
+            request=schema,
+            response=schema,
+            status=201,
+            errors=(400, 409, 415),
+        ),
+        Route(
+            "GET",
+            item,
+            get_handler(collection),
+            f"One {noun}, by {key}",
+            response=schema,
+            errors=(404,),
+        ),
+        Route(
+            "PUT",
+            item,
+            put_handler(collection),
+            f"Replace or add the {noun} with this {key}",
+            request=f"{schema}Update",
+            response=schema,
+            also=(201,),
+            errors=(400, 415),
+        ),
+        Route(
+            "DELETE",
+            item,
+            delete_handler(collection),
+            f"Remove the {noun} with this {key}",
+            status=204,
+            errors=(400, 404),
+        ),
+    )
+
 
 # -- the table ---------------------------------------------------------------------------
 
@@ -63,80 +118,8 @@ ROUTES: tuple[Route, ...] = (
         response="Scenario",
         errors=_SCENARIO_ERRORS,
     ),
-    Route("GET", "/users", list_handler(USERS), "The scenario's users", response="Users"),
-    Route(
-        "POST",
-        "/users",
-        add_handler(USERS),
-        "Add a user",
-        request="User",
-        response="User",
-        status=201,
-        errors=(400, 409, 415),
-    ),
-    Route(
-        "GET",
-        "/users/{sub}",
-        get_handler(USERS),
-        "One user, by sub",
-        response="User",
-        errors=(404,),
-    ),
-    Route(
-        "PUT",
-        "/users/{sub}",
-        put_handler(USERS),
-        "Replace or add the user with this sub",
-        request="UserUpdate",
-        response="User",
-        also=(201,),
-        errors=(400, 415),
-    ),
-    Route(
-        "DELETE",
-        "/users/{sub}",
-        delete_handler(USERS),
-        "Remove the user with this sub",
-        status=204,
-        errors=(400, 404),
-    ),
-    Route("GET", "/clients", list_handler(CLIENTS), "The scenario's clients", response="Clients"),
-    Route(
-        "POST",
-        "/clients",
-        add_handler(CLIENTS),
-        "Add a client",
-        request="Client",
-        response="Client",
-        status=201,
-        errors=(400, 409, 415),
-    ),
-    Route(
-        "GET",
-        "/clients/{client_id}",
-        get_handler(CLIENTS),
-        "One client, by client_id",
-        response="Client",
-        errors=(404,),
-    ),
-    Route(
-        "PUT",
-        "/clients/{client_id}",
-        put_handler(CLIENTS),
-        "Replace or add the client with this client_id",
-        request="ClientUpdate",
-        response="Client",
-        also=(201,),
-        errors=(400, 415),
-    ),
-    Route(
-        "DELETE",
-        "/clients/{client_id}",
-        delete_handler(CLIENTS),
-        "Remove the client with this client_id",
-        status=204,
-        errors=(400, 404),
-    ),
+    *_collection_routes(USERS, key="sub", noun="user", schema="User"),
+    *_collection_routes(CLIENTS, key="client_id", noun="client", schema="Client"),
     Route("GET", "/faults", list_faults, "The scripted faults", response="Faults"),
     Route(
         "POST",
