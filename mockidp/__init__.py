@@ -1,15 +1,21 @@
 """mockidp: a mock OpenID Connect identity provider for tests."""
 
-from mockidp.asgi import MockIdPApp, create_app
-from mockidp.clock import Clock
-from mockidp.errors import MockIdPError, OAuthError, ScenarioError
-from mockidp.keys import KeyRing
-from mockidp.layout import Layout
-from mockidp.provider import Provider
-from mockidp.requestlog import RequestRecord
-from mockidp.scenario import Client, Scenario, User
-from mockidp.scenario_loader import load_scenario, parse_scenario
-from mockidp.store import MemoryStore, Store
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mockidp.asgi import MockIdPApp, create_app
+    from mockidp.clock import Clock
+    from mockidp.errors import MockIdPError, OAuthError, ScenarioError
+    from mockidp.keys import KeyRing
+    from mockidp.layout import Layout
+    from mockidp.provider import Provider
+    from mockidp.requestlog import RequestRecord
+    from mockidp.scenario import Client, Scenario, User
+    from mockidp.scenario_loader import load_scenario, parse_scenario
+    from mockidp.store import MemoryStore, Store
 
 __all__ = [
     "Client",
@@ -32,3 +38,38 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+# Each public name imports its module on first use (PEP 562), so importing a submodule
+# (the pytest plugin, the Lambda handler, the CLI) does not pay for the whole package.
+_HOMES = {
+    "Client": "mockidp.scenario",
+    "Clock": "mockidp.clock",
+    "KeyRing": "mockidp.keys",
+    "Layout": "mockidp.layout",
+    "MemoryStore": "mockidp.store",
+    "MockIdPApp": "mockidp.asgi",
+    "MockIdPError": "mockidp.errors",
+    "OAuthError": "mockidp.errors",
+    "Provider": "mockidp.provider",
+    "RequestRecord": "mockidp.requestlog",
+    "Scenario": "mockidp.scenario",
+    "ScenarioError": "mockidp.errors",
+    "Store": "mockidp.store",
+    "User": "mockidp.scenario",
+    "create_app": "mockidp.asgi",
+    "load_scenario": "mockidp.scenario_loader",
+    "parse_scenario": "mockidp.scenario_loader",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'mockidp' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

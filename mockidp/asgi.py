@@ -31,7 +31,8 @@ from starlette.types import Message, Receive, Scope, Send
 from mockidp import faults, pages
 from mockidp.client_auth import read_credentials
 from mockidp.clock import Clock
-from mockidp.control import Control, is_control_path
+from mockidp.control import Control, is_control_path, without_tenant_routes
+from mockidp.control_sync import CONTROL_KEY, ControlSync
 from mockidp.endpoints import (
     ENDPOINTS,
     SESSION_COOKIE,
@@ -64,10 +65,12 @@ from mockidp.http_input import (
 from mockidp.keys import KeyRing
 from mockidp.layout import Layout
 from mockidp.provider import Provider
+from mockidp.quirks import Quirks
 from mockidp.requestlog import RequestLog, RequestRecord, mask_authorization, mask_params
 from mockidp.scenario import Fault, Scenario
 from mockidp.shapes import error_body
 from mockidp.store import Store
+from mockidp.tenants import DEFAULT_MAX_TENANTS, TENANT_PREFIX, TenantRegistry, split_tenant_path
 from mockidp.types import JSONObject, Params
 
 log = logging.getLogger("mockidp")
@@ -105,9 +108,12 @@ def _quote(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def oauth_error_response(error: OAuthError, *, cors: bool, shape: str = "oauth") -> Response:
-    """RFC 6749 5.2 JSON, or the vendor envelope ``shape`` names (quirk ``error_shape``)."""
-    body, status = error_body(error, shape)
+NO_QUIRKS = Quirks()
+
+
+def oauth_error_response(error: OAuthError, *, cors: bool, quirks: Quirks = NO_QUIRKS) -> Response:
+    """RFC 6749 5.2 JSON, or as the preset's ``quirks`` shape and word it."""
+    body, status = error_body(error, quirks)
     response = json_response(body, status=status)
     if isinstance(error, InvalidToken | InsufficientScope):  # RFC 6750 3
         challenge = f'Bearer realm="{REALM}"'
@@ -116,10 +122,17 @@ def oauth_error_response(error: OAuthError, *, cors: bool, shape: str = "oauth")
             if error.description:
                 challenge += f', error_description="{_quote(error.description)}"'
         response.headers["WWW-Authenticate"] = challenge
-    elif isinstance(error, InvalidClient):  # RFC 6749 5.2
+    elif isinstance(error, InvalidClient) and status == 401:  # RFC 6749 5.2
         response.headers["WWW-Authenticate"] = f'Basic realm="{REALM}"'
     elif isinstance(error, TemporarilyUnavailable):  # RFC 9110 10.2.3: when to try again
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    if error.headers:  # a DPoP challenge (replacing Bearer's) or a DPoP-Nonce
+        extra = dict(error.headers)
+        if isinstance(error, MissingToken) and "WWW-Authenticate" in extra:
+            # RFC 9449 7.2: no token at all, so both schemes are offered, Bearer first
+            bearer = response.headers["WWW-Authenticate"]
+            extra["WWW-Authenticate"] = f"{bearer}, {extra['WWW-Authenticate']}"
+        response.headers.update(extra)
     if cors:
         response.headers["Access-Control-Allow-Origin"] = "*"
     return response
@@ -132,6 +145,10 @@ class MockIdPApp:
     ``control`` is the test-control API under ``/_mockidp/`` (:mod:`mockidp.control`),
     open unless ``admin_token`` is given; its request log is ``on_request`` when that is
     a :class:`RequestLog` (or its ``record``), else its own.
+
+    Tenants (:mod:`mockidp.tenants`): ``/t/{name}/...`` is tenant ``name``'s provider,
+    made on first use while fewer than ``max_tenants`` exist (None: no tenants).
+    Control changes are shared with every app on the same store (:mod:`mockidp.control_sync`).
     """
 
     def __init__(
@@ -140,6 +157,7 @@ class MockIdPApp:
         *,
         on_request: Callable[[RequestRecord], None] | None = None,
         admin_token: str | None = None,
+        max_tenants: int | None = DEFAULT_MAX_TENANTS,
     ) -> None:
         self.provider = provider
         self.on_request = on_request
@@ -150,17 +168,70 @@ class MockIdPApp:
             admin_token=admin_token,
             origin=request_origin,
             requests=log if isinstance(log, RequestLog) else None,
+            **({} if max_tenants is not None else {"routes": without_tenant_routes()}),
         )
+        self.sync = ControlSync(provider, self.control.initial_scenario)
+        self.control.sync = self.sync
+        namespace = provider.deps.state.namespace
+        provider.deps.state.keep = (f"{namespace}{CONTROL_KEY}",)  # reset keeps control state
+        self.tenants: TenantRegistry | None = None
+        if max_tenants is not None:
+            # a plain callback (the CLI's printer) hears tenants too; a RequestLog is the
+            # base control API's log, which a tenant's requests stay out of
+            hook = None if isinstance(log, RequestLog) else on_request
+            self.tenants = TenantRegistry(
+                provider,
+                self.control.initial_scenario,
+                lambda tenant: MockIdPApp(
+                    tenant, on_request=hook, admin_token=admin_token, max_tenants=None
+                ),
+                fingerprint=lambda: self.sync.fingerprint,
+                max_tenants=max_tenants,
+            )
+            provider.deps.state.keep += (f"{namespace}t/", f"{namespace}mockidp:")
+        self.control.tenants = self.tenants
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path = _route_path(scope)
-            if is_control_path(path):  # before the layout: never an emulated endpoint
-                await self.control(scope, receive, send, path)
+            if (
+                self.tenants is not None
+                and path.startswith(TENANT_PREFIX)
+                and self._route(path, scope) is None  # a preset's own /t/... path wins
+            ):
+                await self._tenant(scope, receive, send, path)
                 return
-            await self._http(scope, receive, send)
+            try:
+                self.sync.pull()  # control changes another app (container) made
+            except TemporarilyUnavailable as exc:  # the store is unreachable
+                if is_control_path(path):  # change nothing the others would not see
+                    await oauth_error_response(exc, cors=True)(scope, receive, send)
+                    return
+                # an endpoint answers from what this app has; its own state access fails
+                # as usual (a 503, or a redirect with temporarily_unavailable)
+            await self.serve(scope, receive, send, path)
         elif scope["type"] == "lifespan":
             await _lifespan(receive, send)
+
+    async def serve(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
+        """Answer an HTTP request at ``path`` (without the root path), already synced."""
+        if is_control_path(path):  # before the layout: never an emulated endpoint
+            await self.control(scope, receive, send, path)
+            return
+        await self._http(scope, receive, send)
+
+    async def _tenant(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
+        """Hand ``/t/{name}/rest`` to the tenant's app, ``/t/{name}`` becoming root path."""
+        assert self.tenants is not None
+        name, rest = split_tenant_path(path) or ("", path)
+        try:
+            tenant = self.tenants.open(name)
+        except OAuthError as exc:  # a bad name, the cap, an unreachable store
+            await oauth_error_response(exc, cors=True)(scope, receive, send)
+            return
+        root = f"{str(scope.get('root_path') or '').rstrip('/')}{TENANT_PREFIX}{name}"
+        scope = {**scope, "root_path": root, "path": root + rest}
+        await tenant.app.serve(scope, receive, send, rest)
 
     def _route(self, path: str, scope: Scope) -> str | None:
         """The endpoint at ``path`` in the provider's current layout (use_scenario may change it).
@@ -176,6 +247,8 @@ class MockIdPApp:
         name = routes.get(path)
         if name is None:
             found = layout.match(path)
+            if found is None and self.provider.scenario.quirks.case_insensitive_paths:
+                found = layout.match_ignoring_case(path)
             if found is not None:
                 name, scope["path_params"] = found
         return name
@@ -214,13 +287,18 @@ class MockIdPApp:
                 response = await self._dispatch(endpoint, ex)
         except OAuthError as exc:
             error = exc.error
-            shape = self.provider.scenario.quirks.error_shape
-            response = oauth_error_response(exc, cors=cors, shape=shape)
+            quirks = self.provider.scenario.quirks
+            response = oauth_error_response(exc, cors=cors, quirks=quirks)
             if isinstance(exc, MethodNotAllowed) and endpoint is not None:
                 response.headers["Allow"] = ", ".join(_allowed_methods(endpoint))
         except PageError as exc:
             error = exc.error
-            response = html_response(pages.error_page(exc.error, exc.description), status=400)
+            wording = self.provider.scenario.quirks.error_messages.get(exc.reason, {})
+            page = pages.error_page(
+                str(wording.get("error", exc.error)),
+                str(wording.get("description", exc.description)),
+            )
+            response = html_response(page, status=400)
         except MockIdPError as exc:  # any other deliberate error: a clear 400, not a 500
             error = "invalid_request"
             response = oauth_error_response(InvalidRequest(str(exc)), cors=cors)
@@ -258,9 +336,11 @@ class MockIdPApp:
                 client_auth=_client_auth(name, params, authorization),
                 authorization=mask_authorization(authorization),
             )
-            if self.on_request is not None:
-                self.on_request(record)
-            self.control.record(record)  # the control API's request log
+            for entry in [record, *(ex.outgoing if ex else ())]:  # then back-channel calls
+                if self.on_request is not None:
+                    self.on_request(entry)
+                self.control.record(entry)  # the control API's request log
+            self.control.inspector.observe(record, response)  # tokens, for the inspector
 
     async def _dispatch(self, endpoint: Endpoint, ex: Exchange) -> Response:
         method = ex.request.method
@@ -303,7 +383,7 @@ def _client_of(params: Mapping[str, str], request: Request) -> str | None:
     return creds.client_id if creds else None
 
 
-_CLIENT_AUTH_ENDPOINTS = frozenset({"token", "introspection", "revocation"})
+_CLIENT_AUTH_ENDPOINTS = frozenset({"token", "introspection", "revocation", "device_authorization"})
 
 
 def _client_auth(name: str | None, params: Params, authorization: str | None) -> str | None:
@@ -458,16 +538,20 @@ def create_app(
     layout: Layout | None = None,
     on_request: Callable[[RequestRecord], None] | None = None,
     admin_token: str | None = None,
+    max_tenants: int | None = DEFAULT_MAX_TENANTS,
 ) -> MockIdPApp:
     """An ASGI app for ``scenario`` (a path, a mapping, a Scenario, or None for the default).
 
     Pass ``provider`` to serve an existing Provider instead; the app's ``.provider``
     attribute gives tests the Python API (``use_scenario``, ``clock``, ``reset``).
     ``admin_token``: every call of the test-control API (``/_mockidp/``) must then send
-    ``Authorization: Bearer <admin_token>``; None leaves it open.
+    ``Authorization: Bearer <admin_token>``; None leaves it open. ``max_tenants`` caps
+    the tenants made on first use under ``/t/{name}/`` (None: no tenants at all).
     """
     if provider is None:
         provider = Provider(scenario, store=store, clock=clock, keys=keys, layout=layout)
     elif scenario is not None or store is not None or clock is not None or keys is not None:
         raise TypeError("pass either provider or scenario/store/clock/keys, not both")
-    return MockIdPApp(provider, on_request=on_request, admin_token=admin_token)
+    return MockIdPApp(
+        provider, on_request=on_request, admin_token=admin_token, max_tenants=max_tenants
+    )

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from mockidp import pkce
+from mockidp import dpop, pkce, resources
 from mockidp.claims import parse_claims_request
+from mockidp.clients import ClientSource
 from mockidp.errors import (
     InvalidRequest,
     OAuthError,
@@ -22,12 +23,18 @@ from mockidp.errors import (
     UnsupportedResponseType,
 )
 from mockidp.redirects import uri_allowed
+from mockidp.response_types import (
+    RESPONSE_MODES,
+    RESPONSE_TYPES,
+    canonical,
+    default_mode,
+    grant_types_for,
+    target_mode,
+)
 from mockidp.scenario import Client, Scenario
 from mockidp.scopes import requested_scopes
 from mockidp.types import JSONObject, Params
 
-RESPONSE_TYPES: tuple[str, ...] = ("code",)
-RESPONSE_MODES: tuple[str, ...] = ("query", "fragment", "form_post")
 PROMPTS: tuple[str, ...] = ("none", "login", "consent", "select_account")
 
 
@@ -61,6 +68,10 @@ class AuthorizationRequest:
     claims: JSONObject | None = None
     tenant: str | None = None
     """The tenant an ``acr_values`` entry chose (quirk ``tenant_acr_prefix``)."""
+    resources: tuple[str, ...] = ()
+    """RFC 8707 resources the tokens are for (``resource``, repeatable)."""
+    dpop_jkt: str | None = None
+    """RFC 9449 10: the DPoP key the code is bound to."""
 
     def to_record(self) -> JSONObject:
         return asdict(self)
@@ -70,10 +81,11 @@ class AuthorizationRequest:
         data: dict[str, Any] = dict(record)
         data["scope"] = tuple(data["scope"])
         data["prompt"] = tuple(data["prompt"])
+        data["resources"] = tuple(data.get("resources") or ())
         return cls(**data)
 
 
-def resolve_target(scenario: Scenario, params: Params) -> Target:
+def resolve_target(scenario: ClientSource, params: Params) -> Target:
     """Phase one: the client and where to send it. Raises PageError."""
     client_id = params.get("client_id")
     if not client_id:
@@ -93,35 +105,53 @@ def resolve_target(scenario: Scenario, params: Params) -> Target:
         raise PageError(
             "invalid_request",
             f"redirect_uri {redirect_uri!r} is not registered for client {client_id!r}",
+            reason="authorize_redirect_uri",
         )
-    mode = params.get("response_mode")
-    if mode not in RESPONSE_MODES:
-        mode = "query"  # an invalid mode is reported in phase two, by the default mode
+    # an unusable mode is reported in phase two, in the response type's default mode
+    mode = target_mode(params.get("response_type"), params.get("response_mode"))
     return Target(client, redirect_uri, mode, params.get("state"))
 
 
-def validate_request(scenario: Scenario, target: Target, params: Params) -> AuthorizationRequest:
-    """Phase two: everything else. Raises OAuthError, to be redirected to ``target``."""
+def validate_request(
+    scenario: Scenario, target: Target, params: Params, *, pushed: bool = False
+) -> AuthorizationRequest:
+    """Phase two: everything else. Raises OAuthError, to be redirected to ``target``.
+
+    ``pushed``: the parameters came through PAR (RFC 9126), so a client or scenario that
+    requires pushed requests accepts them.
+    """
+    client = target.client
+    if not pushed and (
+        scenario.require_pushed_authorization_requests
+        or client.require_pushed_authorization_requests
+    ):  # RFC 9126 5 and 6
+        raise InvalidRequest(
+            "this authorization server requires pushed authorization requests (RFC 9126): "
+            "push the parameters to the pushed_authorization_request_endpoint first"
+        )
     if "request" in params:
         raise RequestNotSupported("request objects are not supported; send plain parameters")
     if "request_uri" in params:
         raise RequestUriNotSupported("request_uri is not supported; send plain parameters")
     if scenario.quirks.require_state and "state" not in params:
         raise InvalidRequest("The state is a required parameter")
-    client = target.client
-    response_type = params.get("response_type")
-    if response_type is None:
-        raise InvalidRequest("response_type is missing")
-    if " ".join(sorted(response_type.split())) not in RESPONSE_TYPES:
-        raise UnsupportedResponseType(f"response_type {response_type!r} is not supported; use code")
-    if "authorization_code" not in client.grant_types:
-        raise UnauthorizedClient("this client may not use the authorization code flow")
+    response_type = _response_type(client, params.get("response_type"))
     mode = params.get("response_mode")
     if mode is not None and mode not in RESPONSE_MODES:
         raise InvalidRequest(f"response_mode must be one of {', '.join(RESPONSE_MODES)}")
+    if mode == "query" and default_mode(response_type) == "fragment":
+        raise InvalidRequest(  # OAuth 2.0 Multiple Response Type Encoding Practices 2.1
+            f"response_mode=query cannot carry the tokens of response_type {response_type!r}; "
+            "use fragment or form_post"
+        )
     scope = requested_scopes(scenario, client, params.get("scope"))
     if scenario.quirks.require_openid_scope and "openid" not in scope:
         raise RequestNotSupported("scope must contain openid")
+    if "id_token" in response_type.split():
+        if "openid" not in scope:  # an ID token is OpenID Connect only
+            raise InvalidRequest(f"response_type {response_type!r} needs the openid scope")
+        if "nonce" not in params:  # Core 3.2.2.1, and 3.3.2.1 (as corrected by errata)
+            raise InvalidRequest(f"nonce is required with response_type {response_type!r}")
     prompt = tuple(params.get("prompt", "").split())
     for value in prompt:
         if value not in PROMPTS:
@@ -132,9 +162,12 @@ def validate_request(scenario: Scenario, target: Target, params: Params) -> Auth
     challenge = pkce.check_challenge(
         params.get("code_challenge"), params.get("code_challenge_method")
     )
-    if challenge is None and client.require_pkce:
+    if challenge is None and client.require_pkce and "code" in response_type.split():
         what = "public clients" if client.public else "this client"
         raise InvalidRequest(f"PKCE is required for {what}: send code_challenge (S256)")
+    dpop_jkt = params.get("dpop_jkt")
+    if dpop_jkt is not None and not dpop.valid_jkt(dpop_jkt):
+        raise InvalidRequest("dpop_jkt must be a base64url SHA-256 JWK thumbprint (RFC 9449 10)")
     return AuthorizationRequest(
         client_id=client.client_id,
         redirect_uri=target.redirect_uri,
@@ -151,7 +184,32 @@ def validate_request(scenario: Scenario, target: Target, params: Params) -> Auth
         code_challenge_method=challenge[1] if challenge else None,
         claims=parse_claims_request(params.get("claims")),
         tenant=_tenant(scenario, params.get("acr_values")),
+        resources=resources.requested(scenario, client, params),
+        dpop_jkt=dpop_jkt,
     )
+
+
+def _response_type(client: Client, raw: str | None) -> str:
+    """The request's response type, spelled canonically, if supported and allowed."""
+    if raw is None:
+        raise InvalidRequest("response_type is missing")
+    response_type = canonical(raw)
+    if response_type is None:
+        raise UnsupportedResponseType(
+            f"response_type {raw!r} is not supported; use one of {', '.join(RESPONSE_TYPES)}"
+        )
+    if response_type not in client.response_types:  # Registration 2: response_types
+        raise UnauthorizedClient(
+            f"client {client.client_id!r} may not use response_type {response_type!r}; "
+            f"it is registered for {', '.join(client.response_types) or 'none'}"
+        )
+    for grant_type in grant_types_for(response_type):
+        if grant_type not in client.grant_types:
+            raise UnauthorizedClient(
+                f"client {client.client_id!r} may not use response_type {response_type!r}: "
+                f"it is not registered for the {grant_type} grant type"
+            )
+    return response_type
 
 
 def _tenant(scenario: Scenario, acr_values: str | None) -> str | None:

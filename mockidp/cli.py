@@ -42,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
         "(or MOCKIDP_ADMIN_TOKEN; default: open)",
     )
     serve.add_argument(
+        "--max-tenants",
+        type=int,
+        help="tenants (/t/NAME/...) made on first use, at most (or MOCKIDP_MAX_TENANTS; "
+        "default 100; 0: only through the control API)",
+    )
+    serve.add_argument(
         "--watch", action="store_true", help="reload the scenario file when it changes"
     )
     serve.add_argument("--quiet", action="store_true", help="do not log each request")
@@ -89,7 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             issuer=args.issuer,
             admin_token=args.admin_token,
             store=args.store,
+            max_tenants=args.max_tenants,
         )
+        if settings.max_tenants < 0:
+            raise ValueError("--max-tenants must be 0 or more")
     except ValueError as exc:
         print(f"mockidp: {exc}", file=sys.stderr)
         return 2
@@ -157,6 +166,7 @@ def _serve(settings: Settings, *, watch: bool, quiet: bool, preset: str | None =
         store=store,
         on_request=None if quiet else _print_record,
         admin_token=settings.admin_token,
+        max_tenants=settings.max_tenants,
     )
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
+from mockidp.clients import ClientSource
 from mockidp.errors import InvalidClient, InvalidRequest
 from mockidp.keys import (
     CLIENT_ASSERTION_ALGORITHMS,
@@ -22,7 +23,7 @@ from mockidp.keys import (
     unverified_claims,
     verify_jwt,
 )
-from mockidp.scenario import Client, Scenario
+from mockidp.scenario import Client
 from mockidp.types import JSONObject, Params
 
 JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -94,7 +95,7 @@ def _basic(header: str) -> tuple[str, str] | None:
 
 
 def authenticate(
-    scenario: Scenario,
+    scenario: ClientSource,
     creds: Credentials | None,
     *,
     audiences: tuple[str, ...],
@@ -111,7 +112,7 @@ def authenticate(
         raise InvalidClient("no client authentication: send client_id (and a secret or assertion)")
     client = scenario.client(creds.client_id)
     if client is None:
-        raise InvalidClient(f"unknown client_id {creds.client_id!r}")
+        raise InvalidClient(f"unknown client_id {creds.client_id!r}", reason="client_unknown")
     registered = client.token_endpoint_auth_method
     if registered == "none":
         if (
@@ -129,7 +130,7 @@ def authenticate(
             )
         ):
             return client
-        raise InvalidClient("wrong client_secret")
+        raise InvalidClient("wrong client_secret", reason="client_secret")
     if registered in ("private_key_jwt", "client_secret_jwt") and creds.method == "jwt":
         assert creds.assertion is not None
         _check_assertion(client, creds.assertion, audiences=audiences, now=now, claim_jti=claim_jti)

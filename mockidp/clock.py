@@ -51,6 +51,13 @@ class Clock:
         self._offset = 0.0
         self._frozen_at = None
 
+    def snapshot(self) -> tuple[float, float | None]:
+        """(offset, frozen_at): what :meth:`restore` needs to make another clock read alike."""
+        return self._offset, self._frozen_at
+
+    def restore(self, offset: float, frozen_at: float | None) -> None:
+        self._offset, self._frozen_at = offset, frozen_at
+
     @property
     def frozen(self) -> bool:
         return self._frozen_at is not None

@@ -18,7 +18,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -29,18 +29,31 @@ from mockidp.control_ops import ControlError, Route, ok
 from mockidp.control_routes import ROUTES
 from mockidp.endpoints import NO_STORE
 from mockidp.errors import MockIdPError, OAuthError, ScenarioError
+from mockidp.inspector import Inspector, is_inspector_path
 from mockidp.layout import CONTROL_PREFIX
 from mockidp.provider import Provider
 from mockidp.requestlog import RequestLog, RequestRecord
 from mockidp.scenario import Scenario
 
+if TYPE_CHECKING:
+    from mockidp.control_sync import ControlSync
+    from mockidp.tenants import TenantRegistry
+
 log = logging.getLogger("mockidp")
 
+TENANT_ROUTES = "/tenants"
+_UNSHARED = (TENANT_ROUTES, "/tokens", "/requests")
+"""Operations that change no provider configuration (tenants share their own records)."""
 MAX_CONTROL_BODY_BYTES = 1024 * 1024
 REQUEST_LOG_SIZE = 1000
 REALM = "mockidp-control"
 
 Origin = Callable[[Scope, Headers], str]
+
+
+def without_tenant_routes(routes: tuple[Route, ...] = ROUTES) -> tuple[Route, ...]:
+    """The routes of an app without tenants (a tenant's own control API, say)."""
+    return tuple(r for r in routes if not r.path.startswith(TENANT_ROUTES))
 
 
 def is_control_path(path: str) -> bool:
@@ -144,6 +157,12 @@ class Control:
         self._own_log = requests is None
         self._admin = admin_token.encode("utf-8") if admin_token is not None else None
         self._origin = origin
+        self.sync: ControlSync | None = None
+        """Shares every change with the apps on the same store (set by the app)."""
+        self.tenants: TenantRegistry | None = None
+        """The app's tenants, for the ``/tenants`` operations (None: no tenants)."""
+        self.inspector = Inspector(self, self._admin)
+        """The inspector web page (``/_mockidp/inspector``) and its token journal."""
 
     @property
     def protected(self) -> bool:
@@ -174,8 +193,14 @@ class Control:
         await response(scope, receive, send)
 
     async def _answer(self, request: Request, path: str) -> Response:
-        self._authorize(request.headers.get("authorization"))
         sub_path = path[len(CONTROL_PREFIX) - 1 :] or "/"
+        if is_inspector_path(sub_path):  # a web page: admin token by header or its cookie
+            base = self._origin(request.scope, request.headers)
+            page = await self.inspector.answer(request, sub_path, base)
+            if self.sync is not None and request.method == "POST" and page.status_code < 400:
+                self.sync.push()  # its buttons reset state or move the clock: share that
+            return page
+        self._authorize(request.headers.get("authorization"))
         matched = [
             (route, params)
             for route in self.routes
@@ -201,6 +226,9 @@ class Control:
         call = ControlCall(self, request, params, body, base, query=dict(request.query_params))
         response = await route.handler(call)
         response.headers.update(NO_STORE)
+        shared = method != "GET" and not route.path.startswith(_UNSHARED)
+        if self.sync is not None and shared and response.status_code < 400:
+            self.sync.push()  # other apps (Lambda containers) on the store load the change
         return response
 
     def _authorize(self, header: str | None) -> None:

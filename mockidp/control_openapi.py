@@ -65,6 +65,7 @@ SCHEMAS: dict[str, JSONObject] = {
         {
             "name": _STRING,
             "openapi": _STRING,
+            "inspector": _STRING,
             "admin_token_required": {"type": "boolean"},
             "operations": {
                 "type": "array",
@@ -158,6 +159,26 @@ SCHEMAS: dict[str, JSONObject] = {
         required=["method", "path", "status"],
     ),
     "Requests": _list_of("requests", "RequestRecord"),
+    "Tenant": _object(
+        {
+            "name": _STRING,
+            "issuer": _STRING,
+            "created": {**_STRING, "format": "date-time"},
+            "discovery": {**_STRING, "description": "Absent when discovery is switched off."},
+            "control": {**_STRING, "description": "The tenant's own control API."},
+        },
+        required=["name", "issuer", "created", "control"],
+    ),
+    "Tenants": _object(
+        {
+            "tenants": {"type": "array", "items": _ref("Tenant")},
+            "max_tenants": {
+                "type": "integer",
+                "description": "Tenants are made on first use while fewer exist.",
+            },
+        },
+        required=["tenants", "max_tenants"],
+    ),
     "TokenRequest": _object(
         {
             "client_id": _STRING,

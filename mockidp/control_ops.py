@@ -108,6 +108,7 @@ async def index(call: ControlCall) -> Response:
         {
             "name": "mockidp test-control API",
             "openapi": f"{call.base_url}{PREFIX}/openapi.json",
+            "inspector": f"{call.base_url}{PREFIX}/inspector",  # the debugging web page
             "admin_token_required": call.control.protected,
             "operations": [
                 {"method": r.method, "path": PREFIX + r.path, "summary": r.summary}
@@ -146,6 +147,16 @@ async def get_scenario(call: ControlCall) -> Response:
 
 
 async def put_scenario(call: ControlCall) -> Response:
+    scenario = read_scenario(call)
+    current = call.provider.scenario.issuer
+    if scenario.issuer is None and current is not None:  # a configured issuer (--issuer) stays
+        scenario = replace(scenario, issuer=current)
+    call.provider.use_scenario(scenario)
+    return ok(dump_scenario(scenario))
+
+
+def read_scenario(call: ControlCall) -> Scenario:
+    """The body as a scenario document, JSON or YAML (a ScenarioError lists its problems)."""
     kind = call.content_type
     if kind in JSON_TYPES or kind.endswith("+json"):
         name = f"{PREFIX}/scenario.json"
@@ -160,14 +171,9 @@ async def put_scenario(call: ControlCall) -> Response:
     if not text.strip():
         raise ControlError(400, "invalid_request", "the request needs a scenario document")
     try:
-        scenario = parse_scenario(text, name=name)
+        return parse_scenario(text, name=name)
     except RecursionError:
         raise ControlError(400, "invalid_request", "the document is nested too deeply") from None
-    current = call.provider.scenario.issuer
-    if scenario.issuer is None and current is not None:  # a configured issuer (--issuer) stays
-        scenario = replace(scenario, issuer=current)
-    call.provider.use_scenario(scenario)
-    return ok(dump_scenario(scenario))
 
 
 async def patch_scenario(call: ControlCall) -> Response:

@@ -36,6 +36,7 @@ from mockidp.control_runtime import (
     move_clock,
     reset,
 )
+from mockidp.control_tenants import delete_tenant, get_tenant, list_tenants, put_tenant
 
 
 def _collection_routes(
@@ -173,5 +174,27 @@ ROUTES: tuple[Route, ...] = (
         request="TokenRequest",
         response="TokenResponse",
         errors=(400, 415),
+    ),
+    Route("GET", "/tenants", list_tenants, "Every tenant (/t/{name}/)", response="Tenants"),
+    Route(
+        "PUT",
+        "/tenants/{name}",
+        put_tenant,
+        "Create or replace a tenant (its state is forgotten) with this scenario or the initial one",
+        request="Scenario",
+        request_types=(*JSON_TYPES, *YAML_TYPES),
+        request_required=False,
+        response="Tenant",
+        also=(201,),
+        errors=(400, 415),
+    ),
+    Route("GET", "/tenants/{name}", get_tenant, "One tenant", response="Tenant", errors=(400, 404)),
+    Route(
+        "DELETE",
+        "/tenants/{name}",
+        delete_tenant,
+        "Delete a tenant and forget its state",
+        status=204,
+        errors=(400, 404),
     ),
 )

@@ -126,6 +126,7 @@ async def reset(call: ControlCall) -> Response:
         call.provider.clock.reset()
     call.provider.reset()
     call.control.requests.clear()
+    call.control.inspector.journal.clear()  # the inspector's decoded tokens go too
     return no_content()
 
 
@@ -168,7 +169,7 @@ async def mint_tokens(call: ControlCall) -> Response:
         )
     provider = call.provider
     scenario = provider.scenario
-    client = scenario.client(body["client_id"])
+    client = provider.deps.client(body["client_id"])
     if client is None:
         raise ControlError(400, "invalid_request", f"unknown client_id {body['client_id']!r}")
     user = None

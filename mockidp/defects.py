@@ -66,8 +66,12 @@ def choose(
     grant_type: str,
     scope: tuple[str, ...],
     params: Mapping[str, str],
+    endpoint: str = "token",
 ) -> dict[str, str]:
     """The defect of each of ``tokens`` about to be issued, by token name.
+
+    ``endpoint`` issues them: ``token``, or ``authorization`` for the tokens of an
+    implicit or hybrid response (grant type ``implicit``).
 
     Every rule that matches counts the call (so ``when`` sees only matching calls; an
     issuance without the rule's token, say no ID token, is not a matching call); the
@@ -77,7 +81,7 @@ def choose(
     for index, rule in enumerate(scenario.broken_tokens):
         if rule.token not in tokens or not _applies(rule, scenario):
             continue
-        if not _matches(rule.match, client_id, user, grant_type, scope, params):
+        if not _matches(rule.match, endpoint, client_id, user, grant_type, scope, params):
             continue
         count = _count(state, index, rule) if counts_calls(rule.when) else 1
         if selected(rule.when, count) and rule.token not in chosen:
@@ -94,13 +98,14 @@ def _applies(rule: BrokenToken, scenario: Scenario) -> bool:
 
 def _matches(
     match: RequestMatch,
+    endpoint: str,
     client_id: str,
     user: User | None,
     grant_type: str,
     scope: tuple[str, ...],
     params: Mapping[str, str],
 ) -> bool:
-    if match.endpoints and "token" not in match.endpoints:
+    if match.endpoints and endpoint not in match.endpoints:
         return False
     if match.grant_types and grant_type not in match.grant_types:
         return False

@@ -6,6 +6,7 @@ HTTP status the spec gives it as ``status``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -13,15 +14,32 @@ class MockIdPError(Exception):
     """Root of every error mockidp raises on purpose."""
 
 
+_OUTSIDE_DESCRIPTION = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
+
+
+def _replacement(match: re.Match[str]) -> str:
+    return "'" if match.group() == '"' else "?"
+
+
 class OAuthError(MockIdPError):
     """An error answered in the OAuth shape (RFC 6749 section 5.2)."""
 
     error: str = "invalid_request"
     status: int = 400
+    headers: dict[str, str] | None = None
+    """Extra response headers (a DPoP challenge, DPoP-Nonce); set per instance."""
 
-    def __init__(self, description: str = "", *, status: int | None = None) -> None:
+    def __init__(
+        self, description: str = "", *, status: int | None = None, reason: str = ""
+    ) -> None:
+        # RFC 6749 4.1.2.1 / 5.2: error_description holds only %x20-21 / %x23-5B /
+        # %x5D-7E; echoed input (a control character, a quote, non-ASCII) is replaced.
+        description = _OUTSIDE_DESCRIPTION.sub(_replacement, description)
         super().__init__(description or self.error)
         self.description = description
+        # A stable name for the situation, so a preset can word it as its vendor does
+        # (quirk error_messages); the description stays mockidp's own.
+        self.reason = reason
         if status is not None:
             self.status = status
 
@@ -120,6 +138,24 @@ class RequestUriNotSupported(OAuthError):
     error = "request_uri_not_supported"
 
 
+class InvalidTarget(OAuthError):
+    """RFC 8707 2 / RFC 8693 2.2.2: a resource or audience the server will not issue for."""
+
+    error = "invalid_target"
+
+
+class InvalidDPoPProof(OAuthError):
+    """RFC 9449 5 / 7.1: the DPoP proof is missing, malformed or does not fit the request."""
+
+    error = "invalid_dpop_proof"
+
+
+class UseDPoPNonce(OAuthError):
+    """RFC 9449 8 / 9: send the proof again with the server's nonce (DPoP-Nonce header)."""
+
+    error = "use_dpop_nonce"
+
+
 class InvalidToken(OAuthError):
     """RFC 6750 3.1: the bearer token is missing, expired, revoked or malformed (401)."""
 
@@ -159,10 +195,11 @@ class PageError(MockIdPError):
     session): sending the user anywhere could make mockidp an open redirector.
     """
 
-    def __init__(self, error: str, description: str) -> None:
+    def __init__(self, error: str, description: str, *, reason: str = "") -> None:
         super().__init__(f"{error}: {description}")
         self.error = error
         self.description = description
+        self.reason = reason  # as OAuthError.reason: a preset may word it (error_messages)
 
 
 @dataclass(frozen=True)

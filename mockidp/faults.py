@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from mockidp.device import DEVICE
 from mockidp.errors import (
     InsufficientScope,
     InvalidClient,
@@ -29,7 +30,7 @@ from mockidp.errors import (
 )
 from mockidp.issuance import ACCESS, REFRESH
 from mockidp.rules import counts_calls, selected
-from mockidp.scenario import Fault, RequestMatch, Scenario
+from mockidp.scenario import DEVICE_CODE_GRANT, Fault, RequestMatch, Scenario
 from mockidp.signin import CODE, INTERACTION, SESSION
 from mockidp.state import State
 from mockidp.tokens import token_handle
@@ -199,6 +200,8 @@ class _Facts:
                 return self._peek(CODE, params["code"])
             if grant_type == "refresh_token" and params.get("refresh_token"):
                 return self._peek(REFRESH, params["refresh_token"])
+            if grant_type == DEVICE_CODE_GRANT and params.get("device_code"):
+                return self._peek(DEVICE, params["device_code"])
         elif endpoint == "userinfo":
             token = self.call.bearer or params.get("access_token")
             if token:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable
 
-from mockidp import pkce
+from mockidp import device, dpop, pkce, resources
 from mockidp.errors import InvalidGrant, InvalidRequest, InvalidScope, UnauthorizedClient
 from mockidp.issuance import (
     GRANT,
@@ -18,8 +18,11 @@ from mockidp.issuance import (
     revoke_grant,
     wants_refresh_token,
 )
-from mockidp.scenario import Client
+from mockidp.jwt_bearer import JWT_BEARER, jwt_bearer
+from mockidp.scenario import DEVICE_CODE_GRANT, Client
 from mockidp.scopes import requested_scopes
+from mockidp.token_exchange import TOKEN_EXCHANGE, token_exchange
+from mockidp.token_request import dpop_jkt
 from mockidp.tokens import token_handle
 from mockidp.types import JSONObject, Params
 
@@ -54,19 +57,26 @@ def authorization_code(deps: Deps, client: Client, params: Params, issuer: str) 
         used = deps.state.get(USED_CODE, handle)
         if used is not None:
             revoke_grant(deps, used.get("gid"))  # RFC 6749 4.1.2: revoke what the code issued
-            raise InvalidGrant("code was already used; the tokens issued for it are revoked")
-        raise InvalidGrant("code is unknown or expired")
+            raise InvalidGrant(
+                "code was already used; the tokens issued for it are revoked", reason="code_used"
+            )
+        raise InvalidGrant("code is unknown or expired", reason="code_expired")
     deps.state.put(USED_CODE, handle, {"gid": None}, ttl=lifetimes.refresh_token)
     if record["client_id"] != client.client_id:
-        raise InvalidGrant("code was issued to another client")
+        raise InvalidGrant("code was issued to another client", reason="code_client")
     redirect_uri = params.get("redirect_uri")
-    if (record["redirect_uri_given"] or redirect_uri is not None) and redirect_uri != record[
-        "redirect_uri"
-    ]:
-        raise InvalidGrant("redirect_uri differs from the one in the authorization request")
+    # RFC 6749 4.1.3 wants it repeated; a vendor may document it as optional (quirk).
+    needed = record["redirect_uri_given"] and not deps.scenario.quirks.token_redirect_uri_optional
+    if (needed or redirect_uri is not None) and redirect_uri != record["redirect_uri"]:
+        raise InvalidGrant(
+            "redirect_uri differs from the one in the authorization request", reason="redirect_uri"
+        )
     pkce.verify(
         record["code_challenge"], record["code_challenge_method"], params.get("code_verifier")
     )
+    dpop.check_bound(record, dpop_jkt(params), "the code")  # RFC 9449 10: dpop_jkt
+    granted = tuple(record.get("resources") or ())
+    resources.token_targets(deps.scenario, client, params, granted)  # RFC 8707 2.2
     scope = tuple(record["scope"])
     user = deps.scenario.user_or_adhoc(record["sub"])
     grant_id = new_grant(deps, client, user)
@@ -83,6 +93,7 @@ def authorization_code(deps: Deps, client: Client, params: Params, issuer: str) 
         sid=record["sid"],
         grant_type="authorization_code",
         params=params,
+        resources=granted,
     )
     return issue(
         deps,
@@ -104,19 +115,25 @@ def refresh_token(deps: Deps, client: Client, params: Params, issuer: str) -> JS
         used = deps.state.get(USED_REFRESH, handle)
         if used is not None and scenario.refresh_reuse_detection:
             revoke_grant(deps, used.get("gid"))
-            raise InvalidGrant("refresh_token was already used (it rotates); the grant is revoked")
-        raise InvalidGrant("refresh_token is unknown, expired or revoked")
+            raise InvalidGrant(
+                "refresh_token was already used (it rotates); the grant is revoked",
+                reason="refresh_token",
+            )
+        raise InvalidGrant("refresh_token is unknown, expired or revoked", reason="refresh_token")
     if record["client_id"] != client.client_id:
-        raise InvalidGrant("refresh_token was issued to another client")
+        raise InvalidGrant("refresh_token was issued to another client", reason="refresh_token")
     grant = deps.state.get(GRANT, record["gid"])
     if grant is None:
-        raise InvalidGrant("refresh_token was revoked")
+        raise InvalidGrant("refresh_token was revoked", reason="refresh_token")
     user = scenario.user_or_adhoc(record.get("uid") or record["sub"])  # uid: behind pairwise
     lifetimes = scenario.lifetimes_for(client, user)
     absolute = lifetimes.refresh_token_absolute
     created = grant.get("created")
     if absolute is not None and created is not None and deps.state.now() >= created + absolute:
-        raise InvalidGrant("refresh_token expired: the grant's refresh_token_absolute is over")
+        raise InvalidGrant(
+            "refresh_token expired: the grant's refresh_token_absolute is over",
+            reason="refresh_token",
+        )
     granted = tuple(record["scope"].split())
     scope = granted
     if "scope" in params:  # RFC 6749 6: may narrow, never widen
@@ -124,10 +141,15 @@ def refresh_token(deps: Deps, client: Client, params: Params, issuer: str) -> JS
         wider = [s for s in scope if s not in granted]
         if wider:
             raise InvalidScope(f"scope {' '.join(wider)!r} was not granted to this refresh_token")
+    dpop.check_bound(record, dpop_jkt(params), "the refresh_token")  # RFC 9449 5
+    granted = tuple(record.get("resources") or ())
+    resources.token_targets(scenario, client, params, granted)  # before it rotates away
     rotate = scenario.refresh_rotation
     if rotate:
         if deps.state.take(REFRESH, handle) is None:  # another request rotated it first
-            raise InvalidGrant("refresh_token was already used (it rotates)")
+            raise InvalidGrant(
+                "refresh_token was already used (it rotates)", reason="refresh_token"
+            )
         deps.state.put(USED_REFRESH, handle, {"gid": record["gid"]}, ttl=lifetimes.refresh_token)
     auth = Authorization(
         client,
@@ -140,6 +162,7 @@ def refresh_token(deps: Deps, client: Client, params: Params, issuer: str) -> JS
         sid=record.get("sid"),
         grant_type="refresh_token",
         params=params,
+        resources=granted,
         grant_created=created,
     )
     response = issue(
@@ -214,4 +237,7 @@ GRANTS: dict[str, Grant] = {
     "refresh_token": refresh_token,
     "client_credentials": client_credentials,
     "password": password,
+    DEVICE_CODE_GRANT: device.poll,  # RFC 8628 3.4
+    TOKEN_EXCHANGE: token_exchange,  # RFC 8693
+    JWT_BEARER: jwt_bearer,  # RFC 7523 2.1
 }

@@ -18,6 +18,9 @@ from mockidp.types import Params
 MAX_BODY_BYTES = 64 * 1024
 MAX_FIELDS = 200
 FORM_TYPE = "application/x-www-form-urlencoded"
+MULTI_VALUED = frozenset({"resource", "audience"})
+"""Parameters that may repeat (RFC 8707 2, RFC 8693 2.1): their values are joined with a
+space, which no URI holds (see mockidp.resources.split)."""
 
 
 class RepeatedParameters(InvalidRequest):
@@ -52,6 +55,11 @@ def parse_pairs(raw: str) -> Params:
     repeated: dict[str, None] = {}
     for name, value in pairs:
         if value == "":
+            continue
+        if name in MULTI_VALUED:
+            if " " in value:
+                raise InvalidRequest(f"{name} {value!r} must not contain spaces")
+            params[name] = f"{params[name]} {value}" if name in params else value
             continue
         if name in params:
             repeated[name] = None
@@ -120,6 +128,16 @@ def bearer_token(authorization: str | None) -> str | None:
         return None
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
+def dpop_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: DPoP`` header (RFC 9449 7.1), else None."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "dpop":
         return None
     return token.strip() or None
 

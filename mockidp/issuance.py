@@ -10,15 +10,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from mockidp import defects
+from mockidp import defects, resources
 from mockidp.claims import user_claims
+from mockidp.clients import client_deleted, find_client
 from mockidp.keys import KeyRing
 from mockidp.quirks import Quirks
 from mockidp.scenario import Client, Lifetimes, Scenario, User
-from mockidp.shapes import origin_of, shape_id_token
+from mockidp.shapes import (
+    add_token_response_extras,
+    origin_of,
+    shape_access_token,
+    shape_id_token,
+)
 from mockidp.state import State
 from mockidp.subjects import subject
 from mockidp.token_formats import compiled, render
+from mockidp.token_request import dpop_jkt
 from mockidp.tokens import (
     AccessTokenInput,
     IdTokenInput,
@@ -42,6 +49,10 @@ class Deps:
     state: State
     keys: KeyRing
 
+    def client(self, client_id: str) -> Client | None:
+        """The scenario's client, else one registered at run time (:mod:`mockidp.clients`)."""
+        return find_client(self.scenario, self.state, client_id)
+
 
 @dataclass(frozen=True)
 class Authorization:
@@ -62,6 +73,12 @@ class Authorization:
     """When the grant began (``refresh_token_absolute`` counts from it); None: now."""
     tenant: str | None = None
     """The tenant the authorization request chose (quirk ``tenant_acr_prefix``)."""
+    resources: tuple[str, ...] = ()
+    """RFC 8707 resources granted (a code's, a refresh token's); a request may narrow them."""
+    audience: tuple[str, ...] = ()
+    """The access token's aud, decided by the grant (token exchange); wins over resources."""
+    act: JSONObject | None = None
+    """RFC 8693 4.1: the actor of an exchanged token (and the actors before it)."""
 
 
 def new_grant(deps: Deps, client: Client, user: User | None) -> str:
@@ -96,11 +113,17 @@ def issue(
     issuer: str,
     id_token: bool,
     refresh_token: bool | str,
+    access_token: bool = True,
+    code: str | None = None,
+    endpoint: str = "token",
 ) -> JSONObject:
     """The token response (RFC 6749 5.1): access token, and ID / refresh token as asked.
 
     ``refresh_token`` is True to mint a new one, False for none, or an existing
     refresh token to leave in place (not echoed: the client keeps the one it has).
+    From the authorization endpoint (``endpoint="authorization"``, OpenID Connect Core
+    3.2 / 3.3) the access token may be left out (``access_token=False``) and the ID token
+    always carries at_hash and c_hash (``code``), whatever a preset omits elsewhere.
     """
     lifetimes = deps.scenario.lifetimes_for(auth.client, auth.user)
     now = int(deps.state.now())
@@ -110,67 +133,92 @@ def issue(
     sub = client.client_id  # RFC 9068 2.2: a client's own token carries its client_id
     if auth.user is not None:
         sub = subject(deps.scenario, client, auth.user)
+    targets = auth.audience or resources.token_targets(
+        deps.scenario, client, auth.params, auth.resources
+    )
+    jkt = dpop_jkt(auth.params)  # RFC 9449 6: the key of the request's DPoP proof
     at_claims = access_token_claims(
         AccessTokenInput(
             issuer=issuer,
             sub=sub,
             client_id=client.client_id,
-            audience=client.access_token_audience or client.client_id,
+            audience=resources.audience(targets)
+            or client.access_token_audience
+            or client.client_id,
             scope=scope,
             now=now,
             lifetime=lifetimes.access_token,
             auth_time=auth.auth_time,
         )
     )
-    with_id_token = id_token and auth.user is not None
-    broken = _defects(deps, auth, with_id_token)
-    access_token = _access_token(deps, auth, at_claims, broken.get("access_token"), now)
-    deps.state.put(
-        ACCESS,
-        token_handle(access_token),
-        {
-            **at_claims,
-            "uid": uid,
-            "gid": auth.grant_id,
-            "claims_request": auth.claims_request,
-            "nonce": auth.nonce,
-            "tenant": auth.tenant,
-        },
-        ttl=lifetimes.access_token,
+    quirks = deps.scenario.quirks
+    at_claims = shape_access_token(
+        at_claims,
+        quirks,
+        auth.user,
+        origin_of(issuer, quirks.issuer_path),
+        client_id=client.client_id,
+        tenant=auth.tenant,
     )
-    response: JSONObject = {
-        "access_token": access_token,
-        "token_type": "Bearer",
-        "expires_in": lifetimes.access_token,
-    }
-    if scope:
-        response["scope"] = scope
+    if jkt is not None:
+        at_claims["cnf"] = {"jkt": jkt}
+    if auth.act is not None:
+        at_claims["act"] = auth.act
+    with_id_token = id_token and auth.user is not None
+    broken = _defects(deps, auth, with_id_token, access_token=access_token, endpoint=endpoint)
+    response: JSONObject = {}
+    at_value: str | None = None
+    if access_token:
+        at_value = _access_token(deps, auth, at_claims, broken.get("access_token"), now)
+        deps.state.put(
+            ACCESS,
+            token_handle(at_value),
+            {
+                **at_claims,
+                "uid": uid,
+                "gid": auth.grant_id,
+                "claims_request": auth.claims_request,
+                "nonce": auth.nonce,
+                "tenant": auth.tenant,
+            },
+            ttl=lifetimes.access_token,
+        )
+        response.update(
+            {
+                "access_token": at_value,
+                "token_type": "Bearer" if jkt is None else "DPoP",
+                "expires_in": lifetimes.access_token,
+            }
+        )
+        if scope:
+            response["scope"] = scope
     if auth.user is not None and with_id_token:
         extra = user_claims(auth.user, auth.scope, auth.claims_request, "id_token")
         quirks = deps.scenario.quirks
+        claims = id_token_claims(
+            IdTokenInput(
+                issuer=issuer,
+                sub=sub,
+                client_id=client.client_id,
+                now=now,
+                lifetime=lifetimes.id_token,
+                auth_time=auth.auth_time,
+                nonce=auth.nonce,
+                access_token=at_value,
+                code=code,
+                sid=auth.sid,
+                extra=extra,
+            ),
+            deps.keys.alg,
+        )
+        shaped = shape_id_token(
+            claims, quirks, auth.user, origin_of(issuer, quirks.issuer_path), tenant=auth.tenant
+        )
+        if endpoint == "authorization":  # Core 3.2.2.10, 3.3.2.11: the hashes are required
+            shaped.update({k: claims[k] for k in ("at_hash", "c_hash") if k in claims})
         response["id_token"] = _jws(
             deps,
-            shape_id_token(
-                id_token_claims(
-                    IdTokenInput(
-                        issuer=issuer,
-                        sub=sub,
-                        client_id=client.client_id,
-                        now=now,
-                        lifetime=lifetimes.id_token,
-                        auth_time=auth.auth_time,
-                        nonce=auth.nonce,
-                        access_token=access_token,
-                        sid=auth.sid,
-                        extra=extra,
-                    ),
-                    deps.keys.alg,
-                ),
-                quirks,
-                auth.user,
-                origin_of(issuer, quirks.issuer_path),
-                tenant=auth.tenant,
-            ),
+            shaped,
             typ="JWT",
             defect=broken.get("id_token"),
             now=now,
@@ -178,6 +226,10 @@ def issue(
     if refresh_token is True:
         response["refresh_token"] = _refresh_token(
             deps, auth, issuer=issuer, sub=sub, uid=uid, now=now, lifetimes=lifetimes
+        )
+    if deps.scenario.quirks.token_response_extras:
+        response = add_token_response_extras(
+            response, deps.scenario.quirks, refresh_lifetime=lifetimes.refresh_token, sid=auth.sid
         )
     return response
 
@@ -211,6 +263,9 @@ def _refresh_token(
             "claims_request": auth.claims_request,
             "sid": auth.sid,
             "tenant": auth.tenant,
+            "resources": list(auth.resources),
+            # RFC 9449 5: a public client's refresh token is bound to its DPoP key
+            "dpop_jkt": dpop_jkt(auth.params) if auth.client.public else None,
             "iat": now,
             "exp": expires,
             "iss": issuer,
@@ -220,14 +275,18 @@ def _refresh_token(
     return value
 
 
-def _defects(deps: Deps, auth: Authorization, with_id_token: bool) -> dict[str, str]:
+def _defects(
+    deps: Deps, auth: Authorization, with_id_token: bool, *, access_token: bool, endpoint: str
+) -> dict[str, str]:
     """The scenario's broken_tokens defects for the tokens of this issuance, by token."""
     if not deps.scenario.broken_tokens:
         return {}
+    tokens = ("access_token",) if access_token else ()
     return defects.choose(
         deps.state,
         deps.scenario,
-        tokens=("access_token", "id_token") if with_id_token else ("access_token",),
+        tokens=(*tokens, "id_token") if with_id_token else tokens,
+        endpoint=endpoint,
         client_id=auth.client.client_id,
         user=auth.user,
         grant_type=auth.grant_type,
@@ -247,7 +306,7 @@ def _access_token(
             str(claims["sub"]),
             deps.scenario.quirks,
         )
-    return _jws(deps, claims, typ="at+jwt", defect=defect, now=now)
+    return _jws(deps, claims, typ=deps.scenario.quirks.access_token_typ, defect=defect, now=now)
 
 
 def _jws(deps: Deps, claims: JSONObject, *, typ: str, defect: str | None, now: int) -> str:
@@ -306,6 +365,8 @@ def live_record(deps: Deps, kind: str, token: str) -> JSONObject | None:
         return None
     grant_id = record.get("gid")
     if grant_id is not None and deps.state.get(GRANT, grant_id) is None:
+        return None
+    if client_deleted(deps.scenario, deps.state, record.get("client_id")):  # RFC 7592 2.3
         return None
     return record
 

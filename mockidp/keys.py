@@ -41,6 +41,7 @@ CLIENT_ASSERTION_ALGORITHMS: tuple[str, ...] = (
     "ES384",
     "ES512",
     "EdDSA",
+    "Ed25519",  # RFC 9864's fully-specified name, which newer clients sign with
 )
 """Algorithms accepted on private_key_jwt client assertions."""
 
@@ -88,10 +89,51 @@ def _import_private_key(data: JSONObject) -> _Key:
     return key
 
 
+_RSA_PRIVATE_MEMBERS = ("n", "e", "d", "p", "q", "dp", "dq", "qi")
+
+
+def _packaged_rsa_key(data: JSONObject) -> RSAKey | None:
+    """``data`` imported without OpenSSL's RSA key check when it is one of the packaged
+    RSA keys (which tests/test_cold_start.py imports with the check), else None.
+
+    The check costs tens of milliseconds, the largest part of a cold start (a Lambda
+    container, a test session); a user's own keys are always checked.
+    """
+    for name, alg in _PACKAGED_ALG.items():
+        if alg != "RS256":
+            continue
+        packaged = _packaged_key_dict(name)
+        if all(data.get(m) == packaged.get(m) for m in _RSA_PRIVATE_MEMBERS):
+            from cryptography.hazmat.primitives.asymmetric.rsa import (
+                RSAPrivateNumbers,
+                RSAPublicNumbers,
+            )
+
+            def number(member: str) -> int:
+                return int.from_bytes(base64.urlsafe_b64decode(str(data[member]) + "=="), "big")
+
+            numbers = RSAPrivateNumbers(
+                p=number("p"),
+                q=number("q"),
+                d=number("d"),
+                dmp1=number("dp"),
+                dmq1=number("dq"),
+                iqmp=number("qi"),
+                public_numbers=RSAPublicNumbers(number("e"), number("n")),
+            )
+            RSAKey.validate_dict_key(cast(Any, data))
+            raw = numbers.private_key(unsafe_skip_rsa_key_validation=True)
+            return RSAKey(raw, data)
+    return None
+
+
 def _import_key_now(data: JSONObject) -> _Key:
     kty = data.get("kty")
     importer: Callable[[JSONObject], _Key]
     if kty == "RSA":
+        packaged = _packaged_rsa_key(data)
+        if packaged is not None:
+            return packaged
         importer = RSAKey.import_key
     elif kty == "EC":
         importer = ECKey.import_key
@@ -556,14 +598,17 @@ def _public_jwk(data: JSONObject) -> JSONObject:
 
 
 def verify_jwt(
-    token: str, keys: KeySet | OctKey, algorithms: Iterable[str]
+    token: str,
+    keys: KeySet | OctKey,
+    algorithms: Iterable[str],
+    registry: jws.JWSRegistry | None = None,
 ) -> tuple[JSONObject, JSONObject]:
     """Verify a compact JWS and return its header and claims (claims are not validated)."""
     algs = list(algorithms)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SecurityWarning)
-            decoded = jwt.decode(token, keys, algorithms=algs)
+            decoded = jwt.decode(token, keys, algorithms=algs, registry=registry)
     except (JoseError, ValueError, TypeError, KeyError) as exc:
         raise TokenVerificationError(str(exc) or type(exc).__name__) from exc
     return dict(decoded.header), dict(decoded.claims)
@@ -610,3 +655,68 @@ def unverified_claims(token: str) -> JSONObject:
     if not isinstance(claims, dict):
         raise TokenVerificationError("the payload is not a JSON object")
     return claims
+
+
+_PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+
+
+def public_jwk_thumbprint(jwk: Any) -> str:
+    """The RFC 7638 SHA-256 thumbprint of a public asymmetric JWK (DPoP ``jkt``).
+
+    Raises TokenVerificationError for a private or symmetric key, or one that will not import.
+    """
+    if not isinstance(jwk, dict):
+        raise TokenVerificationError("jwk must be a JSON object")
+    if _PRIVATE_MEMBERS & set(jwk):
+        raise TokenVerificationError("jwk must be a public key (it has private members)")
+    kty = jwk.get("kty")
+    importer: Callable[[Any], _Key]
+    if kty == "RSA":
+        importer = RSAKey.import_key
+    elif kty == "EC":
+        importer = ECKey.import_key
+    elif kty == "OKP":
+        importer = OKPKey.import_key
+    else:
+        raise TokenVerificationError(f"jwk kty {kty!r} is not an asymmetric key type")
+    try:
+        return importer(jwk).thumbprint()
+    except (JoseError, ValueError, TypeError, KeyError) as exc:
+        raise TokenVerificationError(f"jwk is not a usable key: {exc}") from None
+
+
+HEADER_JWK_MAX = 4096
+"""Header bytes read from a JWS that carries its key (a DPoP proof): joserfc's default cap
+of 512 refuses every RSA key from 2048 bits up (RFC 9449 allows any asymmetric key)."""
+
+
+def _header_jwk_registry(algorithms: Iterable[str] | None = None) -> jws.JWSRegistry:
+    registry = jws.JWSRegistry(algorithms=None if algorithms is None else list(algorithms))
+    registry.max_header_length = HEADER_JWK_MAX
+    return registry
+
+
+def unverified_header(token: str) -> JSONObject:
+    """The protected header of a compact JWS, without checking its signature."""
+    try:
+        registry = _header_jwk_registry()
+        header = jws.extract_compact(token.encode("ascii"), registry=registry).protected
+    except (JoseError, ValueError, UnicodeError) as exc:
+        raise TokenVerificationError(str(exc) or type(exc).__name__) from exc
+    return dict(header)
+
+
+def verify_with_header_jwk(
+    token: str, algorithms: Iterable[str]
+) -> tuple[JSONObject, JSONObject, str]:
+    """Header, claims and key thumbprint of a JWS signed by the public key in its own
+    ``jwk`` header (a DPoP proof, RFC 9449 4.2); claims are not validated."""
+    header = unverified_header(token)
+    thumbprint = public_jwk_thumbprint(header.get("jwk"))
+    try:
+        key = KeySet.import_key_set({"keys": [header["jwk"]]})
+    except (JoseError, ValueError, TypeError, KeyError) as exc:
+        raise TokenVerificationError(f"jwk is not a usable key: {exc}") from None
+    algs = list(algorithms)
+    verified_header, claims = verify_jwt(token, key, algs, _header_jwk_registry(algs))
+    return verified_header, claims, thumbprint

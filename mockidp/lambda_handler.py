@@ -11,7 +11,10 @@ The app is built once per container, at import, from the environment (the same
   region comes from ``AWS_REGION``, set by Lambda); unset, each container keeps its own
   memory (fine for one warm container, wrong for more). ``MOCKIDP_STORE`` takes a
   full store URL instead (``dynamodb://TABLE?tenant=NAME``).
-- ``MOCKIDP_ADMIN_TOKEN``: the bearer token the test-control API requires.
+- ``MOCKIDP_ADMIN_TOKEN``: the bearer token the test-control API requires. Required:
+  a deployed provider is a public URL, and without it anyone could rewrite the scenario
+  and mint tokens, so the container refuses to start (:func:`require_admin_token`).
+  ``MOCKIDP_ALLOW_NO_ADMIN_TOKEN=1`` opts out, for a local emulator nobody else reaches.
 
 Mangum runs with ``lifespan="off"`` (it would otherwise enter the lifespan on every
 call); the DynamoDB client is built on the first request that needs state, so the
@@ -25,7 +28,9 @@ it the ASGI ``root_path``, so routes match and the derived issuer includes it.
 from __future__ import annotations
 
 import asyncio
+import os
 import warnings
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from mockidp.asgi import MockIdPApp
@@ -40,7 +45,7 @@ try:
 except ImportError as exc:  # pragma: no cover - the aws extra installs it
     raise ImportError("the Lambda handler needs mangum: pip install 'mockidp[aws]'") from exc
 
-__all__ = ["app", "handler", "settings"]
+__all__ = ["app", "handler", "require_admin_token", "settings"]
 
 
 def gateway_prefix(scope: Scope) -> str:
@@ -98,7 +103,25 @@ def ensure_event_loop() -> asyncio.AbstractEventLoop:
             return loop
 
 
+NO_ADMIN_TOKEN_OPT_OUT = "MOCKIDP_ALLOW_NO_ADMIN_TOKEN"
+
+
+def require_admin_token(settings: Settings, env: Mapping[str, str]) -> None:
+    """Refuse to start without an admin token, unless the opt-out says this is local."""
+    if settings.admin_token is not None:
+        return
+    if env.get(NO_ADMIN_TOKEN_OPT_OUT, "").strip().lower() in ("1", "true", "yes"):
+        return
+    raise RuntimeError(
+        "mockidp on AWS Lambda needs MOCKIDP_ADMIN_TOKEN: without it anyone who finds the "
+        "URL can change the scenario and mint tokens through /_mockidp/. Set it (the "
+        f"AdminToken parameter of template.yaml), or set {NO_ADMIN_TOKEN_OPT_OUT}=1 for a "
+        "local run nobody else can reach."
+    )
+
+
 settings = Settings.from_env()
+require_admin_token(settings, os.environ)
 app = app_from_settings(settings)
 ensure_event_loop()
 handler = Mangum(GatewayStage(app), lifespan="off")

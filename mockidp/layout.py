@@ -20,10 +20,18 @@ GENERIC_PATHS: Mapping[str, str] = MappingProxyType(
         "jwks": "/.well-known/jwks.json",
         "authorization": "/authorize",
         "token": "/token",
+        "pushed_authorization_request": "/par",
         "userinfo": "/userinfo",
         "introspection": "/introspect",
         "revocation": "/revoke",
         "end_session": "/end_session",
+        # Session Management 1.0: the iframe, and session_state in every authorization
+        # response; endpoints: {check_session: null} switches both off.
+        "check_session": "/check_session",
+        "registration": "/register",  # RFC 7591
+        "registration_client": "/register/<client_id>",  # RFC 7592 client configuration
+        "device_authorization": "/device_authorization",
+        "device": "/device",
         "login": "/interaction/login",
         "consent": "/interaction/consent",
         "home": "/",
@@ -88,6 +96,19 @@ class Layout:
         """
         for pattern, name in self._patterns:
             found = pattern.fullmatch(path)
+            if found is not None:
+                return name, found.groupdict()
+        return None
+
+    def match_ignoring_case(self, path: str) -> tuple[str, dict[str, str]] | None:
+        """The endpoint at ``path`` compared without case (a vendor on a case-insensitive
+        web server, quirk ``case_insensitive_paths``); ``<name>`` values keep their case."""
+        folded = path.casefold()
+        for name, template in self.paths.items():
+            if "<" not in template and template.casefold() == folded:
+                return name, {}
+        for pattern, name in self._patterns:
+            found = re.fullmatch(pattern.pattern, path, re.IGNORECASE)
             if found is not None:
                 return name, found.groupdict()
         return None

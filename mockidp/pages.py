@@ -120,6 +120,32 @@ def logged_out_page() -> str:
     return _doc("Signed out", '<h1 id="signed-out">You are signed out</h1>')
 
 
+def front_channel_logout_page(uris: tuple[str, ...], continue_to: str | None, nonce: str) -> str:
+    """Front-Channel Logout 1.0: each RP's logout URI in a hidden iframe; once they have
+    loaded (or after a few seconds), a nonce'd script follows the Continue link."""
+    frames = "".join(
+        f'<iframe class="rp-logout" src="{escape(u)}" title="Signing out" hidden></iframe>'
+        for u in uris
+    )
+    link = (
+        f'<p><a id="continue" href="{escape(continue_to)}">Continue</a></p>' if continue_to else ""
+    )
+    script = (
+        "(function(){var link=document.getElementById('continue');if(!link){return;}"
+        "var frames=document.querySelectorAll('iframe.rp-logout'),left=frames.length,done=false;"
+        "function go(){if(!done){done=true;window.location.replace(link.href);}}"
+        "for(var i=0;i<frames.length;i++){frames[i].addEventListener('load',function(){"
+        "left-=1;if(left<=0){go();}});}setTimeout(go,5000);})();"
+    )
+    return _doc(
+        "Signed out",
+        (
+            f'<h1 id="signed-out">You are signed out</h1>{frames}{link}'
+            f'<script nonce="{escape(nonce)}">{script}</script>'
+        ),
+    )
+
+
 def home_page(scenario: Scenario, issuer: str, discovery_url: str | None) -> str:
     discovery = (
         f'<p>Discovery: <a href="{escape(discovery_url)}">{escape(discovery_url)}</a></p>'

@@ -8,15 +8,25 @@ into HTTP. One Provider serves uvicorn, httpx.ASGITransport and Mangum alike.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from mockidp import system_user
+from mockidp import (
+    dpop,
+    jwt_responses,
+    logout,
+    par,
+    registration,
+    session_management,
+    system_user,
+)
 from mockidp.claims import SCOPE_CLAIMS, user_claims
 from mockidp.client_auth import authenticate, read_credentials
 from mockidp.clock import Clock
+from mockidp.device import DevicePage, DeviceVerification, authorize_device
+from mockidp.dpop import Presentation
 from mockidp.errors import (
     InsufficientScope,
     InvalidClient,
@@ -33,8 +43,10 @@ from mockidp.grants import GRANTS
 from mockidp.issuance import ACCESS, REFRESH, Deps, live_record, revoke_grant
 from mockidp.keys import KeyRing, TokenVerificationError
 from mockidp.layout import Layout
+from mockidp.logout import LogoutPlan
 from mockidp.metadata import provider_metadata
 from mockidp.redirects import add_query, uri_allowed
+from mockidp.registration_metadata import Offer
 from mockidp.scenario import Client, Scenario
 from mockidp.scenario_loader import load_scenario
 from mockidp.shapes import (
@@ -49,6 +61,7 @@ from mockidp.signin import SESSION, AuthorizeResult, SignIn
 from mockidp.state import State
 from mockidp.store import MemoryStore, Store
 from mockidp.subjects import subject
+from mockidp.token_request import TokenRequest
 from mockidp.tokens import token_handle
 from mockidp.types import JSONObject, Params
 
@@ -59,6 +72,8 @@ class EndSessionResult:
 
     redirect_to: str | None
     client: Client | None
+    logout: LogoutPlan = field(default_factory=LogoutPlan)
+    """Relying parties to tell that the session ended (front- and back-channel)."""
 
 
 class Provider:
@@ -95,6 +110,7 @@ class Provider:
         )
         self.deps = Deps(loaded, state, keys or ring or KeyRing.packaged(loaded.signing_alg))
         self.signin = SignIn(self.deps)
+        self.device = DeviceVerification(self.deps)
         self._metadata: dict[str, JSONObject] = {}
 
     # -- configuration -----------------------------------------------------------------
@@ -209,19 +225,88 @@ class Provider:
         session_id: str | None,
         repeated: frozenset[str] = frozenset(),
     ) -> AuthorizeResult:
-        return self.signin.authorize(
-            params, issuer=issuer, session_id=session_id, repeated=repeated
+        return self._answered(
+            self.signin.authorize(params, issuer=issuer, session_id=session_id, repeated=repeated)
         )
 
     def submit_login(self, params: Params, *, issuer: str) -> AuthorizeResult:
-        return self.signin.submit_login(params, issuer=issuer)
+        return self._answered(self.signin.submit_login(params, issuer=issuer))
 
     def submit_consent(self, params: Params, *, issuer: str) -> AuthorizeResult:
-        return self.signin.submit_consent(params, issuer=issuer)
+        return self._answered(self.signin.submit_consent(params, issuer=issuer))
+
+    def _answered(self, result: AuthorizeResult) -> AuthorizeResult:
+        """Session bookkeeping of an authorization response: which clients signed in
+        (for logout), and ``session_state`` when the check_session iframe is served."""
+        if not self.scenario.sessions:  # no session the browser keeps: nothing to watch
+            return result
+        logout.remember(self.deps, result)
+        if self.layout.has(session_management.ENDPOINT):
+            return session_management.with_session_state(result)
+        return result
+
+    def push_authorization_request(
+        self,
+        params: Params,
+        *,
+        authorization: str | None,
+        issuer: str,
+        dpop_proofs: tuple[str, ...] = (),
+        request_url: str | None = None,
+    ) -> JSONObject:
+        """RFC 9126 2: authenticate the client, validate and store its request.
+
+        An assertion's aud may also name the PAR endpoint URL (RFC 9126 2). A DPoP proof
+        binds the code to its key, as ``dpop_jkt`` would (RFC 9449 10.1).
+        """
+        par_url = self.layout.url(self.endpoint_base(issuer), "pushed_authorization_request")
+        if dpop_proofs:
+            urls = self.endpoint_urls("pushed_authorization_request", issuer, request_url)
+            jkt = dpop.verify_proof(self.deps, dpop_proofs, method="POST", urls=urls)
+            if params.get("dpop_jkt", jkt) != jkt:
+                raise InvalidRequest("dpop_jkt differs from the DPoP proof's key (RFC 9449 10.1)")
+            params = {**params, "dpop_jkt": jkt}
+        client = authenticate(
+            self.deps,
+            read_credentials(authorization, params),
+            audiences=(*self._assertion_audiences(issuer), par_url),
+            now=self.deps.state.now(),
+            claim_jti=self._claim_jti,
+        )
+        return par.push(self.deps, client, params)
+
+    # -- device authorization grant (RFC 8628) -------------------------------------------
+
+    def device_authorization(
+        self, params: Params, *, authorization: str | None, issuer: str
+    ) -> JSONObject:
+        """RFC 8628 3.1: a device code and user code; clients authenticate as at /token."""
+        client = self._authenticate(params, authorization, issuer)
+        base = self.endpoint_base(issuer)
+        page = self.layout.url(base, "device") if self.layout.has("device") else base + "/"
+        return authorize_device(self.deps, client, params, verification_uri=page)
+
+    def device_page(self, user_code: str | None, *, session_id: str | None) -> DevicePage:
+        """RFC 8628 3.3: the verification page for a user code (None: ask for one)."""
+        return self.device.show(user_code, session_id=session_id)
+
+    def submit_device(self, params: Params) -> DevicePage:
+        """A form of the verification page: sign in, approve or deny."""
+        return self.device.submit(params)
 
     # -- back channel ------------------------------------------------------------------
 
-    def token(self, params: Params, *, authorization: str | None, issuer: str) -> JSONObject:
+    def token(
+        self,
+        params: Params,
+        *,
+        authorization: str | None,
+        issuer: str,
+        dpop_proofs: tuple[str, ...] = (),
+        request_url: str | None = None,
+    ) -> JSONObject:
+        """RFC 6749 3.2. ``dpop_proofs``: the request's DPoP headers (RFC 9449), checked
+        against the token endpoint's URL (or ``request_url``, the one requested)."""
         grant_type = params.get("grant_type")
         if grant_type is None:
             raise InvalidRequest("grant_type is missing")
@@ -230,23 +315,43 @@ class Provider:
             raise UnsupportedGrantType(
                 f"grant_type {grant_type!r} is not supported; use one of {', '.join(GRANTS)}"
             )
+        jkt = None
+        if dpop_proofs:  # before client authentication, which may spend an assertion's jti
+            urls = self.endpoint_urls("token", issuer, request_url)
+            jkt = dpop.verify_proof(self.deps, dpop_proofs, method="POST", urls=urls)
         client = self._authenticate(params, authorization, issuer)
+        dpop.require_proof(client, jkt)
+        request = TokenRequest(
+            params,
+            dpop_jkt=jkt,
+            audiences=self._assertion_audiences(issuer),
+            claim_jti=self._claim_jti,
+        )
         return shape_token_response(
-            grant(self.deps, client, params, issuer), self.scenario.quirks, grant_type
+            grant(self.deps, client, request, issuer), self.scenario.quirks, grant_type
         )
 
-    def userinfo(self, access_token: str | None) -> JSONObject:
-        """OpenID Connect Core 5.3: the signed-in user's claims for a bearer token."""
+    def userinfo(
+        self, access_token: str | None, *, presentation: Presentation | None = None
+    ) -> JSONObject:
+        """OpenID Connect Core 5.3: the signed-in user's claims for a bearer token.
+
+        ``presentation``: how the token came (RFC 9449 7: a DPoP-bound one needs the
+        DPoP scheme and a proof); None: as a Bearer token."""
         if not access_token:
-            raise MissingToken("send the access token as 'Authorization: Bearer <token>'")
+            raise dpop.missing_token(
+                "send the access token as 'Authorization: Bearer <token>' (or DPoP, with a proof)"
+            )
+        shown = presentation or Presentation("Bearer")
         record = live_record(self.deps, ACCESS, access_token)
         if record is None:
-            raise InvalidToken("the access token is unknown, expired or revoked")
+            raise dpop.invalid_token("the access token is unknown, expired or revoked", shown)
+        dpop.check_presentation(self.deps, record, access_token, shown)
         scope = record.get("scope", "").split()
         if "openid" not in scope:
             raise InsufficientScope("the access token was not granted the openid scope")
         user = self.scenario.user_or_adhoc(record.get("uid") or record["sub"])
-        client = self.scenario.client(record.get("client_id") or "")
+        client = self.deps.client(record.get("client_id") or "")
         return userinfo_claims(
             {
                 "sub": subject(self.scenario, client, user) if client else record["sub"],
@@ -281,9 +386,18 @@ class Provider:
         """SuperOffice's PartnerSystemUser/Authenticate (see :mod:`mockidp.system_user`)."""
         return system_user.authenticate(self.deps, params, origin=self.endpoint_base(issuer))
 
-    def userinfo_jwt(self, access_token: str | None, *, issuer: str) -> str:
-        """The UserInfo claims as a signed JWT (Core 5.3.2), for ``userinfo_format: jwt_string``."""
-        claims = self.userinfo(access_token)
+    def userinfo_jwt(
+        self,
+        access_token: str | None,
+        *,
+        issuer: str,
+        alg: str | None = None,
+        presentation: Presentation | None = None,
+    ) -> str:
+        """The UserInfo claims as a signed JWT (Core 5.3.2), for ``userinfo_format:
+        jwt_string`` and for clients registered with ``userinfo_signed_response_alg``
+        (``alg``, default: the signing key's)."""
+        claims = self.userinfo(access_token, presentation=presentation)
         record = live_record(self.deps, ACCESS, access_token or "") or {}
         payload = userinfo_jwt_claims(
             claims,
@@ -293,10 +407,29 @@ class Provider:
             now=int(self.deps.state.now()),
             lifetime=self.scenario.quirks.userinfo_lifetime,
         )
-        return self.keys.sign(payload, typ="JWT")
+        return jwt_responses.sign_as(self.keys, payload, typ="JWT", alg=alg)
+
+    def userinfo_signing_alg(self, access_token: str | None) -> str | None:
+        """The ``userinfo_signed_response_alg`` of the client the token was issued to."""
+        record = live_record(self.deps, ACCESS, access_token) if access_token else None
+        client = self.deps.client(str(record.get("client_id", ""))) if record else None
+        return client.userinfo_signed_response_alg if client else None
 
     def introspect(self, params: Params, *, authorization: str | None, issuer: str) -> JSONObject:
         """RFC 7662: whether a token is active, and what it grants."""
+        return self._introspection(params, authorization, issuer)[1]
+
+    def introspect_jwt(self, params: Params, *, authorization: str | None, issuer: str) -> str:
+        """RFC 9701: the introspection answer as a JWT for the asking client."""
+        client, answer = self._introspection(params, authorization, issuer)
+        now = int(self.deps.state.now())
+        return jwt_responses.introspection_jwt(
+            self.keys, answer, issuer=issuer, client_id=client.client_id, now=now
+        )
+
+    def _introspection(
+        self, params: Params, authorization: str | None, issuer: str
+    ) -> tuple[Client, JSONObject]:
         client = self._authenticate(params, authorization, issuer)
         if client.public:
             raise InvalidClient("a public client may not introspect tokens")
@@ -305,18 +438,18 @@ class Provider:
             raise InvalidRequest("token is missing")
         found = self._find_token(token, params.get("token_type_hint"))
         if found is None:
-            return {"active": False}
+            return client, {"active": False}
         kind, record = found
         out: JSONObject = {"active": True}
-        for name in ("scope", "client_id", "sub", "exp", "iat", "iss", "aud", "jti"):
+        for name in ("scope", "client_id", "sub", "exp", "iat", "iss", "aud", "jti", "cnf", "act"):
             if record.get(name) not in (None, ""):
                 out[name] = record[name]
         user = self.scenario.user(record.get("uid") or record["sub"])
         if user is not None:
             out["username"] = user.claims.get("preferred_username", user.username)
-        if kind == ACCESS:
-            out["token_type"] = "Bearer"
-        return out
+        if kind == ACCESS:  # RFC 9449 6.2: a DPoP-bound token is introspected as DPoP
+            out["token_type"] = "DPoP" if dpop.thumbprint_of(record) else "Bearer"
+        return client, out
 
     def revoke(self, params: Params, *, authorization: str | None, issuer: str) -> None:
         """RFC 7009: revoke a token; revoking a refresh token revokes its whole grant."""
@@ -342,42 +475,90 @@ class Provider:
         hint = params.get("id_token_hint")
         if hint:
             client_id = self._hinted_client(hint, client_id, issuer)
-        client = self.scenario.client(client_id) if client_id else None
+        client = self.deps.client(client_id) if client_id else None
         if client_id and client is None:
             raise PageError("invalid_client", f"unknown client_id {client_id!r}")
         redirect_to = None
-        redirect_param = self.scenario.quirks.end_session_redirect_param
+        quirks = self.scenario.quirks
+        names = (quirks.end_session_redirect_param, *quirks.end_session_redirect_aliases)
+        redirect_param = next((n for n in names if n in params), names[0])
         target = params.get(redirect_param)
         if target:
-            if client is None:
+            # A site-wide logout page (LoginRadius) takes any client's registered URI.
+            site_wide = quirks.end_session_site_wide
+            candidates = [client] if client else list(self.scenario.clients) if site_wide else []
+            if not candidates:
                 raise PageError(
                     "invalid_request", f"{redirect_param} needs client_id or id_token_hint"
                 )
-            if not uri_allowed(
-                target, client.post_logout_redirect_uris, loopback=client.loopback_redirects
+            if not any(
+                uri_allowed(target, c.post_logout_redirect_uris, loopback=c.loopback_redirects)
+                for c in candidates
             ):
                 raise PageError(
                     "invalid_request",
-                    f"{redirect_param} {target!r} is not registered for this client",
+                    f"{redirect_param} {target!r} is not registered for "
+                    + ("this client" if client else "any client"),
                 )
             redirect_to = add_query(target, {"state": params["state"]} if "state" in params else {})
+        notify = logout.plan(self.deps, session_id, issuer)
         if session_id:
             self.deps.state.delete(SESSION, session_id)
-        return EndSessionResult(redirect_to, client)
+        return EndSessionResult(redirect_to, client, notify)
+
+    # -- dynamic client registration (RFC 7591, RFC 7592; see mockidp.registration) ----
+
+    def register_client(self, body: JSONObject, *, bearer: str | None, issuer: str) -> JSONObject:
+        offer = Offer.from_metadata(self.metadata(issuer), self.scenario)
+        return registration.register(
+            self.deps, body, offer, self._registration_urls(issuer), bearer=bearer
+        )
+
+    def registered_client(self, client_id: str, *, bearer: str | None, issuer: str) -> JSONObject:
+        return registration.read(
+            self.deps, client_id, self._registration_urls(issuer), bearer=bearer
+        )
+
+    def update_registered_client(
+        self, client_id: str, body: JSONObject, *, bearer: str | None, issuer: str
+    ) -> JSONObject:
+        offer = Offer.from_metadata(self.metadata(issuer), self.scenario)
+        urls = self._registration_urls(issuer)
+        return registration.update(self.deps, client_id, body, offer, urls, bearer=bearer)
+
+    def delete_registered_client(self, client_id: str, *, bearer: str | None) -> None:
+        registration.delete(self.deps, client_id, bearer=bearer)
+
+    def _registration_urls(self, issuer: str) -> registration.Urls:
+        if not self.layout.has("registration_client"):
+            return registration.Urls(None)
+        url = self.layout.url(self.endpoint_base(issuer), "registration_client")
+        return registration.Urls(url.replace("<client_id>", "{client_id}"))
 
     # -- helpers -----------------------------------------------------------------------
 
-    def _authenticate(self, params: Params, authorization: str | None, issuer: str) -> Client:
+    def _assertion_audiences(self, issuer: str) -> tuple[str, ...]:
+        """What an assertion's aud may name: the token endpoint URL, the issuer."""
         base = self.endpoint_base(issuer)
-        audiences = (
+        return (
             self.layout.url(base, "token") if self.layout.has("token") else base,
             issuer,
             base,
         )
+
+    def endpoint_urls(self, name: str, issuer: str, request_url: str | None) -> tuple[str, ...]:
+        """The URLs a DPoP proof's htu may name for endpoint ``name``: the advertised one
+        and the one the request reached (they differ behind a proxy)."""
+        urls = [request_url] if request_url else []
+        if self.layout.has(name):
+            urls.insert(0, self.layout.url(self.endpoint_base(issuer), name))
+        return tuple(urls)
+
+    def _authenticate(self, params: Params, authorization: str | None, issuer: str) -> Client:
         return authenticate(
-            self.scenario,
+            self.deps,
             read_credentials(authorization, params),
-            audiences=audiences,
+            audiences=self._assertion_audiences(issuer),
             now=self.deps.state.now(),
             claim_jti=self._claim_jti,
         )

@@ -43,13 +43,38 @@ class Quirks:
     metadata_members: tuple[str, ...] | None = None
     metadata_values: JSONObject = field(default_factory=dict)
     end_session_redirect_param: str = "post_logout_redirect_uri"
+    end_session_site_wide: bool = False
+    end_session_redirect_aliases: tuple[str, ...] = ()
+    token_redirect_uri_optional: bool = False
+    case_insensitive_paths: bool = False
+    access_token_typ: str = "at+jwt"
+    id_token_iss_without_scheme: bool = False
+    token_response_extras: tuple[str, ...] = ()
+    access_token_claims: dict[str, str] = field(default_factory=dict)
+    access_token_omit: tuple[str, ...] = ()
     revocation_json: bool = False
     tenant_acr_prefix: str | None = None
     code_template: str | None = None
     require_openid_scope: bool = False
     tenant_claim: str = "ctx"
     error_shape: ErrorShape = "oauth"
+    error_messages: dict[str, JSONObject] = field(default_factory=dict)
+    envelope_codes: dict[str, JSONObject] = field(default_factory=dict)
+    error_status: dict[str, int] = field(default_factory=dict)
 
+
+ERROR_REASONS = (
+    "client_unknown",
+    "client_secret",
+    "code_used",
+    "code_expired",
+    "code_client",
+    "redirect_uri",
+    "refresh_token",
+    "authorize_redirect_uri",
+)
+"""The refusals a preset may word its own way (``OAuthError.reason``; the last is an
+error page's, ``PageError.reason``)."""
 
 _FLAG = {"type": "boolean"}
 _STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}}
@@ -149,6 +174,55 @@ QUIRKS_SCHEMA: JSONObject = {
             "minLength": 1,
             "description": "The end session parameter naming where to go after logout.",
         },
+        "token_response_extras": {
+            "type": "array",
+            "items": {"enum": ["refresh_expires_in", "not-before-policy", "session_state"]},
+            "uniqueItems": True,
+            "description": "Extra token response members (Keycloak's): refresh_expires_in "
+            "(the refresh token's lifetime), not-before-policy (0), session_state (the "
+            "session id, the tokens' sid).",
+        },
+        "id_token_iss_without_scheme": {
+            **_FLAG,
+            "description": "ID tokens' iss without its https:// (Google's may be "
+            "accounts.google.com): clients must accept both.",
+        },
+        "access_token_typ": {
+            "type": "string",
+            "minLength": 1,
+            "description": "The typ header of JWT access tokens (RFC 9068: at+jwt; most "
+            "vendors: JWT).",
+        },
+        "access_token_claims": {
+            **_STRING_MAP,
+            "description": "Extra JWT access token claims: name -> template, as "
+            "id_token_claims, plus {client_id} (Cognito: token_use, username).",
+        },
+        "access_token_omit": {
+            **_STRINGS,
+            "description": "Standard JWT access token claims never sent (Cognito: aud).",
+        },
+        "case_insensitive_paths": {
+            **_FLAG,
+            "description": "Endpoint paths match whatever their case (SuperOffice's servers: "
+            "/Login/... and /login/..., .../v1/user/currentPrincipal).",
+        },
+        "token_redirect_uri_optional": {
+            **_FLAG,
+            "description": "A code exchange may leave out redirect_uri even when the "
+            "authorization request had one (LoginRadius documents it as optional); one that "
+            "is sent must still match.",
+        },
+        "end_session_redirect_aliases": {
+            **_STRINGS,
+            "description": "Other end session parameters that also name the return URL "
+            "(Auth0's /v2/logout: returnTo).",
+        },
+        "end_session_site_wide": {
+            **_FLAG,
+            "description": "End session needs no client: the return URL may be any client's "
+            "registered post-logout URI (LoginRadius's hosted logout page).",
+        },
         "code_template": {
             "type": "string",
             "description": "Authorization codes' shape, an opaque token template "
@@ -176,6 +250,43 @@ QUIRKS_SCHEMA: JSONObject = {
             "ErrorCode, Message, IsProviderError, ProviderErrorResponse} (bearer-token errors "
             "stay RFC 6750).",
         },
+        "error_messages": {
+            "type": "object",
+            "description": "The vendor's wording of a refusal, by mockidp's reason for it: "
+            "client_unknown, client_secret, code_used, code_expired, code_client, "
+            "redirect_uri, refresh_token, authorize_redirect_uri (the error page) -> "
+            "{error, description} (either may be left out).",
+            "propertyNames": {"enum": list(ERROR_REASONS)},
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "error": {"type": "string", "pattern": "^[A-Za-z0-9_.-]+$"},
+                    "description": {"type": "string", "minLength": 1},
+                },
+            },
+        },
+        "error_status": {
+            "type": "object",
+            "description": "The HTTP status of a token-endpoint error code, where the vendor "
+            "differs from RFC 6749 (Auth0: invalid_grant 403).",
+            "propertyNames": {"pattern": "^[a-z_]+$"},
+            "additionalProperties": {"type": "integer", "minimum": 400, "maximum": 599},
+        },
+        "envelope_codes": {
+            "type": "object",
+            "description": "error_shape loginradius: the ErrorCode (and HTTP status, else the "
+            "RFC one) of an error, by reason (as in error_messages) or else by error code.",
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["ErrorCode"],
+                "properties": {
+                    "ErrorCode": {"type": "integer"},
+                    "status": {"type": "integer", "minimum": 400, "maximum": 599},
+                },
+            },
+        },
     },
 }
 
@@ -183,12 +294,26 @@ QUIRKS_SCHEMA: JSONObject = {
 def build_quirks(data: JSONObject) -> Quirks:
     """A validated ``quirks`` mapping as :class:`Quirks`."""
     values: dict[str, Any] = dict(data)
-    for name in ("id_token_omit", "environments"):
+    for name in (
+        "id_token_omit",
+        "environments",
+        "access_token_omit",
+        "token_response_extras",
+        "end_session_redirect_aliases",
+    ):
         if name in values:
             values[name] = tuple(values[name])
     if values.get("metadata_members") is not None:
         values["metadata_members"] = tuple(values["metadata_members"])
-    for name in ("id_token_claims", "claim_defaults", "metadata_values"):
+    for name in (
+        "id_token_claims",
+        "access_token_claims",
+        "claim_defaults",
+        "metadata_values",
+        "error_messages",
+        "envelope_codes",
+        "error_status",
+    ):
         if name in values:
             values[name] = dict(values[name])
     return Quirks(**values)

@@ -21,6 +21,7 @@ SECRET_PARAMS = frozenset(
     {
         "client_secret",
         "password",
+        "code",  # RFC 6749 10.5: authorization codes are kept confidential
         "code_verifier",
         "client_assertion",
         "assertion",
@@ -33,9 +34,18 @@ SECRET_PARAMS = frozenset(
         "subject_token",
         "actor_token",
         "device_code",
+        # Shown on the device's screen, but with a signed-in browser it approves the
+        # device (RFC 8628 5.1): a log printed in a CI run must not let anyone do that.
+        "user_code",
+        "request_uri",  # a pushed request's reference: whoever sends it starts the sign-in
+        "registration_access_token",
+        "initial_access_token",
     }
 )
-"""Parameters whose values a record keeps only as a fingerprint."""
+"""Parameters whose values a record keeps only as a fingerprint. Credentials sent in
+headers (Authorization: client credentials, bearer, initial and registration access
+tokens) are masked by :func:`mask_authorization`; other headers (``DPoP`` proofs) and
+JSON bodies (registration metadata) are never recorded."""
 
 RECORD_FIELDS = frozenset(
     {"method", "path", "status", "error", "client_id", "client_auth", "fault", "authorization"}

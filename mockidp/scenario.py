@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 from mockidp.quirks import Quirks
 from mockidp.types import JSONObject
@@ -21,7 +21,13 @@ GRANT_TYPES: tuple[str, ...] = (
     "refresh_token",
     "client_credentials",
     "password",
+    "implicit",
+    "urn:ietf:params:oauth:grant-type:device_code",
+    "urn:ietf:params:oauth:grant-type:token-exchange",
+    "urn:ietf:params:oauth:grant-type:jwt-bearer",
 )
+DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+"""RFC 8628 3.4: the device authorization grant's grant_type."""
 AUTH_METHODS: tuple[str, ...] = (
     "client_secret_basic",
     "client_secret_post",
@@ -35,6 +41,8 @@ LoginMode = Literal["auto", "page", "hint_only"]
 ConsentMode = Literal["auto", "page", "deny"]
 RefreshPolicy = Literal["offline_access", "always", "never"]
 TokenKind = Literal["id_token", "access_token"]
+DeviceDecision = Literal["page", "approve", "deny"]
+UserCodeAlphabet = Literal["consonants", "digits"]
 
 TOKEN_DEFECTS: tuple[str, ...] = (
     "expired",
@@ -86,6 +94,26 @@ class Client:
     access_token_audience: str | None = None
     consent: ConsentMode | None = None
     lifetimes: dict[str, int] = field(default_factory=dict)
+    response_types: tuple[str, ...] = ("code",)
+    """Response types this client may use, as :mod:`mockidp.response_types` spells them."""
+    require_pushed_authorization_requests: bool = False
+    """RFC 9126 6: this client's authorization requests must come through PAR."""
+    userinfo_signed_response_alg: str | None = None
+    """OpenID Connect Registration 2: UserInfo answers this client with a signed JWT."""
+    frontchannel_logout_uri: str | None = None
+    """Front-Channel Logout 1.0 2: the page the OP loads in an iframe at logout."""
+    frontchannel_logout_session_required: bool = False
+    """The iframe URL carries ``iss`` and ``sid``."""
+    backchannel_logout_uri: str | None = None
+    """Back-Channel Logout 1.0 2.2: where the OP POSTs a Logout Token at logout."""
+    backchannel_logout_session_required: bool = False
+    """The Logout Token must carry ``sid`` (mockidp always sends it)."""
+    resources: tuple[str, ...] | None = None
+    """RFC 8707 resources this client may ask tokens for (None: the scenario's ``resources``)."""
+    dpop_bound_access_tokens: bool = False
+    """RFC 9449 5.2: every token request of this client must carry a DPoP proof."""
+    device: dict[str, Any] = field(default_factory=dict)
+    """Overrides of the scenario's ``device`` section (names as in :class:`DeviceFlow`)."""
 
     @property
     def public(self) -> bool:
@@ -102,9 +130,30 @@ class Lifetimes:
     refresh_token: int = 30 * 24 * 3600
     session: int = 24 * 3600
     interaction: int = 1800
+    request_uri: int = 60
+    """A pushed authorization request's request_uri (RFC 9126 2.2: short-lived)."""
     device_code: int = 600
     refresh_token_absolute: int | None = None
     """Refresh tokens of one grant stop working this long after the grant, rotated or not."""
+
+
+@dataclass(frozen=True)
+class DeviceFlow:
+    """The device authorization grant (RFC 8628) as the scenario scripts it.
+
+    ``decision``: ``page`` (the user answers on the verification page), or ``approve`` /
+    ``deny`` taken by itself at the poll after ``after_polls`` polls answered
+    ``authorization_pending``; ``user`` approves (default: the scenario's default user).
+    """
+
+    decision: DeviceDecision = "page"
+    after_polls: int = 0
+    user: str | None = None
+    interval: int = 5
+    """Seconds the client must wait between polls (RFC 8628 3.2); 0: no slow_down."""
+    user_code_alphabet: UserCodeAlphabet = "consonants"
+    user_code_length: int = 8
+    verification_uri_complete: bool = True
 
 
 @dataclass(frozen=True)
@@ -211,6 +260,31 @@ class ClockSpec:
 
 
 @dataclass(frozen=True)
+class RegistrationSettings:
+    """Dynamic client registration (RFC 7591 3): an initial access token, if one is needed."""
+
+    initial_access_token: str | None = None
+
+
+@dataclass(frozen=True)
+class DPoPSettings:
+    """RFC 9449 options: nonces (section 8) and how old a proof may be."""
+
+    require_nonce: bool = False
+    nonce_lifetime: int = 300
+    proof_max_age: int = 300
+
+
+@dataclass(frozen=True)
+class TrustedIssuer:
+    """Another issuer whose JWTs the provider accepts: RFC 7523 assertions and RFC 8693
+    subject / actor tokens of type jwt. ``jwks`` holds its public keys."""
+
+    issuer: str
+    jwks: JSONObject
+
+
+@dataclass(frozen=True)
 class Scenario:
     """Everything a test can vary, validated at load."""
 
@@ -227,6 +301,8 @@ class Scenario:
     clients: tuple[Client, ...] = ()
     users: tuple[User, ...] = ()
     sessions: bool = True
+    require_pushed_authorization_requests: bool = False
+    """RFC 9126 5: every authorization request must come through PAR."""
     prompt_none_login: str = "login_required"
     prompt_none_consent: str = "consent_required"
     remember_consent: bool = True
@@ -243,8 +319,14 @@ class Scenario:
     key_rotation: tuple[RotationStep, ...] = ()
     faults: tuple[Fault, ...] = ()
     broken_tokens: tuple[BrokenToken, ...] = ()
+    resources: tuple[str, ...] | None = None
+    """RFC 8707 resources any client may ask tokens for; None: any absolute URI."""
+    dpop: DPoPSettings = field(default_factory=DPoPSettings)
+    registration: RegistrationSettings = field(default_factory=RegistrationSettings)
+    trusted_issuers: tuple[TrustedIssuer, ...] = ()
     preset: str = "generic"
     quirks: Quirks = field(default_factory=Quirks)
+    device: DeviceFlow = field(default_factory=DeviceFlow)
     path_params: dict[str, str] = field(default_factory=dict)
     base_paths: dict[str, str] | None = None
     """The preset's endpoint paths (``path_params`` filled in); None: the generic layout."""
@@ -275,6 +357,10 @@ class Scenario:
         """Token lifetimes for this client and user: user overrides client overrides scenario."""
         overrides = {**(client.lifetimes if client else {}), **(user.lifetimes if user else {})}
         return replace(self.lifetimes, **overrides) if overrides else self.lifetimes
+
+    def device_for(self, client: Client) -> DeviceFlow:
+        """The device flow for this client: its ``device`` keys over the scenario's."""
+        return replace(self.device, **client.device) if client.device else self.device
 
     @property
     def default(self) -> User | None:

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from mockidp.presets import DEFAULT_PRESET, resolve
 from mockidp.quirks import build_quirks
+from mockidp.response_types import canonical_all
 from mockidp.scenario import (
     STANDARD_SCOPES,
     BrokenToken,
@@ -14,12 +15,16 @@ from mockidp.scenario import (
     Client,
     ClockSpec,
     ConsentRule,
+    DeviceFlow,
+    DPoPSettings,
     Fault,
     KeySpec,
     Lifetimes,
+    RegistrationSettings,
     RequestMatch,
     RotationStep,
     Scenario,
+    TrustedIssuer,
     User,
 )
 from mockidp.types import JSONObject
@@ -44,6 +49,9 @@ def build_scenario(data: JSONObject, source: str) -> Scenario:
         clients=tuple(_client(c) for c in data.get("clients", [])),
         users=tuple(_user(u) for u in data.get("users", [])),
         sessions=data.get("sessions", True),
+        require_pushed_authorization_requests=data.get(
+            "require_pushed_authorization_requests", False
+        ),
         prompt_none_login=prompt_none.get("login", "login_required"),
         prompt_none_consent=prompt_none.get("consent", "consent_required"),
         remember_consent=data.get("remember_consent", True),
@@ -84,12 +92,25 @@ def build_scenario(data: JSONObject, source: str) -> Scenario:
             )
             for b in data.get("broken_tokens", [])
         ),
+        resources=tuple(data["resources"]) if "resources" in data else None,
+        dpop=DPoPSettings(**data.get("dpop", {})),
+        registration=RegistrationSettings(**data.get("registration", {})),
+        trusted_issuers=tuple(
+            TrustedIssuer(issuer=t["issuer"], jwks=t["jwks"])
+            for t in data.get("trusted_issuers", [])
+        ),
         preset=data.get("preset", DEFAULT_PRESET),
         quirks=build_quirks(quirks),
+        device=DeviceFlow(**data.get("device", {})),
         path_params=dict(data.get("path_params", {})),
         base_paths=preset.paths,
         source=source,
     )
+
+
+def build_client(c: JSONObject) -> Client:
+    """A validated client document into a Client (the scenario's, or a registered one)."""
+    return _client(c)
 
 
 def _client(c: JSONObject) -> Client:
@@ -112,6 +133,16 @@ def _client(c: JSONObject) -> Client:
         access_token_audience=c.get("access_token_audience"),
         consent=c.get("consent"),
         lifetimes=dict(c.get("lifetimes", {})),
+        response_types=canonical_all(c.get("response_types", ("code",))),
+        require_pushed_authorization_requests=c.get("require_pushed_authorization_requests", False),
+        userinfo_signed_response_alg=c.get("userinfo_signed_response_alg"),
+        device=dict(c.get("device", {})),
+        resources=tuple(c["resources"]) if "resources" in c else None,
+        dpop_bound_access_tokens=c.get("dpop_bound_access_tokens", False),
+        frontchannel_logout_uri=c.get("frontchannel_logout_uri"),
+        frontchannel_logout_session_required=c.get("frontchannel_logout_session_required", False),
+        backchannel_logout_uri=c.get("backchannel_logout_uri"),
+        backchannel_logout_session_required=c.get("backchannel_logout_session_required", False),
     )
 
 

@@ -18,11 +18,14 @@ from mockidp.keys import (
     key_timeline,
     resolve_key,
 )
-from mockidp.layout import GENERIC_PATHS, Layout
+from mockidp.layout import Layout
+from mockidp.presets import base_paths, known_endpoints
+from mockidp.response_types import registration_problems
 from mockidp.scenario import SECRET_METHODS, STANDARD_SCOPES, RotationStep
 from mockidp.token_formats import parse_template
 from mockidp.types import JSONObject
 
+JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 Problem = Callable[[tuple[str | int, ...], str], ScenarioProblem]
 
 ANSWER_KINDS = (
@@ -54,6 +57,41 @@ def _is_absolute_uri(uri: str) -> bool:
     return bool(parts.scheme) and (bool(parts.netloc) or parts.scheme not in ("http", "https"))
 
 
+def logout_uri_problems(client: JSONObject) -> list[tuple[str, str]]:
+    """Front- and back-channel logout URIs: http(s), no fragment; the front-channel one at
+    a redirect URI's scheme, host and port (Front-Channel Logout 1.0 section 2)."""
+    found: list[tuple[str, str]] = []
+    for field in ("frontchannel_logout_uri", "backchannel_logout_uri"):
+        uri = client.get(field)
+        if uri is None:
+            continue
+        parts = urlsplit(uri)
+        if parts.scheme not in ("http", "https") or not parts.hostname or "#" in uri:
+            found.append((field, "must be an absolute http(s) URI with no fragment"))
+        elif field == "frontchannel_logout_uri":
+            origins = {_origin(r) for r in client.get("redirect_uris", [])}
+            loopback = client.get("loopback_redirects", False) and parts.hostname in (
+                "127.0.0.1",
+                "::1",
+                "localhost",
+            )
+            if _origin(uri) not in origins and not loopback:
+                found.append(
+                    (field, "must have the scheme, host and port of one of the redirect_uris")
+                )
+    return found
+
+
+def _origin(uri: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(uri)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return parts.scheme.lower(), (parts.hostname or ""), default if port is None else port
+
+
 def _issuer(data: JSONObject, problem: Problem) -> list[ScenarioProblem]:
     issuer = data.get("issuer")
     if issuer is None:
@@ -82,6 +120,8 @@ def _clients(data: JSONObject, problem: Problem) -> list[ScenarioProblem]:
                             "must be an absolute URI with no fragment (RFC 6749 3.1.2)",
                         )
                     )
+        for field, message in logout_uri_problems(client):
+            found.append(problem(("clients", i, field), message))
         method = client.get(
             "token_endpoint_auth_method",
             "client_secret_basic" if "client_secret" in client else "none",
@@ -103,6 +143,8 @@ def _clients(data: JSONObject, problem: Problem) -> list[ScenarioProblem]:
                     client_key_set(client["jwks"])
                 except TokenVerificationError as exc:
                     found.append(problem(("clients", i, "jwks"), str(exc)))
+        for j, message in registration_problems(client):
+            found.append(problem(("clients", i, "response_types", j), message))
         for j, scope in enumerate(client.get("scopes", [])):
             if scope not in scopes:
                 found.append(
@@ -112,6 +154,27 @@ def _clients(data: JSONObject, problem: Problem) -> list[ScenarioProblem]:
                     )
                 )
     return found
+
+
+def _pushed_requests(data: JSONObject, problem: Problem) -> list[ScenarioProblem]:
+    """Requiring pushed authorization requests needs the PAR endpoint (RFC 9126 5)."""
+    flag = "require_pushed_authorization_requests"
+    wanted: list[tuple[str | int, ...]] = [(flag,)] if data.get(flag) else []
+    for i, client in enumerate(data.get("clients", [])):
+        if client.get(flag):
+            wanted.append(("clients", i, flag))
+    if not wanted:
+        return []
+    known = known_endpoints()
+    changes = {k: v for k, v in data.get("endpoints", {}).items() if k in known}
+    try:
+        layout = Layout(base_paths(data)).overlaid(changes)
+    except ValueError:  # reported by _behaviour
+        return []
+    if layout.has("pushed_authorization_request"):
+        return []
+    message = "needs the pushed_authorization_request endpoint, which this layout lacks"
+    return [problem(path, message) for path in wanted]
 
 
 def _logins(data: JSONObject) -> set[str]:
@@ -132,6 +195,27 @@ def _users(data: JSONObject, problem: Problem) -> list[ScenarioProblem]:
     return found
 
 
+def _device(data: JSONObject, problem: Problem) -> list[ScenarioProblem]:
+    """device.user names a user; a scripted approve has someone to approve as."""
+    found: list[ScenarioProblem] = []
+    logins = _logins(data)
+    top: JSONObject = data.get("device", {})
+    sections: list[tuple[tuple[str | int, ...], JSONObject, JSONObject]] = [(("device",), top, top)]
+    for i, client in enumerate(data.get("clients", [])):
+        if "device" in client:  # its keys over the scenario's
+            own = client["device"]
+            sections.append((("clients", i, "device"), own, {**top, **own}))
+    for path, own, device in sections:
+        user = device.get("user")
+        if "user" in own and user not in logins:
+            found.append(problem((*path, "user"), f"no user {user!r} in users"))
+        elif device.get("decision") == "approve" and user is None and not data.get("default_user"):
+            found.append(
+                problem((*path, "decision"), "approve needs device.user or a default_user")
+            )
+    return found
+
+
 def _behaviour(data: JSONObject, problem: Problem) -> list[ScenarioProblem]:
     found: list[ScenarioProblem] = []
     for name in ("access_token_template", "refresh_token_template"):
@@ -143,10 +227,11 @@ def _behaviour(data: JSONObject, problem: Problem) -> list[ScenarioProblem]:
     if "access_token_template" in data and data.get("access_token_format") != "opaque":
         found.append(problem(("access_token_template",), "needs access_token_format: opaque"))
     endpoints: dict[str, str | None] = data.get("endpoints", {})
+    known = known_endpoints()  # a preset's own endpoints may be moved or switched off too
     for name, path in endpoints.items():
-        if name not in GENERIC_PATHS:
+        if name not in known:
             found.append(
-                problem(("endpoints", name), f"unknown endpoint; known: {', '.join(GENERIC_PATHS)}")
+                problem(("endpoints", name), f"unknown endpoint; known: {', '.join(known)}")
             )
         elif path is not None and ("?" in path or "#" in path):
             found.append(problem(("endpoints", name), "a path has no query or fragment"))
@@ -159,7 +244,7 @@ def _behaviour(data: JSONObject, problem: Problem) -> list[ScenarioProblem]:
                 )
             )
     try:
-        Layout().overlaid({k: v for k, v in endpoints.items() if k in GENERIC_PATHS})
+        Layout(base_paths(data)).overlaid({k: v for k, v in endpoints.items() if k in known})
     except ValueError as exc:
         found.append(problem(("endpoints",), str(exc)))
     clock = data.get("clock", {})
@@ -260,11 +345,11 @@ def _rules(data: JSONObject, problem: Problem) -> list[ScenarioProblem]:
                 problem,
             )
             for endpoint in _listed(match.get("endpoint")):
-                if endpoint not in GENERIC_PATHS:
+                if endpoint not in known_endpoints():
                     found.append(
                         problem(
                             (section, i, "match", "endpoint"),
-                            f"unknown endpoint {endpoint!r}; known: {', '.join(GENERIC_PATHS)}",
+                            f"unknown endpoint {endpoint!r}; known: {', '.join(known_endpoints())}",
                         )
                     )
             chosen = [s for s in SELECTORS if s in rule.get("when", {})]
@@ -335,11 +420,53 @@ def _references(
     return found
 
 
+def _trust(data: JSONObject, problem: Problem) -> list[ScenarioProblem]:
+    """Trusted issuers' keys import; a jwt-bearer client has keys to check assertions
+    with; resources hold no spaces (a request's repeated values are joined by one)."""
+    found: list[ScenarioProblem] = []
+    seen: set[str] = set()
+    for i, trusted in enumerate(data.get("trusted_issuers", [])):
+        if trusted["issuer"] in seen:
+            found.append(problem(("trusted_issuers", i, "issuer"), "duplicate issuer"))
+        seen.add(trusted["issuer"])
+        try:
+            client_key_set(trusted["jwks"])
+        except TokenVerificationError as exc:
+            found.append(problem(("trusted_issuers", i, "jwks"), str(exc)))
+    for i, client in enumerate(data.get("clients", [])):
+        grants = client.get("grant_types", [])
+        if JWT_BEARER_GRANT in grants and "jwks" not in client and not seen:
+            found.append(
+                problem(
+                    ("clients", i, "grant_types"),
+                    f"{JWT_BEARER_GRANT} needs the client's jwks or top-level trusted_issuers "
+                    "to verify assertions with",
+                )
+            )
+    places: list[tuple[tuple[str | int, ...], list[str]]] = [
+        (("resources",), data.get("resources", []))
+    ]
+    places += [
+        (("clients", i, "resources"), c.get("resources", []))
+        for i, c in enumerate(data.get("clients", []))
+    ]
+    for path, values in places:
+        for j, value in enumerate(values):
+            if any(c.isspace() for c in value):
+                found.append(problem((*path, j), "must not contain spaces"))
+    return found
+
+
 _CHECKS: tuple[
     tuple[Callable[[JSONObject, Problem], list[ScenarioProblem]], frozenset[str]], ...
 ] = (
     (_issuer, frozenset({"issuer"})),
+    (_trust, frozenset({"trusted_issuers", "clients", "resources"})),
     (_clients, frozenset({"clients", "scopes"})),
+    (
+        _pushed_requests,
+        frozenset({"clients", "endpoints", "preset", "require_pushed_authorization_requests"}),
+    ),
     (_users, frozenset({"users", "default_user"})),
     (
         _behaviour,
@@ -361,4 +488,5 @@ _CHECKS: tuple[
             {"broken_tokens", "keys", "key_rotation", "access_token_format", "clients", "users"}
         ),
     ),
+    (_device, frozenset({"device", "clients", "users", "default_user"})),
 )

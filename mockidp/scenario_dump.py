@@ -17,6 +17,7 @@ from mockidp.scenario import (
     BrokenToken,
     CallSelector,
     Client,
+    DeviceFlow,
     Fault,
     KeySpec,
     Lifetimes,
@@ -37,6 +38,7 @@ _SIMPLE = (
     "refresh_rotation",
     "refresh_reuse_detection",
     "sessions",
+    "require_pushed_authorization_requests",
     "remember_consent",
     "subject_type",
     "pairwise_salt",
@@ -63,8 +65,13 @@ HANDLED_FIELDS = frozenset(
         "key_rotation",
         "faults",
         "broken_tokens",
+        "resources",
+        "dpop",
+        "registration",
+        "trusted_issuers",
         "preset",
         "quirks",
+        "device",
         "path_params",
         "base_paths",
         "source",
@@ -92,6 +99,9 @@ def dump_scenario(scenario: Scenario) -> JSONObject:
         value = getattr(scenario, name)
         if value is not None and (name in beneath or value != getattr(_DEFAULTS, name)):
             doc[name] = value
+    device = _device(scenario.device, "device" in beneath)
+    if device:
+        doc["device"] = device
     quirks = _quirks(scenario.quirks, "quirks" in beneath)
     if quirks:
         doc["quirks"] = quirks
@@ -133,6 +143,14 @@ def dump_scenario(scenario: Scenario) -> JSONObject:
         doc["faults"] = [dump_fault(f) for f in scenario.faults]
     if scenario.broken_tokens:
         doc["broken_tokens"] = [_broken(b) for b in scenario.broken_tokens]
+    if scenario.resources is not None:
+        doc["resources"] = list(scenario.resources)
+    if scenario.dpop != _DEFAULTS.dpop:
+        doc["dpop"] = asdict(scenario.dpop)
+    if scenario.registration != _DEFAULTS.registration:
+        doc["registration"] = asdict(scenario.registration)
+    if scenario.trusted_issuers:
+        doc["trusted_issuers"] = [asdict(t) for t in scenario.trusted_issuers]
     doc["clients"] = [dump_client(c) for c in scenario.clients]
     doc["users"] = [dump_user(u) for u in scenario.users]
     return doc
@@ -157,6 +175,16 @@ def _quirks(quirks: Quirks, full: bool) -> JSONObject:
             continue
         out[f.name] = list(value) if isinstance(value, tuple) else value
     return out
+
+
+def _device(device: DeviceFlow, full: bool) -> JSONObject:
+    default = DeviceFlow()
+    return {
+        f.name: value
+        for f in fields(DeviceFlow)
+        if (value := getattr(device, f.name)) is not None
+        and (full or value != getattr(default, f.name))
+    }
 
 
 def dump_user(user: User) -> JSONObject:
@@ -193,10 +221,26 @@ def dump_client(client: Client) -> JSONObject:
             "access_token_audience": client.access_token_audience,
             "consent": client.consent,
             "lifetimes": dict(client.lifetimes),
+            "response_types": list(client.response_types)
+            if client.response_types != Client("x").response_types
+            else None,
+            "require_pushed_authorization_requests": client.require_pushed_authorization_requests
+            or None,
+            "userinfo_signed_response_alg": client.userinfo_signed_response_alg,
+            "frontchannel_logout_uri": client.frontchannel_logout_uri,
+            "frontchannel_logout_session_required": client.frontchannel_logout_session_required
+            or None,
+            "backchannel_logout_uri": client.backchannel_logout_uri,
+            "backchannel_logout_session_required": client.backchannel_logout_session_required
+            or None,
+            "device": dict(client.device),
+            "dpop_bound_access_tokens": client.dpop_bound_access_tokens or None,
         }
     )
     if client.scopes is not None:  # an empty list is meaningful: no scope at all
         doc["scopes"] = list(client.scopes)
+    if client.resources is not None:  # likewise: no resource at all
+        doc["resources"] = list(client.resources)
     return doc
 
 

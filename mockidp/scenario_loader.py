@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator
 
 from mockidp.errors import ScenarioError, ScenarioProblem
 from mockidp.presets import merged, preset_problems
@@ -27,7 +26,17 @@ from mockidp.scenario_schema import SCENARIO_SCHEMA
 
 PathKey = tuple[str | int, ...]
 
-_VALIDATOR = Draft202012Validator(SCENARIO_SCHEMA)
+
+@cache
+def _validator() -> Any:
+    """The schema validator, built on first use: importing jsonschema costs tens of
+    milliseconds that the embedded default scenario (trusted, see default_scenario)
+    never needs."""
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(SCENARIO_SCHEMA)
+
+
 MAX_VALUES = 100_000
 """Keys and values a document may hold, counted after YAML aliases are expanded."""
 
@@ -142,7 +151,7 @@ def _paired(value: Any) -> Any:
 
 def _schema_problems(src: _Source) -> list[ScenarioProblem]:
     found: list[ScenarioProblem] = []
-    for error in sorted(_VALIDATOR.iter_errors(src.data), key=lambda e: list(map(str, e.path))):
+    for error in sorted(_validator().iter_errors(src.data), key=lambda e: list(map(str, e.path))):
         path: PathKey = tuple(error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             known = list(error.schema.get("properties", {}))
@@ -214,7 +223,16 @@ def default_scenario() -> Scenario:
     text = (
         resources.files("mockidp").joinpath("scenarios").joinpath("default.yaml").read_text("utf-8")
     )
-    return parse_scenario(text, name="default.yaml (embedded)")
+    # The package's own document, validated by the test suite (tests/test_cold_start.py):
+    # the schema check is skipped, which spares every cold start jsonschema's import.
+    # The cross-reference checks still run; they are cheap.
+    name = "default.yaml (embedded)"
+    src = _parse(text, name)
+    src.data = merged(src.data, _default_document())
+    problems = src.problems + semantic_problems(src.data, src.problem, invalid=frozenset())
+    if problems:  # pragma: no cover - the tests keep the packaged document valid
+        raise ScenarioError(problems, source=name)
+    return build_scenario(src.data, name)
 
 
 def scenario_document(source: str | Path | Mapping[str, Any] | None = None) -> dict[str, Any]:

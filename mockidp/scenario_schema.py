@@ -12,6 +12,7 @@ from typing import Any
 from mockidp.keys import SIGNING_ALGORITHMS
 from mockidp.presets import PRESETS
 from mockidp.quirks import QUIRKS_SCHEMA
+from mockidp.response_types import RESPONSE_TYPE_SPELLINGS
 from mockidp.scenario import AUTH_METHODS, GRANT_TYPES, PACKAGED_KEYS, TOKEN_DEFECTS
 from mockidp.types import JSONObject
 
@@ -52,9 +53,43 @@ LIFETIMES_SCHEMA = _object(
             "refresh_token",
             "session",
             "interaction",
+            "request_uri",
             "device_code",
             "refresh_token_absolute",
         )
+    },
+)
+
+DEVICE_SCHEMA = _object(
+    "The device authorization grant (RFC 8628): who answers, and the codes' shape.",
+    {
+        "decision": {
+            "enum": ["page", "approve", "deny"],
+            "description": "page: the user answers on the verification page; approve / deny: "
+            "the scenario answers by itself, at the poll after after_polls pending ones.",
+        },
+        "after_polls": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Polls answered authorization_pending before approve / deny.",
+        },
+        "user": {**_NAME, "description": "Who approves (default: default_user)."},
+        "interval": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 3600,
+            "description": "Seconds between polls (default 5); closer polls get slow_down "
+            "and the interval grows by 5 s. 0: never slow_down.",
+        },
+        "user_code_alphabet": {
+            "enum": ["consonants", "digits"],
+            "description": "consonants: BCDFGHJKLMNPQRSTVWXZ (RFC 8628 6.1); digits: 0-9.",
+        },
+        "user_code_length": {"type": "integer", "minimum": 4, "maximum": 32},
+        "verification_uri_complete": {
+            "type": "boolean",
+            "description": "Send verification_uri_complete (the URI with the user code).",
+        },
     },
 )
 
@@ -117,6 +152,54 @@ CLIENT_SCHEMA = _object(
             "description": "Consent decision for this client (overrides the scenario's).",
         },
         "lifetimes": LIFETIMES_SCHEMA,
+        "response_types": {
+            "type": "array",
+            "items": {"enum": list(RESPONSE_TYPE_SPELLINGS)},
+            "uniqueItems": True,
+            "description": "Response types this client may use (default: [code]); those with "
+            "code need the authorization_code grant type, those with token or id_token implicit.",
+        },
+        "require_pushed_authorization_requests": {
+            "type": "boolean",
+            "description": "Authorization requests must come through PAR (RFC 9126).",
+        },
+        "device": {
+            **DEVICE_SCHEMA,
+            "description": "This client's device flow (keys override the scenario's device).",
+        },
+        "userinfo_signed_response_alg": {
+            "enum": list(SIGNING_ALGORITHMS),
+            "description": "UserInfo answers this client with a JWT signed with the "
+            "provider's key (OpenID Connect Registration 2; the key's alg decides).",
+        },
+        "frontchannel_logout_uri": {
+            **_URI,
+            "description": "Loaded in an iframe when the user logs out (OpenID Connect "
+            "Front-Channel Logout 1.0); same scheme, host and port as a redirect URI.",
+        },
+        "frontchannel_logout_session_required": {
+            "type": "boolean",
+            "description": "The front-channel logout URI gets iss and sid query parameters.",
+        },
+        "backchannel_logout_uri": {
+            **_URI,
+            "description": "Receives a POSTed logout_token when the user logs out (OpenID "
+            "Connect Back-Channel Logout 1.0); an http(s) URI.",
+        },
+        "backchannel_logout_session_required": {
+            "type": "boolean",
+            "description": "The Logout Token carries sid (mockidp always includes it).",
+        },
+        "resources": {
+            "type": "array",
+            "items": _URI,
+            "description": "RFC 8707 resource URIs this client may ask tokens for "
+            "(default: the scenario's resources).",
+        },
+        "dpop_bound_access_tokens": {
+            "type": "boolean",
+            "description": "Every token request of this client needs a DPoP proof (RFC 9449 5.2).",
+        },
     },
     required=["client_id"],
 )
@@ -271,6 +354,10 @@ SCENARIO_SCHEMA: JSONObject = {
                 "type": "boolean",
                 "description": "Reuse the browser session (false: sign in every time).",
             },
+            "require_pushed_authorization_requests": {
+                "type": "boolean",
+                "description": "Every authorization request must come through PAR (RFC 9126).",
+            },
             "prompt_none": _object(
                 "What prompt=none answers when it would need the user.",
                 {
@@ -349,6 +436,56 @@ SCENARIO_SCHEMA: JSONObject = {
             "key_rotation": {"type": "array", "items": ROTATION_STEP_SCHEMA},
             "faults": {"type": "array", "items": FAULT_SCHEMA},
             "broken_tokens": {"type": "array", "items": BROKEN_TOKEN_SCHEMA},
+            "resources": {
+                "type": "array",
+                "items": _URI,
+                "description": "RFC 8707 resource URIs (and RFC 8693 audiences) tokens may be "
+                "asked for; absent: any absolute URI. A client's own list replaces it.",
+            },
+            "registration": _object(
+                "Dynamic client registration (RFC 7591, RFC 7592) at the registration "
+                "endpoint; switch it off with endpoints: {registration: null}.",
+                {
+                    "initial_access_token": {
+                        "type": "string",
+                        "minLength": 1,
+                        "description": "Registration needs 'Authorization: Bearer <this>' "
+                        "(RFC 7591 3); absent: open registration.",
+                    },
+                },
+            ),
+            "dpop": _object(
+                "DPoP (RFC 9449) options.",
+                {
+                    "require_nonce": {
+                        "type": "boolean",
+                        "description": "Proofs must carry a server nonce (answered "
+                        "use_dpop_nonce with a DPoP-Nonce header until they do).",
+                    },
+                    "nonce_lifetime": {**_SECONDS, "description": "Seconds a nonce stays valid."},
+                    "proof_max_age": {
+                        **_SECONDS,
+                        "description": "How far a proof's iat may lie from now, in seconds.",
+                    },
+                },
+            ),
+            "trusted_issuers": {
+                "type": "array",
+                "description": "Other issuers whose signed JWTs are accepted as RFC 7523 "
+                "assertions and as RFC 8693 subject or actor tokens of type jwt.",
+                "items": _object(
+                    "An issuer and its public keys.",
+                    {
+                        "issuer": _NAME,
+                        "jwks": {
+                            "type": "object",
+                            "required": ["keys"],
+                            "properties": {"keys": {"type": "array", "items": {"type": "object"}}},
+                        },
+                    },
+                    required=["issuer", "jwks"],
+                ),
+            },
             "preset": {
                 "enum": list(PRESETS),
                 "description": "The real provider to emulate; its data sits under this "
@@ -361,6 +498,7 @@ SCENARIO_SCHEMA: JSONObject = {
                 "(loginradius: sitename, oidcappname; superoffice: environment).",
             },
             "quirks": QUIRKS_SCHEMA,
+            "device": DEVICE_SCHEMA,
             "clients": {"type": "array", "items": CLIENT_SCHEMA},
             "users": {"type": "array", "items": USER_SCHEMA},
         },

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from mockidp.tenants import DEFAULT_MAX_TENANTS
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -23,6 +25,10 @@ class Settings:
     ``admin_token`` (``MOCKIDP_ADMIN_TOKEN``, ``--admin-token``): when set, every call
     of the test-control API under ``/_mockidp/`` must send it as a bearer token. Always
     set one when the provider is reachable by others (deployed).
+
+    ``max_tenants`` (``MOCKIDP_MAX_TENANTS``, ``--max-tenants``): tenants under
+    ``/t/{name}/`` are made on first use while fewer exist (0: only through the control
+    API); see :mod:`mockidp.tenants`.
     """
 
     scenario: str | None = None
@@ -31,6 +37,7 @@ class Settings:
     port: int = 8000
     store: str = "memory"
     admin_token: str | None = None
+    max_tenants: int = DEFAULT_MAX_TENANTS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -45,11 +52,20 @@ class Settings:
             port=int(port),
             store=_store_from_env(env),
             admin_token=env.get("MOCKIDP_ADMIN_TOKEN") or None,
+            max_tenants=_max_tenants(env.get("MOCKIDP_MAX_TENANTS")),
         )
 
     def override(self, **values: Any) -> Settings:
         """These settings with every non-None value of ``values`` replacing its own."""
         return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+
+def _max_tenants(value: str | None) -> int:
+    if value is None or not value.strip():
+        return DEFAULT_MAX_TENANTS
+    if not value.strip().isdigit():
+        raise ValueError(f"MOCKIDP_MAX_TENANTS must be a whole number, not {value!r}")
+    return int(value)
 
 
 def _store_from_env(env: Mapping[str, str]) -> str:

@@ -27,12 +27,29 @@ def shape_token_response(response: JSONObject, quirks: Quirks, grant_type: str) 
     if quirks.token_type == "Bearer" and quirks.token_response_scope and member == "id_token":
         return response
     out = dict(response)
-    if "token_type" in out:
+    if out.get("token_type") == "Bearer":  # a DPoP-bound token stays DPoP (RFC 9449 5)
         out["token_type"] = quirks.token_type
     if not quirks.token_response_scope:
         out.pop("scope", None)
     if grant_type == "refresh_token" and member != "id_token" and "id_token" in out:
         out[member] = out.pop("id_token")
+    return out
+
+
+def add_token_response_extras(
+    response: JSONObject, quirks: Quirks, *, refresh_lifetime: int, sid: str | None
+) -> JSONObject:
+    """Keycloak's extra token response members, those ``token_response_extras`` names:
+    refresh_expires_in (with a refresh token), session_state (the session's id, the
+    tokens' sid) and not-before-policy (0: no revocation policy pushed)."""
+    out = dict(response)
+    extras = quirks.token_response_extras
+    if "refresh_expires_in" in extras and "refresh_token" in out:
+        out["refresh_expires_in"] = refresh_lifetime
+    if "not-before-policy" in extras:
+        out["not-before-policy"] = 0
+    if "session_state" in extras and sid is not None:
+        out["session_state"] = sid
     return out
 
 
@@ -76,9 +93,12 @@ def shape_id_token(
         or quirks.id_token_nbf_offset is not None
         or quirks.id_token_sub_claim
         or quirks.id_token_claims
+        or quirks.id_token_iss_without_scheme
     ):
         return claims
     out = {k: v for k, v in claims.items() if k not in quirks.id_token_omit}
+    if quirks.id_token_iss_without_scheme:
+        out["iss"] = str(out["iss"]).partition("://")[2] or out["iss"]
     if quirks.id_token_nbf_offset is not None:
         out["nbf"] = int(out["iat"]) + quirks.id_token_nbf_offset
     if quirks.id_token_sub_claim:
@@ -87,6 +107,29 @@ def shape_id_token(
             out["sub"] = sub
     values = template_values(quirks, user, origin, tenant)
     for name, template in quirks.id_token_claims.items():
+        value = fill_template(template, values)
+        if value is not None:
+            out[name] = value
+    return out
+
+
+def shape_access_token(
+    claims: JSONObject,
+    quirks: Quirks,
+    user: User | None,
+    origin: str,
+    *,
+    client_id: str,
+    tenant: str | None = None,
+) -> JSONObject:
+    """JWT access token claims as the vendor shapes them: omissions and extra string
+    claims (templates as in ID tokens, plus ``{client_id}``)."""
+    if not (quirks.access_token_omit or quirks.access_token_claims):
+        return claims
+    out = {k: v for k, v in claims.items() if k not in quirks.access_token_omit}
+    values = template_values(quirks, user, origin, tenant) if user else {}
+    values["client_id"] = client_id
+    for name, template in quirks.access_token_claims.items():
         value = fill_template(template, values)
         if value is not None:
             out[name] = value
@@ -133,46 +176,33 @@ def origin_of(issuer: str, issuer_path: str) -> str:
     return base[: -len(suffix)] if suffix and base.endswith(suffix) else base
 
 
-# LoginRadius's API error codes (its "SSO API codes") and the statuses it answers them with.
-LOGINRADIUS_ERRORS: dict[str, tuple[int, int]] = {
-    "invalid_request": (2008, 400),
-    "invalid_client": (2009, 401),
-    "invalid_grant": (2010, 400),
-    "unauthorized_client": (2011, 403),
-    "unsupported_grant_type": (2012, 400),
-    "invalid_scope": (2013, 400),
-}
-
-
-def _loginradius_code(error: str, description: str) -> tuple[int, int]:
-    """The ErrorCode and status for an OAuth error: 2014 a redirect_uri mismatch, 2005
-    an expired code, 2007 another bad code, else by the error code (2008-2013)."""
-    if error == "invalid_grant" and "redirect_uri" in description:
-        return 2014, 401
-    if error == "invalid_grant" and description.startswith("code"):
-        expired = "expired" in description and "unknown" not in description
-        return (2005, 401) if expired else (2007, 401)
-    return LOGINRADIUS_ERRORS.get(error, (2008, 400))
-
-
-def error_body(error: OAuthError, shape: str) -> tuple[JSONObject, int]:
+def error_body(error: OAuthError, quirks: Quirks) -> tuple[JSONObject, int]:
     """An OAuthError's JSON body and status: RFC 6749 5.2 (``oauth``) or LoginRadius's
-    envelope (``loginradius``: Description, ErrorCode, Message, IsProviderError, ...)."""
+    envelope (``loginradius``: Description, ErrorCode, Message, IsProviderError, ...),
+    worded as the vendor words it (``error_messages``)."""
     code = error.error
     description = error.description or ""
-    if shape != "loginradius" or code in ("invalid_token", "insufficient_scope"):
+    status = error.status
+    wording = quirks.error_messages.get(error.reason) if error.reason else None
+    if wording:
+        if wording.get("error", code) != code:
+            code = str(wording["error"])
+            status = 401 if code == "invalid_client" else 400  # RFC 6749 5.2
+        description = str(wording.get("description", description))
+    status = quirks.error_status.get(code, status)
+    if quirks.error_shape != "loginradius" or code in ("invalid_token", "insufficient_scope"):
         body: JSONObject = {"error": code}
         if description:
             body["error_description"] = description
-        return body, error.status
-    number, status = _loginradius_code(code, description)
+        return body, status
+    numbers = quirks.envelope_codes.get(error.reason) or quirks.envelope_codes.get(code)
     return {
         "Description": description or code,
-        "ErrorCode": number,
+        "ErrorCode": numbers["ErrorCode"] if numbers else None,
         "Message": code,
         "IsProviderError": False,
         "ProviderErrorResponse": None,
-    }, status
+    }, int(numbers.get("status", status)) if numbers else status
 
 
 def _number(value: str | None) -> int | str | None:
@@ -180,17 +210,44 @@ def _number(value: str | None) -> int | str | None:
 
 
 def superoffice_principal(values: Mapping[str, str], user: User) -> JSONObject:
-    """SuperOffice's ``v1/User/currentPrincipal`` (its documented members, a subset)."""
+    """SuperOffice's ``v1/User/currentPrincipal``: the members its clients read (the
+    AspNet.Security.OAuth.SuperOffice handler reference 001 links to, and providers.md's
+    ``ContextId``). Identity members come from the sign-in's values; the rest are
+    placeholders, and a user's ``current_principal`` claim (an object) overrides any."""
     claims = user.claims
-    return {
-        "ContextId": values.get("ctx"),
+    ctx = values.get("ctx")
+    associate_id = _number(values.get("associateid"))
+    principal: JSONObject = {
+        "UserType": "InternalAssociate",
         "Associate": user.username,
-        "AssociateId": _number(values.get("associateid")),
-        "PersonId": _number(values.get("person_id") or values.get("associateid")),
+        "AssociateId": associate_id,
+        "IsPerson": True,
+        "PersonId": _number(values.get("person_id")) or associate_id,
+        "CountryId": 0,
+        "HomeCountryId": 0,
+        "ContactId": 0,
+        "GroupId": 0,
+        "BusinessId": 0,
+        "CategoryId": 0,
+        "ContactOwner": 0,
+        "RoleId": 0,
+        "RoleName": values.get("role_name") or "User level 0",
+        "RoleDescription": "",
+        "RoleType": "Employee",
+        "Licenses": [],
         "FullName": claims.get("name") or user.username,
         "EMailAddress": values.get("email"),
-        "CompanyName": values.get("company_name"),
-        "SerialNumber": values.get("serial"),
-        "RoleName": values.get("role_name") or "User level 0",
-        "UserType": "InternalAssociate",
+        "FunctionRights": [],
+        "EjUserId": 0,
+        "EjAccessLevel": 0,
+        "EjUserStatus": "Normal",
+        "ProvidedCredentials": None,
+        "SecondaryGroups": [],
+        "ContextId": ctx,
+        "ContextIdentifier": ctx,
+        "DatabaseContextIdentifier": ctx,
     }
+    override = claims.get("current_principal")
+    if isinstance(override, dict):
+        principal.update(override)
+    return principal

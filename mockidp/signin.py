@@ -34,7 +34,9 @@ from mockidp.errors import (
     OAuthError,
     PageError,
 )
+from mockidp.front_channel import authorization_tokens
 from mockidp.issuance import Deps
+from mockidp.par import pushed_params
 from mockidp.scenario import Client, User
 from mockidp.token_formats import compiled, render
 from mockidp.tokens import random_token, token_handle
@@ -59,6 +61,10 @@ class AuthorizationResponse:
     params: dict[str, str]
     mode: str
     session_id: str | None = None
+    client_id: str | None = None
+    """The client answered; None: ``session_state`` is not added (Session Management 3)."""
+    browser_session: str | None = None
+    """The session the browser holds once this response is delivered, if any."""
 
 
 @dataclass(frozen=True)
@@ -110,16 +116,20 @@ class SignIn:
             raise PageError(
                 "invalid_request", f"repeated parameters (RFC 6749 3.1): {untrusted[0]!r}"
             )
-        target = resolve_target(self.deps.scenario, params)
+        pushed = pushed_params(self.deps, params)  # RFC 9126 4: the pushed ones count
+        params = pushed if pushed is not None else params
+        target = resolve_target(self.deps, params)
         try:
             if repeated:
                 listed = ", ".join(repr(n) for n in sorted(repeated))
                 raise InvalidRequest(f"repeated parameters (RFC 6749 3.1): {listed}")
-            request = validate_request(self.deps.scenario, target, params)
+            request = validate_request(
+                self.deps.scenario, target, params, pushed=pushed is not None
+            )
             sid = self._live_session(session_id) if self.deps.scenario.sessions else None
             return self._cookie(self._advance(request, issuer, sid, done=frozenset()))
         except OAuthError as error:
-            return self._error(error, target, issuer)
+            return self._error(error, target, issuer, browser_session=session_id)
 
     def submit_login(self, params: Params, *, issuer: str) -> AuthorizeResult:
         iid, record, request, target = self._interaction(params)
@@ -157,7 +167,7 @@ class SignIn:
             )
         except OAuthError as error:  # answered: the page may not answer a second time
             self.deps.state.delete(INTERACTION, iid)
-            result = self._error(error, target, issuer)
+            result = self._error(error, target, issuer, browser_session=record.get("sid"))
         return self._cookie(result)
 
     # -- the decision ------------------------------------------------------------------
@@ -212,12 +222,18 @@ class SignIn:
             return ConsentPage(iid, client, user, request.scope, session_id=created_sid)
         if iid is not None:
             self.deps.state.delete(INTERACTION, iid)
-        code = self._issue_code(request, session, sid)
-        out = {"code": code}
+        out = self._credentials(request, session, sid, user, issuer)
         if request.state is not None:
             out["state"] = request.state
         out["iss"] = issuer
-        return AuthorizationResponse(request.redirect_uri, out, request.response_mode, created_sid)
+        return AuthorizationResponse(
+            request.redirect_uri,
+            out,
+            request.response_mode,
+            created_sid,
+            client_id=client.client_id,
+            browser_session=sid,
+        )
 
     def _needs_login(
         self, request: AuthorizationRequest, session: JSONObject | None, now: int
@@ -311,7 +327,7 @@ class SignIn:
         )
 
     def _client(self, request: AuthorizationRequest) -> Client:
-        client = self.deps.scenario.client(request.client_id)
+        client = self.deps.client(request.client_id)
         if client is None:  # the scenario was swapped while the user was on a page
             raise PageError("invalid_client", f"client {request.client_id!r} no longer exists")
         return client
@@ -321,13 +337,42 @@ class SignIn:
             iid, self._client(request), self.deps.scenario.users, request.login_hint, notice
         )
 
+    def _credentials(
+        self, request: AuthorizationRequest, session: JSONObject, sid: str, user: User, issuer: str
+    ) -> dict[str, str]:
+        """The code and tokens the response type asks for (OpenID Connect Core 3.3.2.5)."""
+        code = (
+            self._issue_code(request, session, sid)
+            if "code" in request.response_type.split()
+            else None
+        )
+        out = {"code": code} if code is not None else {}
+        out.update(
+            authorization_tokens(
+                self.deps,
+                client=self._client(request),
+                user=user,
+                response_type=request.response_type,
+                scope=request.scope,
+                auth_time=session["auth_time"],
+                nonce=request.nonce,
+                claims_request=request.claims,
+                sid=public_sid(sid),
+                tenant=request.tenant,
+                issuer=issuer,
+                code=code,
+                resources=request.resources,
+            )
+        )
+        return out
+
     def _issue_code(self, request: AuthorizationRequest, session: JSONObject, sid: str) -> str:
         template = self.deps.scenario.quirks.code_template  # a preset's code shape
         code = render(compiled(template), sub="", client_id="", claims={}) if template else None
         code = code or random_token(32)
         scenario = self.deps.scenario  # the code lives as long as this client and user say
         lifetimes = scenario.lifetimes_for(
-            scenario.client(request.client_id), scenario.user(session["sub"])
+            self.deps.client(request.client_id), scenario.user(session["sub"])
         )
         self.deps.state.put(
             CODE,
@@ -345,19 +390,29 @@ class SignIn:
                 "claims_request": request.claims,
                 "sid": public_sid(sid),
                 "tenant": request.tenant,
+                "resources": list(request.resources),
+                "dpop_jkt": request.dpop_jkt,
             },
             ttl=lifetimes.code,
         )
         return code
 
     def _error(
-        self, error: OAuthError, target: Target, issuer: str, *, session_id: str | None = None
+        self,
+        error: OAuthError,
+        target: Target,
+        issuer: str,
+        *,
+        session_id: str | None = None,
+        browser_session: str | None = None,
     ) -> AuthorizationResponse:
         return AuthorizationResponse(
             target.redirect_uri,
             error_params(error, target, issuer),
             target.response_mode,
             session_id,
+            client_id=target.client.client_id,
+            browser_session=session_id or self._live_session(browser_session),
         )
 
 
@@ -375,7 +430,7 @@ def _with_session(result: AuthorizeResult, sid: str | None) -> AuthorizeResult:
     if sid is None:
         return result
     if isinstance(result, AuthorizationResponse) and result.session_id is None:
-        return AuthorizationResponse(result.redirect_uri, result.params, result.mode, sid)
+        return replace(result, session_id=sid, browser_session=result.browser_session or sid)
     if isinstance(result, ConsentPage) and result.session_id is None:
         return ConsentPage(result.interaction, result.client, result.user, result.scopes, sid)
     return result

@@ -10,13 +10,15 @@ from mockidp.types import JSONObject
 class State:
     """Records by kind and id, each living ``ttl`` seconds on the provider's clock.
 
-    ``namespace`` keeps several providers (tenants) apart in one Store.
+    ``namespace`` keeps several providers (tenants) apart in one Store; ``keep`` lists key
+    prefixes inside it that :meth:`clear` spares (the base provider's tenants).
     """
 
     def __init__(self, store: Store, clock: Clock, *, namespace: str = "") -> None:
         self.store = store
         self.clock = clock
         self.namespace = namespace
+        self.keep: tuple[str, ...] = ()
 
     def now(self) -> float:
         return self.clock.now()
@@ -45,4 +47,4 @@ class State:
         self.store.delete(self._key(kind, ident))
 
     def clear(self) -> None:
-        self.store.clear(self.namespace)
+        self.store.clear(self.namespace, keep=self.keep)

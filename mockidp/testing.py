@@ -164,6 +164,8 @@ class MockIdP:
 
     def reset(self, scenario: ScenarioSource = None) -> None:
         """Back to a fresh start on ``scenario``: no state, real time, an empty log."""
+        if self.app.tenants is not None:  # no tenant outlives the test that made it
+            self.app.tenants.clear()
         self.provider.reset()
         self.provider.clock.reset()
         self.requests.clear()
@@ -333,7 +335,7 @@ class MockIdP:
     def _client_named(self, client_id: str | None, *, flow: str | None = None) -> Client:
         scenario = self.provider.scenario
         if client_id is not None:
-            found = scenario.client(client_id)
+            found = self.provider.deps.client(client_id)  # registered clients too
             if found is None:
                 raise ValueError(f"no client {client_id!r} in the scenario")
             return found

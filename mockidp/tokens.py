@@ -74,7 +74,7 @@ class AccessTokenInput:
     issuer: str
     sub: str
     client_id: str
-    audience: str
+    audience: str | list[str]
     scope: str
     now: int
     lifetime: int

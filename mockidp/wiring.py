@@ -83,4 +83,5 @@ def app_from_settings(
         store=store_from_settings(settings),
         on_request=on_request,
         admin_token=settings.admin_token,
+        max_tenants=settings.max_tenants,
     )

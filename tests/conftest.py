@@ -23,6 +23,13 @@ pytest_plugins = ["pytester"]
 
 
 @pytest.fixture
+def pytester(pytester: pytest.Pytester) -> pytest.Pytester:
+    """A fresh session with the ini a project using pytest-asyncio has (else it warns)."""
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    return pytester
+
+
+@pytest.fixture
 def anyio_backend() -> str:
     """Async tests run on asyncio."""
     return "asyncio"

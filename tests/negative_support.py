@@ -20,6 +20,7 @@ from starlette.types import Message
 
 from mockidp import MockIdPApp
 from tests.conftest import IdP
+from tests.session_state_support import assert_session_state
 
 CLIENT_ID = "mockidp-client"
 CLIENT_SECRET = "mockidp-secret"
@@ -80,8 +81,12 @@ def assert_error_redirect(
     issuer: str,
     state: str | None = "xyz",
     redirect_uri: str = REDIRECT_URI,
+    session_state: bool = True,
 ) -> dict[str, str]:
-    """RFC 6749 4.1.2.1 + RFC 9207: error, error_description, state and iss; no code."""
+    """RFC 6749 4.1.2.1 + RFC 9207: error, error_description, state and iss; no code.
+
+    ``session_state``: the response carries one (Session Management 1.0 3: error
+    responses too), as with the generic layout's check_session iframe."""
     params = redirect_params(response, redirect_uri)
     assert params["error"] == error
     assert params["error_description"]
@@ -91,7 +96,11 @@ def assert_error_redirect(
     else:
         assert params["state"] == state
     assert "code" not in params
-    assert set(params) <= {"error", "error_description", "state", "iss"}
+    if session_state:
+        assert_session_state(params)
+    else:
+        assert "session_state" not in params
+    assert set(params) <= {"error", "error_description", "state", "iss", "session_state"}
     assert response.headers["cache-control"] == "no-store"
     return params
 

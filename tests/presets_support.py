@@ -68,7 +68,7 @@ async def discover_issuer(
     response = await client.request("GET", authority.rstrip("/") + WELL_KNOWN, **extra)
     assert response.status_code == 200, response.text
     metadata = response.json()
-    if validate_issuer and metadata["issuer"] != authority.rstrip("/"):
+    if validate_issuer and metadata["issuer"] != authority:  # 4.3: identical, slash and all
         raise IssuerMismatch(f"{metadata['issuer']!r} != {authority!r}")
     keys = await client.request("GET", metadata["jwks_uri"], **extra)
     assert keys.status_code == 200, keys.text

@@ -26,6 +26,7 @@ from joserfc.jwk import KeySet
 
 from tests.browser_support import RelyingParty, launch_chromium, serve_relying_party, single
 from tests.conftest import LiveServer
+from tests.session_state_support import assert_session_state
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Dialog, Page
@@ -229,7 +230,8 @@ def test_pick_user_then_approve_lands_on_redirect_uri_with_a_working_code(pages:
 
     page.click("#approve")
     response = wait_for_landing(pages)
-    assert set(response) == {"code", "state", "iss"}
+    assert set(response) == {"code", "state", "iss", "session_state"}
+    assert_session_state(response)
     assert response["state"] == "state-123"
     assert response["iss"] == pages.live.url
     assert [(hit.method, hit.url) for hit in pages.rp.hits] == [("GET", page.url)]
@@ -373,7 +375,8 @@ def test_form_post_response_mode_auto_submits_to_the_redirect_uri(pages: World) 
     hit = pages.rp.hits[0]
     assert hit.method == "POST"
     assert hit.url == pages.rp.callback
-    assert set(hit.form) == {"code", "state", "iss"}
+    assert set(hit.form) == {"code", "state", "iss", "session_state"}
+    assert_session_state(hit.form)
     assert hit.form["state"] == state
     assert hit.form["iss"] == pages.live.url
     assert [e for e in pages.console_errors if "Content Security Policy" in e] == []

@@ -21,6 +21,7 @@ from joserfc.jwk import KeySet
 
 from tests.browser_support import RelyingParty, launch_chromium, serve_relying_party
 from tests.conftest import LiveServer
+from tests.session_state_support import assert_session_state
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -156,7 +157,8 @@ def test_scenario_consent_deny_lands_with_access_denied_and_no_page(world: World
     world.page.goto(authorize_url(world, state="no-thanks"))
 
     response = wait_for_landing(world)
-    assert set(response) == {"error", "error_description", "state", "iss"}
+    assert set(response) == {"error", "error_description", "state", "iss", "session_state"}
+    assert_session_state(response)  # Session Management 3: error responses carry one too
     assert response["error"] == "access_denied"
     assert response["state"] == "no-thanks"
     assert response["iss"] == world.live.url

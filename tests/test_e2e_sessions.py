@@ -24,6 +24,7 @@ from tests.e2e_support import (
     start_authorization,
     validated_id_token,
 )
+from tests.session_state_support import assert_session_state
 
 pytestmark = pytest.mark.anyio
 
@@ -55,7 +56,8 @@ async def test_response_mode_fragment_puts_the_response_in_the_fragment(idp: IdP
         assert f"{parts.scheme}://{parts.netloc}{parts.path}" == REDIRECT_URI
         assert parts.query == ""
         found = dict(parse_qsl(parts.fragment))
-        assert set(found) == {"code", "state", "iss"}
+        assert set(found) == {"code", "state", "iss", "session_state"}
+        assert_session_state(found)
         assert found["state"] == state
         assert found["iss"] == provider.issuer
         token = await _redeem(client, provider, found["code"], verifier)
@@ -83,7 +85,8 @@ async def test_response_mode_form_post_renders_a_form_posting_to_the_redirect_ur
         assert response.headers["content-type"].startswith("text/html")
         method, action, fields = form_post_fields(response.text)
         assert (method, action) == ("post", REDIRECT_URI)
-        assert set(fields) == {"code", "state", "iss"}
+        assert set(fields) == {"code", "state", "iss", "session_state"}
+        assert_session_state(fields)
         assert fields["state"] == state
         assert fields["iss"] == provider.issuer
         token = await _redeem(client, provider, fields["code"], verifier)
@@ -146,7 +149,8 @@ async def test_prompt_none_without_a_session_is_login_required(idp: IdP) -> None
     assert found["error"] == "login_required"
     assert found["state"] == state
     assert found["iss"] == provider.issuer
-    assert set(found) <= {"error", "error_description", "state", "iss"}
+    assert set(found) <= {"error", "error_description", "state", "iss", "session_state"}
+    assert_session_state(found)  # Session Management 3: the RP learns when the user signs in
     assert SESSION_COOKIE not in response.cookies
 
 

@@ -67,6 +67,8 @@ def _container(env: dict[str, str]) -> ModuleType:
     with pytest.MonkeyPatch.context() as patch:
         for key in ("MOCKIDP_SCENARIO", "MOCKIDP_ISSUER", "MOCKIDP_TABLE", "MOCKIDP_STORE"):
             patch.delenv(key, raising=False)
+        if "MOCKIDP_ADMIN_TOKEN" not in env:  # these tests call no control API
+            patch.setenv("MOCKIDP_ALLOW_NO_ADMIN_TOKEN", "1")
         for key, value in env.items():
             patch.setenv(key, value)
         spec.loader.exec_module(module)
@@ -273,6 +275,7 @@ def test_importing_the_handler_imports_no_boto3() -> None:
         "print(type(h.app.provider.deps.state.store).__name__)"
     )
     env = {**os.environ, "MOCKIDP_TABLE": "mockidp", "AWS_REGION": "eu-west-1"}
+    env["MOCKIDP_ADMIN_TOKEN"] = "an-admin-token-of-16+"
     result = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
     )

@@ -6,6 +6,7 @@ unknown paths, HTTP methods, CORS preflights and the Host header.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 
 import httpx
@@ -56,6 +57,18 @@ def _challenge(response: httpx.Response) -> str:
     return value
 
 
+def _no_token_challenge(response: httpx.Response) -> None:
+    """RFC 6750 3.1 and RFC 9449 7.1 / 7.2: a 401 offering both schemes userinfo takes,
+    Bearer first, and neither naming an error (the request had no token at all)."""
+    assert response.status_code == 401
+    value = response.headers["www-authenticate"]
+    bearer, sep, dpop = value.partition(", DPoP ")
+    assert bearer == 'Bearer realm="mockidp"', value
+    assert sep and re.fullmatch(r'algs="[A-Za-z0-9 ]+"', dpop), value
+    assert "ES256" in dpop.split('"')[1].split()
+    assert "error" not in value
+
+
 # -- userinfo (RFC 6750 2-3, OpenID Connect Core 5.3) ---------------------------------------
 
 
@@ -72,15 +85,27 @@ async def test_userinfo_without_a_bearer_token(
     web: httpx.AsyncClient, headers: dict[str, str]
 ) -> None:
     """RFC 6750 3.1: no credentials -> 401 and a challenge with no error code."""
-    response = await web.get("/userinfo", headers=headers)
-    assert response.status_code == 401
-    assert response.headers["www-authenticate"] == 'Bearer realm="mockidp"'
+    _no_token_challenge(await web.get("/userinfo", headers=headers))
 
 
 async def test_userinfo_post_without_a_token(web: httpx.AsyncClient) -> None:
-    response = await web.post("/userinfo", data={"something": "else"})
+    _no_token_challenge(await web.post("/userinfo", data={"something": "else"}))
+
+
+async def test_userinfo_with_the_dpop_scheme_but_no_token(web: httpx.AsyncClient) -> None:
+    """RFC 9449 7.1: a DPoP client sending no token learns the algorithms, no error."""
+    _no_token_challenge(await web.get("/userinfo", headers={"Authorization": "DPoP"}))
+
+
+async def test_userinfo_with_an_invalid_dpop_token_names_invalid_token(
+    web: httpx.AsyncClient,
+) -> None:
+    """RFC 9449 7.1: an unknown token sent as DPoP is challenged in the DPoP scheme."""
+    response = await web.get("/userinfo", headers={"Authorization": "DPoP not-a-token"})
     assert response.status_code == 401
-    assert response.headers["www-authenticate"] == 'Bearer realm="mockidp"'
+    value = response.headers["www-authenticate"]
+    assert value.startswith('DPoP error="invalid_token"'), value
+    assert "algs=" in value
 
 
 @pytest.mark.parametrize(
@@ -176,8 +201,7 @@ async def test_userinfo_body_token_needs_a_form_body(web: httpx.AsyncClient) -> 
     """RFC 6750 2.2: only a form-encoded body carries a token; JSON is no token at all."""
     token = (await password_tokens(web))["access_token"]
     response = await web.post("/userinfo", json={"access_token": token})
-    assert response.status_code == 401
-    assert response.headers["www-authenticate"] == 'Bearer realm="mockidp"'
+    _no_token_challenge(response)
 
 
 async def test_userinfo_errors_are_not_cached(web: httpx.AsyncClient) -> None:

@@ -90,9 +90,8 @@ async def test_empty_grant_type_counts_as_missing(web: httpx.AsyncClient) -> Non
         "token",
         "code",
         "AUTHORIZATION_CODE",
-        "urn:ietf:params:oauth:grant-type:device_code",
-        "urn:ietf:params:oauth:grant-type:jwt-bearer",
-        "urn:ietf:params:oauth:grant-type:token-exchange",
+        "urn:ietf:params:oauth:grant-type:saml2-bearer",  # RFC 7522: not supported
+        "urn:ietf:params:oauth:grant-type:jwt-bearer-x",
     ],
 )
 async def test_unknown_grant_type_is_unsupported(web: httpx.AsyncClient, grant_type: str) -> None:
@@ -472,6 +471,41 @@ async def test_failed_pkce_burns_the_code(web: httpx.AsyncClient) -> None:
     _token_error(bad, 400, "invalid_grant")
     again = await redeem(web, code, client_id=PUBLIC_ID, verifier=VERIFIER)
     _token_error(again, 400, "invalid_grant")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"client_id": CLIENT_ID, "client_secret": "wrong"},  # wrong secret
+        {"client_id": CLIENT_ID},  # a confidential client without its secret
+        {"client_id": "nobody", "client_secret": "x"},  # unknown client
+    ],
+)
+async def test_failed_client_authentication_does_not_spend_the_code(
+    web: httpx.AsyncClient, data: dict[str, str]
+) -> None:
+    """RFC 6749 4.1.3: the client is authenticated before the code is looked at, so a
+    request failing that leaves the code for the client it was issued to."""
+    code = await get_code(web)
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI}
+    assert_invalid_client(await web.post("/token", data={**form, **data}))
+    assert (await redeem(web, code)).status_code == 200
+
+
+async def test_a_code_presented_by_another_client_is_spent(web: httpx.AsyncClient) -> None:
+    """invalid_grant (RFC 6749 5.2), and the code is gone: another client holding it
+    means it leaked (docs/tokens.md, "Authorization codes")."""
+    code = await get_code(web, CLIENT_ID, pkce=True)
+    stolen = await redeem(web, code, client_id=PUBLIC_ID, verifier=VERIFIER)
+    _token_error(stolen, 400, "invalid_grant")
+    _token_error(await redeem(web, code, verifier=VERIFIER), 400, "invalid_grant")
+
+
+async def test_a_wrong_redirect_uri_spends_the_code(web: httpx.AsyncClient) -> None:
+    code = await get_code(web)
+    wrong = await redeem(web, code, redirect_uri="http://127.0.0.1:8080/callback")
+    _token_error(wrong, 400, "invalid_grant")
+    _token_error(await redeem(web, code), 400, "invalid_grant")
 
 
 async def test_client_not_allowed_the_code_grant_is_unauthorized_client(idp: IdP) -> None:

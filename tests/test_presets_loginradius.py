@@ -14,6 +14,7 @@ from mockidp import MockIdPApp
 from tests.e2e_support import CONFIDENTIAL, REDIRECT_URI, SECRET, decode_jwt, validated_id_token
 from tests.presets_support import (
     BASE,
+    WELL_KNOWN,
     app_for,
     authorization_code,
     discover_issuer,
@@ -133,7 +134,7 @@ async def test_access_token_by_openid_code_with_a_json_body() -> None:
     assert body["token_type"] == "access_token"
     assert GUID.fullmatch(body["access_token"])
     assert GUID.fullmatch(body["refresh_token"])
-    assert isinstance(body["expires_in"], int)
+    assert body["expires_in"] == 394  # as the document's sample response says
     header, claims = jwt_parts(body["id_token"])
     assert header["alg"] == "RS256" and header["kid"] == "206"
     assert claims["iss"] == ISSUER and claims["aud"] == CONFIDENTIAL
@@ -224,7 +225,12 @@ async def test_userinfo_is_a_json_quoted_signed_jwt() -> None:
     assert set(captured["address"]) <= set(claims["address"])
 
 
-async def test_userinfo_by_post_with_a_bearer_token() -> None:
+# The document says POST needs "application/x-wwww-form-urlencoded" (sic): an empty
+# body with either spelling is fine.
+@pytest.mark.parametrize(
+    "content_type", ["application/x-www-form-urlencoded", "application/x-wwww-form-urlencoded"]
+)
+async def test_userinfo_by_post_with_a_bearer_token(content_type: str) -> None:
     app = lr_app()
     tokens = await _exchange(app)
     async with http_for(app) as http:
@@ -232,7 +238,7 @@ async def test_userinfo_by_post_with_a_bearer_token() -> None:
             USERINFO,
             headers={
                 "Authorization": "Bearer " + tokens["access_token"],
-                "Content-Type": "application/x-www-form-urlencoded",
+                "Content-Type": content_type,
             },
         )
     assert response.status_code == 200
@@ -304,6 +310,16 @@ async def test_hub_metadata_matches_the_captured_layout() -> None:
     for key in ("authorization_endpoint", "token_endpoint", "jwks_uri", "revocation_endpoint"):
         assert meta[key] == shape(captured[key]), key
     assert meta["code_challenge_methods_supported"] == ["S256"]
+    for key in (
+        "grant_types_supported",
+        "response_modes_supported",
+        "token_endpoint_auth_methods_supported",
+        "revocation_endpoint_auth_methods_supported",
+        "token_endpoint_auth_signing_alg_values_supported",
+        "scopes_supported",
+        "subject_types_supported",
+    ):
+        assert meta[key] == captured[key], key
 
 
 async def test_hub_authlib_sign_in() -> None:
@@ -332,18 +348,75 @@ async def test_errors_come_in_the_oidc_shape_by_default() -> None:
         TOKEN,
         {"grant_type": "authorization_code", "client_id": CONFIDENTIAL, "client_secret": "no"},
     )
-    assert response.status_code == 401
-    assert set(response.json()) == {"error", "error_description"}
-    assert response.json()["error"] == "invalid_client"
+    # LoginRadius answers a wrong secret as unauthorized_client, in its own words.
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "unauthorized_client",
+        "error_description": "The client_secret is not valid, check your client_secret again",
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "error", "description", "status"),
+    [
+        (
+            {"client_id": "nobody", "client_secret": SECRET, "code": "x"},
+            "invalid_client",
+            "The client_id is not valid, check your client_id again",
+            401,
+        ),
+        (
+            {"client_secret": SECRET, "code": "unknown"},
+            "invalid_grant",
+            "The code has been expired",
+            400,
+        ),
+        (
+            {"grant_type": "refresh_token", "client_secret": SECRET, "refresh_token": "x"},
+            "invalid_grant",
+            "The refresh_token is not valid",
+            400,
+        ),
+    ],
+)
+async def test_token_errors_use_loginradius_wording(
+    body: dict[str, str], error: str, description: str, status: int
+) -> None:
+    app = lr_app()
+    response = await _json_post(
+        app, TOKEN, {"grant_type": "authorization_code", "client_id": CONFIDENTIAL, **body}
+    )
+    assert response.status_code == status, response.text
+    assert response.json() == {"error": error, "error_description": description}
+
+
+async def test_a_used_code_is_already_used() -> None:
+    app = lr_app()
+    code = await _code(app)
+    body = {
+        "grant_type": "authorization_code",
+        "client_id": CONFIDENTIAL,
+        "client_secret": SECRET,
+        "redirect_uri": REDIRECT_URI,
+        "code": code,
+    }
+    assert (await _json_post(app, TOKEN, body)).status_code == 200
+    again = await _json_post(app, TOKEN, body)
+    assert again.json() == {
+        "error": "invalid_grant",
+        "error_description": "The code is already used",
+    }
 
 
 @pytest.mark.parametrize(
     ("body", "error_code", "status"),
     [
-        ({"client_secret": "wrong", "code": "x"}, 2009, 401),
-        ({"client_secret": SECRET, "code": "unknown"}, 2007, 401),
+        ({"client_id": "nobody", "client_secret": SECRET, "code": "x"}, 2009, 401),
+        ({"client_secret": "wrong", "code": "x"}, 2011, 403),
+        ({"client_secret": SECRET, "code": "unknown"}, 2005, 401),
         ({"client_secret": SECRET}, 2008, 400),
         ({"client_secret": SECRET, "grant_type": "magic"}, 2012, 400),
+        ({"client_secret": SECRET, "grant_type": "refresh_token", "refresh_token": "x"}, 2010, 400),
     ],
 )
 async def test_the_loginradius_error_envelope_is_switchable(
@@ -390,3 +463,160 @@ async def test_scope_must_contain_openid() -> None:
         )
     assert response.status_code == 302
     assert "error=request_not_supported" in response.headers["location"]
+
+
+async def test_redirect_uri_mismatch_is_2014_in_the_envelope() -> None:
+    app = lr_app(quirks={"error_shape": "loginradius"})
+    code = await _code(app)
+    response = await _json_post(
+        app,
+        TOKEN,
+        {
+            "grant_type": "authorization_code",
+            "client_id": CONFIDENTIAL,
+            "client_secret": SECRET,
+            "redirect_uri": "http://localhost:9/elsewhere",
+            "code": code,
+        },
+    )
+    assert response.status_code == 401
+    assert response.json()["ErrorCode"] == 2014
+    assert response.json()["Message"] == "invalid_grant"
+
+
+async def test_the_hosted_logout_page_returns_to_return_url() -> None:
+    app = lr_app()
+    target = "http://localhost:8080/"
+    async with http_for(app) as http:
+        response = await http.get("/auth.aspx", params={"action": "logout", "return_url": target})
+        assert response.status_code in (302, 303), response.text
+        assert response.headers["location"] == target
+        refused = await http.get(
+            "/auth.aspx", params={"action": "logout", "return_url": "https://evil.example/"}
+        )
+    assert refused.status_code == 400
+
+
+# -- the document's sample requests, byte for byte (its curl / Python / JavaScript) -------
+
+SAMPLE_HEADERS = {"Cache-Control": "no-cache", "content-Type": "application/json"}
+
+
+def _sample(template: str, **values: str) -> bytes:
+    """A sample body as the document writes it, ``<name>`` placeholders filled in."""
+    for name, value in values.items():
+        template = template.replace(f"<{name}>", value)
+    return template.encode()
+
+
+async def test_the_documented_sample_requests_verbatim() -> None:
+    app = lr_app(quirks={"strip_json_keys": True})
+    code = await _code(app)
+    ids = {"client_id": CONFIDENTIAL, "client_secret": SECRET}
+    async with http_for(app) as http:
+        # Access Token by OpenID code: no redirect_uri (the document marks it optional).
+        exchanged = await http.post(
+            TOKEN,
+            content=_sample(
+                '{ "grant_type" : "<grant_type>","client_id" : "<client_id>","client_secret" : '
+                '"<client_secret>","response_type" : "<response_type>","code" : "<code>"  }',
+                grant_type="authorization_code",
+                response_type="token",
+                code=code,
+                **ids,
+            ),
+            headers=SAMPLE_HEADERS,
+        )
+        assert exchanged.status_code == 200, exchanged.text
+        tokens = exchanged.json()
+        assert set(tokens) == {
+            "access_token",
+            "token_type",
+            "expires_in",
+            "refresh_token",
+            "id_token",
+        }
+        assert tokens["token_type"] == "access_token" and tokens["expires_in"] == 394
+        # Refresh Access Token, the JavaScript sample (it names refresh_token twice).
+        refreshed = await http.post(
+            TOKEN,
+            content=_sample(
+                '{ "grant_type" : "<grant_type>","client_id" : "<client_id>","client_secret" : '
+                '"<client_secret>","response_type" : "<response_type>","refresh_token" : '
+                '"<refresh_token>","refresh_token" : "<refresh_token>","scope" : "<scope>"  }',
+                grant_type="refresh_token",
+                response_type="token",
+                refresh_token=tokens["refresh_token"],
+                scope="openid profile",
+                **ids,
+            ),
+            headers=SAMPLE_HEADERS,
+        )
+        assert refreshed.status_code == 200, refreshed.text
+        assert refreshed.json()["expires_in"] == 394
+        # UserInfo by Access Token: a GET with a JSON content type and a "{}" body.
+        userinfo = await http.request(
+            "GET",
+            USERINFO,
+            content=b"{}",
+            headers={**SAMPLE_HEADERS, "Authorization": "Bearer " + tokens["access_token"]},
+        )
+        assert userinfo.status_code == 200 and isinstance(userinfo.json(), str)
+        # JSON Web Key Set and discovery: GETs with the same header and body (the JWKS
+        # table also lists a Bearer header, which its samples leave out: either works).
+        for path in ("/sso/oidc/v2/mysite/myapp/jwks", ISSUER[len(BASE) :] + WELL_KNOWN):
+            got = await http.request("GET", path, content=b"{}", headers=SAMPLE_HEADERS)
+            assert got.status_code == 200, path
+        keys = await http.get(
+            "/sso/oidc/v2/mysite/myapp/jwks",
+            headers={**SAMPLE_HEADERS, "Authorization": "Bearer " + tokens["access_token"]},
+        )
+        assert keys.status_code == 200 and keys.json()["keys"][0]["kid"] == "206"
+        # Revoke Refresh Token: the document's "token " key (strip_json_keys on here).
+        revoked = await http.post(
+            REVOKE,
+            content=_sample(
+                '{ "client_id" : "<client_id>","client_secret" : "<client_secret>","token " : '
+                '"<token >"  }',
+                **ids,
+                **{"token ": refreshed.json()["refresh_token"]},
+            ),
+            headers=SAMPLE_HEADERS,
+        )
+        assert revoked.status_code == 200 and revoked.json() == {}
+
+
+async def test_a_redirect_uri_that_is_sent_must_still_match() -> None:
+    app = lr_app()
+    code = await _code(app)
+    response = await _json_post(
+        app,
+        TOKEN,
+        {
+            "grant_type": "authorization_code",
+            "client_id": CONFIDENTIAL,
+            "client_secret": SECRET,
+            "redirect_uri": "http://localhost:8080/other",
+            "code": code,
+        },
+    )
+    assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+
+
+async def test_prompt_none_without_a_session_is_login_required() -> None:
+    app = lr_app()
+    async with http_for(app) as http:
+        response = await http.get(
+            "/sso/oidc/v2/myapp/authorize",
+            params={
+                "client_id": CONFIDENTIAL,
+                "redirect_uri": REDIRECT_URI,
+                "response_type": "code",
+                "scope": "openid",
+                "state": "s1",
+                "prompt": "none",
+            },
+        )
+    assert response.status_code == 302
+    location = response.headers["location"]
+    assert "error=login_required" in location and "state=s1" in location

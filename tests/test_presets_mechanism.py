@@ -94,7 +94,7 @@ async def test_generic_preset_serves_what_the_default_serves() -> None:
 
 def test_problems_name_the_place() -> None:
     with pytest.raises(ScenarioError) as bad:
-        parse_scenario("preset: okta\n", name="s.yaml")
+        parse_scenario("preset: pingfederate\n", name="s.yaml")
     assert bad.value.problems[0].location == "preset"
     assert bad.value.problems[0].line == 1
     with pytest.raises(ScenarioError) as env:
@@ -121,6 +121,28 @@ async def test_the_endpoints_section_overlays_the_preset_layout() -> None:
     async with http_for(app) as http:
         response = await http.get("/login/userinfo")
     assert response.status_code == 401  # switched on: it wants a token
+
+
+async def test_a_presets_own_endpoints_can_be_moved_or_switched_off() -> None:
+    app = create_app(
+        {
+            "preset": "superoffice",
+            "endpoints": {"current_principal": None, "system_user": "/partner/authenticate"},
+        }
+    )
+    async with http_for(app) as http:
+        principal = await http.get("/Cust12345/api/v1/User/currentPrincipal")
+        old = await http.post("/Login/api/PartnerSystemUser/Authenticate", json={})
+        moved = await http.post("/partner/authenticate", json={})
+    assert principal.status_code == 404 and old.status_code == 404
+    assert moved.status_code == 200 and moved.json()["IsSuccessful"] is False
+    with pytest.raises(ScenarioError) as bad:
+        load_scenario({"preset": "superoffice", "endpoints": {"principal": None}})
+    assert bad.value.problems[0].location == "endpoints.principal"
+    assert "current_principal" in bad.value.problems[0].message
+    with pytest.raises(ScenarioError) as clash:
+        load_scenario({"preset": "superoffice", "endpoints": {"system_user": "/login/logout"}})
+    assert "share the path" in clash.value.problems[0].message
 
 
 async def test_an_explicit_layout_wins_over_the_preset() -> None:

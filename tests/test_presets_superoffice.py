@@ -137,6 +137,28 @@ async def test_token_response_is_shaped_like_the_captured_one() -> None:
     assert re.fullmatch(r"[A-Za-z0-9]{48,64}", expected["refresh_token"])  # the same shape
 
 
+async def test_the_samples_misspelt_redirect_url_alone_works() -> None:
+    app = sod_app()
+    async with oauth_for(app, CONFIDENTIAL, client_secret=SECRET) as client:
+        client.base_url = SOD
+        provider = await discover_issuer(client, SOD + "/login", validate_issuer=False)
+        code, _, _ = await authorization_code(client, provider, pkce=False)
+    query = {
+        "client_id": CONFIDENTIAL,
+        "client_secret": SECRET,
+        "code": code,
+        "grant_type": "authorization_code",
+    }
+    async with http_for(app, SOD) as http:
+        response = await http.post(
+            TOKENS,
+            params={**query, "redirect_url": REDIRECT_URI},
+            headers={"Content-Type": "application/json"},
+        )
+    assert response.status_code == 200, response.text
+    assert response.json()["access_token"].startswith("8A:")
+
+
 async def test_form_body_and_basic_work_too() -> None:
     app = sod_app()
     async with oauth_for(app, CONFIDENTIAL, client_secret=SECRET) as client:
@@ -378,6 +400,58 @@ async def test_the_tenant_can_be_chosen_by_path() -> None:
     assert tokens.json()["access_token"].startswith("8A:Cust55555.")
 
 
+# The members AspNet.Security.OAuth.SuperOffice (linked from reference 001) reads, plus
+# providers.md's ContextId.
+PRINCIPAL_MEMBERS = {
+    "UserType", "Associate", "AssociateId", "IsPerson", "PersonId", "CountryId",
+    "HomeCountryId", "ContactId", "GroupId", "BusinessId", "CategoryId", "ContactOwner",
+    "RoleId", "RoleName", "RoleDescription", "RoleType", "Licenses", "FullName",
+    "EMailAddress", "FunctionRights", "EjUserId", "EjAccessLevel", "EjUserStatus",
+    "ProvidedCredentials", "SecondaryGroups", "ContextIdentifier",
+    "DatabaseContextIdentifier", "ContextId",
+}  # fmt: skip
+
+
+async def test_current_principal_as_the_linked_client_requests_it() -> None:
+    app = sod_app(
+        users=[
+            {
+                "sub": "tony",
+                "claims": {
+                    "email": "tony@superoffice.com",
+                    "ctx": "Cust26759",
+                    "current_principal": {"FunctionRights": ["admin-all"], "GroupId": 2},
+                },
+            }
+        ],
+        default_user="tony",
+    )
+    body = await _tokens(app)
+    bearer = {"Authorization": "Bearer " + body["access_token"]}
+    async with http_for(app, SOD) as http:
+        # The client's path: lowercase "user" (SuperOffice's servers ignore case).
+        response = await http.get("/Cust26759/api/v1/user/currentPrincipal", headers=bearer)
+    assert response.status_code == 200, response.text
+    principal = response.json()
+    assert set(principal) == PRINCIPAL_MEMBERS
+    assert principal["Associate"] == "tony" and principal["EMailAddress"] == "tony@superoffice.com"
+    assert principal["ContextIdentifier"] == principal["ContextId"] == "Cust26759"
+    assert principal["FunctionRights"] == ["admin-all"] and principal["GroupId"] == 2
+
+
+async def test_paths_ignore_case_as_superoffice_servers_do() -> None:
+    app = sod_app()
+    async with http_for(app, SOD) as http:
+        upper = await http.get("/LOGIN/.well-known/openid-configuration")
+        assert upper.status_code == 200
+        assert upper.json() == (await http.get("/login/.well-known/openid-configuration")).json()
+        system = await http.post("/login/api/partnersystemuser/authenticate", json={})
+        assert system.status_code == 200 and system.json()["IsSuccessful"] is False
+    strict = app_for({"preset": "superoffice", "quirks": {"case_insensitive_paths": False}})
+    async with http_for(strict, SOD) as http:
+        assert (await http.get("/LOGIN/.well-known/openid-configuration")).status_code == 404
+
+
 async def test_current_principal_at_the_webapi_url() -> None:
     app = sod_app()
     body = await _tokens(app)
@@ -498,3 +572,20 @@ async def test_a_strict_mode_puts_the_issuer_under_login() -> None:
     _, claims = jwt_parts(token["id_token"])
     assert claims["iss"] == "http://mockidp.test/login"
     assert claims[SCHEMES + "webapi_url"] == "http://mockidp.test/Cust12345/api/"
+
+
+async def test_an_unregistered_redirect_url_is_authorization_error_2() -> None:
+    app = sod_app()
+    async with http_for(app, SOD) as http:
+        response = await http.get(
+            "/login/common/oauth/authorize",
+            params={
+                "client_id": CONFIDENTIAL,
+                "redirect_uri": "https://evil.example/cb",
+                "response_type": "code",
+                "scope": "openid",
+            },
+        )
+    assert response.status_code == 400
+    assert "location" not in response.headers  # never sent to an untrusted address
+    assert "Authorization error: InvalidRedirectUrl (2)" in response.text

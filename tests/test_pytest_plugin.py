@@ -436,3 +436,34 @@ def test_request_log_is_bounded_and_says_so() -> None:
     log.assert_not_called("userinfo")
     with pytest.raises(ValueError, match="maxlen"):
         RequestLog(maxlen=0)
+
+
+def test_async_client_under_pytest_asyncio(pytester: pytest.Pytester) -> None:
+    """``mockidp.async_client`` and ``mockidp_server.async_client`` in pytest-asyncio tests
+    (strict mode: only tests marked asyncio run on its loop), next to an anyio test."""
+    _sample(pytester)
+    pytester.makepyfile(
+        test_asyncio_style="""
+        import pytest
+        from sample_app import make_app, sign_in
+
+        @pytest.mark.asyncio
+        async def test_in_process(mockidp):
+            app = make_app(mockidp.issuer, transport=mockidp.transport)
+            result = await sign_in(app, mockidp.async_client)
+            assert result["sub"] == "alice"
+            assert [r.endpoint for r in mockidp.requests.records].count("token") == 1
+
+        @pytest.mark.asyncio
+        async def test_live(mockidp_server):
+            result = await sign_in(make_app(mockidp_server.issuer), mockidp_server.async_client)
+            assert result["sub"] == "alice"
+
+        @pytest.mark.anyio
+        async def test_anyio_still(mockidp):
+            response = await mockidp.async_client.get("/.well-known/openid-configuration")
+            assert response.json()["issuer"] == mockidp.issuer
+        """
+    )
+    result = pytester.runpytest("-q", "-p", "anyio", "-W", "error", "test_asyncio_style.py")
+    result.assert_outcomes(passed=3)

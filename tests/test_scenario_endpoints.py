@@ -91,6 +91,7 @@ async def test_example_no_userinfo_does_what_its_comment_says(idp: IdP) -> None:
                 "introspection_endpoint",
                 "introspection_endpoint_auth_methods_supported",
                 "introspection_endpoint_auth_signing_alg_values_supported",
+                "introspection_signing_alg_values_supported",
             },
         ),
         (
@@ -101,7 +102,17 @@ async def test_example_no_userinfo_does_what_its_comment_says(idp: IdP) -> None:
                 "revocation_endpoint_auth_signing_alg_values_supported",
             },
         ),
-        ("end_session", {"end_session_endpoint"}),
+        (
+            "end_session",
+            {
+                "end_session_endpoint",
+                # logout.py: both channels run at RP-initiated logout only
+                "frontchannel_logout_supported",
+                "frontchannel_logout_session_supported",
+                "backchannel_logout_supported",
+                "backchannel_logout_session_supported",
+            },
+        ),
         ("jwks", {"jwks_uri"}),
     ],
 )

@@ -36,6 +36,7 @@ from tests.negative_support import (
     guarded_client,
     redirect_params,
 )
+from tests.session_state_support import assert_session_state
 
 pytestmark = pytest.mark.anyio
 
@@ -117,10 +118,15 @@ async def submit_consent(web: httpx.AsyncClient, iid: str, decision: str) -> htt
     return await web.post("/interaction/consent", data={"interaction": iid, "decision": decision})
 
 
-def code_of(response: httpx.Response, state: str = "xyz") -> str:
-    """A successful authorization response: exactly code, state and iss."""
+def code_of(response: httpx.Response, state: str = "xyz", *, sessions: bool = True) -> str:
+    """A successful authorization response: exactly code, state, iss and session_state
+    (none without ``sessions``: no session for the check_session iframe to watch)."""
     params = redirect_params(response)
-    assert set(params) == {"code", "state", "iss"}, params
+    if sessions:
+        assert set(params) == {"code", "state", "iss", "session_state"}, params
+        assert_session_state(params)
+    else:
+        assert set(params) == {"code", "state", "iss"}, params
     assert params["state"] == state
     return params["code"]
 
@@ -146,8 +152,10 @@ async def id_token_claims(
     return claims
 
 
-async def signed_in_sub(web: httpx.AsyncClient, response: httpx.Response) -> str:
-    return str((await id_token_claims(web, code_of(response)))["sub"])
+async def signed_in_sub(
+    web: httpx.AsyncClient, response: httpx.Response, *, sessions: bool = True
+) -> str:
+    return str((await id_token_claims(web, code_of(response, sessions=sessions)))["sub"])
 
 
 # -- login: auto | page | hint_only, and a user's own login ------------------------------
@@ -253,10 +261,12 @@ async def test_sessions_off_sets_no_cookie_and_every_authorization_signs_in_anew
     first = await submit_login(web, login_page(await start(web)), "bob")
     assert not sets_session(first)
     assert SESSION_COOKIE not in web.cookies
-    assert (await id_token_claims(web, code_of(first)))["sub"] == "bob"
+    assert (await id_token_claims(web, code_of(first, sessions=False)))["sub"] == "bob"
     # The same browser is asked again, and prompt=none can never succeed.
     login_page(await start(web))
-    assert_error_redirect(await start(web, prompt="none"), "login_required", issuer=idp.base_url)
+    assert_error_redirect(
+        await start(web, prompt="none"), "login_required", issuer=idp.base_url, session_state=False
+    )
 
 
 async def test_sessions_off_with_login_auto_gives_a_fresh_auth_time_each_time(
@@ -265,11 +275,11 @@ async def test_sessions_off_with_login_auto_gives_a_fresh_auth_time_each_time(
     idp.provider.use_scenario(scenario(sessions=False))
     first = await start(web)
     assert not sets_session(first)
-    before = (await id_token_claims(web, code_of(first)))["auth_time"]
+    before = (await id_token_claims(web, code_of(first, sessions=False)))["auth_time"]
     idp.provider.clock.advance(100)
     second = await start(web)
     assert not sets_session(second)
-    after = (await id_token_claims(web, code_of(second)))["auth_time"]
+    after = (await id_token_claims(web, code_of(second, sessions=False)))["auth_time"]
     assert after - before == 100
 
 
@@ -291,7 +301,7 @@ async def test_sessions_off_still_carries_the_login_through_the_consent_page(
     assert not sets_session(shown)
     approved = await submit_consent(web, consent_page(shown, "bob"), "approve")
     assert not sets_session(approved)
-    assert await signed_in_sub(web, approved) == "bob"
+    assert await signed_in_sub(web, approved, sessions=False) == "bob"
 
 
 # -- prompt=none, as scripted -----------------------------------------------------------
@@ -374,7 +384,7 @@ async def test_client_consent_overrides_the_scenarios(idp: IdP, web: httpx.Async
     idp.provider.use_scenario(data)
     assert_error_redirect(await start(web), "access_denied", issuer=idp.base_url)
     public = await start(web, client_id="mockidp-public", pkce=True)
-    assert set(redirect_params(public)) == {"code", "state", "iss"}
+    assert set(redirect_params(public)) == {"code", "state", "iss", "session_state"}
 
 
 async def test_user_consent_overrides_the_clients(idp: IdP, web: httpx.AsyncClient) -> None:
@@ -618,9 +628,12 @@ async def test_login_page_example_does_what_its_comments_say(
     for hint in ("bob", "bob@example.com"):
         response = await start(web, login_hint=hint)
         assert not sets_session(response)
-        assert await signed_in_sub(web, response) == "bob"
+        assert await signed_in_sub(web, response, sessions=False) == "bob"
     login_page(await start(web))
     login_page(await start(web, login_hint="carol"), prefilled="carol")
     assert_error_redirect(
-        await start(web, prompt="none"), "interaction_required", issuer=idp.base_url
+        await start(web, prompt="none"),
+        "interaction_required",
+        issuer=idp.base_url,
+        session_state=False,
     )

@@ -12,6 +12,7 @@ import pytest
 from mockidp import Scenario, ScenarioError, load_scenario, parse_scenario
 from mockidp.errors import ScenarioProblem
 from mockidp.redirects import uri_allowed
+from mockidp.response_types import RESPONSE_TYPES
 from mockidp.scenario_loader import check_scenario_text, default_scenario, location
 
 
@@ -117,7 +118,7 @@ def test_schema_problems_carry_locations_and_lines() -> None:
           code: 0
         clients:
           - client_id: a
-            grant_types: [authorization_code, implicit]
+            grant_types: [authorization_code, magic]
         """
     )
     got = {(p.location, p.line) for p in problems}
@@ -415,13 +416,22 @@ def test_default_scenario_clients_are_stable() -> None:
         "refresh_token",
         "client_credentials",
         "password",
+        "implicit",
+        "urn:ietf:params:oauth:grant-type:device_code",
     )
     public = scenario.client("mockidp-public")
     assert public is not None
     assert public.client_secret is None
     assert public.public
     assert public.require_pkce
-    assert public.grant_types == ("authorization_code", "refresh_token")
+    assert public.grant_types == (
+        "authorization_code",
+        "refresh_token",
+        "implicit",
+        "urn:ietf:params:oauth:grant-type:device_code",
+    )
+    for client in (confidential, public):  # every response type, to try implicit and hybrid
+        assert set(client.response_types) == set(RESPONSE_TYPES)
     for client in (confidential, public):
         assert client.redirect_uris == (
             "http://localhost:8080/callback",

@@ -15,7 +15,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockidp.errors import ScenarioProblem
-from mockidp.presets import generic, loginradius, loginradius_hub, permiso, superoffice
+from mockidp.layout import GENERIC_PATHS
+from mockidp.presets import (
+    auth0,
+    cognito,
+    entra,
+    generic,
+    google,
+    keycloak,
+    loginradius,
+    loginradius_hub,
+    okta,
+    okta_org,
+    permiso,
+    superoffice,
+)
 from mockidp.token_formats import parse_template
 from mockidp.types import JSONObject
 
@@ -32,7 +46,20 @@ class Preset:
 
 PRESETS: dict[str, Preset] = {
     module.NAME: Preset(module.NAME, module.DESCRIPTION, module.PATHS, module.SCENARIO)
-    for module in (generic, superoffice, loginradius, loginradius_hub, permiso)
+    for module in (
+        generic,
+        superoffice,
+        loginradius,
+        loginradius_hub,
+        permiso,
+        auth0,
+        okta,
+        okta_org,
+        keycloak,
+        entra,
+        cognito,
+        google,
+    )
 }
 """Every preset by name; ``generic`` is today's full standards layout."""
 
@@ -70,6 +97,20 @@ def merged(data: Mapping[str, Any], default: Mapping[str, Any]) -> JSONObject:
     if "users" not in data:
         base.update({key: default[key] for key in ("users", "default_user") if key in default})
     return deep_merge(deep_merge(base, preset.scenario), data)
+
+
+def known_endpoints() -> tuple[str, ...]:
+    """Every endpoint name some layout knows: the generic ones, then each preset's own."""
+    names = dict.fromkeys(GENERIC_PATHS)
+    for preset in PRESETS.values():
+        names.update(dict.fromkeys(preset.paths))
+    return tuple(names)
+
+
+def base_paths(data: Mapping[str, Any]) -> Mapping[str, str]:
+    """The unfilled paths of a document's preset (the generic layout without one)."""
+    name = data.get("preset")
+    return PRESETS[name].paths if isinstance(name, str) and name in PRESETS else GENERIC_PATHS
 
 
 def fill(template: str, values: Mapping[str, str]) -> str:

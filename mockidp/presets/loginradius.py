@@ -20,9 +20,38 @@ PATHS = {
     "authorization": "/sso/oidc/v2/{oidcappname}/authorize",
     "token": "/sso/oidc/v2/{oidcappname}/token",
     "revocation": "/sso/oidc/v2/{oidcappname}/token/revoke",
+    # The hosted logout page (auth.aspx?action=logout&return_url=...); not in discovery.
+    "end_session": "/auth.aspx",
     "login": "/sso/oidc/v2/{oidcappname}/interaction/login",
     "consent": "/sso/oidc/v2/{oidcappname}/interaction/consent",
     "home": "/",
+}
+
+# LoginRadius's wording of token endpoint refusals (providers.md). A wrong secret is
+# unauthorized_client there, not invalid_client.
+ERROR_MESSAGES: dict[str, dict[str, str]] = {
+    "client_unknown": {"description": "The client_id is not valid, check your client_id again"},
+    "client_secret": {
+        "error": "unauthorized_client",
+        "description": "The client_secret is not valid, check your client_secret again",
+    },
+    "code_expired": {"description": "The code has been expired"},
+    "code_used": {"description": "The code is already used"},
+    "refresh_token": {"description": "The refresh_token is not valid"},
+}
+
+# Its envelope's ErrorCode numbers ("SSO API codes"), with the HTTP status where known.
+ENVELOPE_CODES: dict[str, dict[str, int]] = {
+    "code_expired": {"ErrorCode": 2005, "status": 401},
+    "code_used": {"ErrorCode": 2007, "status": 401},
+    "code_client": {"ErrorCode": 2007, "status": 401},
+    "redirect_uri": {"ErrorCode": 2014, "status": 401},
+    "invalid_request": {"ErrorCode": 2008},
+    "invalid_client": {"ErrorCode": 2009, "status": 401},
+    "invalid_grant": {"ErrorCode": 2010},
+    "unauthorized_client": {"ErrorCode": 2011, "status": 403},
+    "unsupported_grant_type": {"ErrorCode": 2012},
+    "invalid_scope": {"ErrorCode": 2013},
 }
 
 SCENARIO: dict[str, Any] = {
@@ -32,7 +61,9 @@ SCENARIO: dict[str, Any] = {
     "refresh_token_template": "{guid}",
     "refresh_tokens": "always",
     "keys": [{"packaged": "rsa-1", "kid": "206"}],
-    "lifetimes": {"id_token": 600},
+    # The document's token and refresh responses both say expires_in 394; it does not
+    # say why, so the preset issues access tokens for that long (override in lifetimes).
+    "lifetimes": {"access_token": 394, "id_token": 600},
     "quirks": {
         "accept_json_body": True,
         "revocation_json": True,
@@ -45,6 +76,11 @@ SCENARIO: dict[str, Any] = {
         "require_state": True,
         "require_openid_scope": True,
         "issuer_path": "/sso/oidc/v2/{sitename}/{oidcappname}",
+        "token_redirect_uri_optional": True,
+        "end_session_redirect_param": "return_url",
+        "end_session_site_wide": True,
+        "error_messages": ERROR_MESSAGES,
+        "envelope_codes": ENVELOPE_CODES,
         "metadata_members": [
             "issuer",
             "authorization_endpoint",

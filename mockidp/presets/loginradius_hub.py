@@ -19,6 +19,10 @@ PATHS = {
     "authorization": "/service/oidc/{app}/authorize",
     "token": "/api/oidc/{app}/token",
     "revocation": "/api/oidc/{app}/revoke",
+    "registration": "/api/oidc/{app}/register",  # RFC 7591, as the hub's metadata lists
+    "registration_client": "/api/oidc/{app}/register/<client_id>",  # RFC 7592
+    "device_authorization": "/service/oidc/{app}/device/authorize",
+    "device": "/service/oidc/{app}/device",  # the user code page (its path is not published)
     "login": "/service/oidc/{app}/interaction/login",
     "consent": "/service/oidc/{app}/interaction/consent",
     "home": "/",
@@ -32,6 +36,24 @@ SCENARIO: dict[str, Any] = {
         "metadata_values": {
             "code_challenge_methods_supported": ["S256"],
             "scopes_supported": ["openid", "email", "phone", "profile", "address"],
+            # What the captured metadata advertises (mockidp accepts more; it lists this).
+            "grant_types_supported": [
+                "authorization_code",
+                "refresh_token",
+                "urn:ietf:params:oauth:grant-type:device_code",
+            ],
+            "response_modes_supported": ["query", "form_post", "fragment"],
+            "token_endpoint_auth_methods_supported": [
+                "none",
+                "client_secret_post",
+                "client_secret_basic",
+            ],
+            "revocation_endpoint_auth_methods_supported": [
+                "none",
+                "client_secret_post",
+                "client_secret_basic",
+            ],
+            "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
         },
     },
 }

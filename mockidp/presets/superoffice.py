@@ -39,6 +39,10 @@ SCENARIO: dict[str, Any] = {
     "lifetimes": {"access_token": 3600, "id_token": 300, "refresh_token": 365 * 24 * 3600},
     "quirks": {
         "merge_query_into_body": True,
+        # Its web servers ignore case: clients call /{ctx}/api/v1/user/currentPrincipal.
+        "case_insensitive_paths": True,
+        # Its samples send redirect_url (sic) and no redirect_uri, and work.
+        "token_redirect_uri_optional": True,
         "token_response_scope": False,
         "x509_keys": True,
         "id_token_nbf_offset": -60,
@@ -72,6 +76,13 @@ SCENARIO: dict[str, Any] = {
         "environments": ["sod", "qaonline", "online"],
         "end_session_redirect_param": "redirect_uri",
         "tenant_acr_prefix": "tenant:",
+        # Its error-codes page: "Authorization error: InvalidRedirectUrl (2)".
+        "error_messages": {
+            "authorize_redirect_uri": {
+                "error": "InvalidRedirectUrl",
+                "description": "Authorization error: InvalidRedirectUrl (2)",
+            },
+        },
         "code_template": "{random:alnum:64}",
         "metadata_members": [
             "issuer",

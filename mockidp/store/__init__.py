@@ -30,7 +30,8 @@ class Store(Protocol):
       created at 1 with ``expires_at`` when absent) and returns the new value, atomically:
       racing increments never lose a count.
     - ``delete`` removes the record if present; never fails for an absent key.
-    - ``clear`` removes every record whose key starts with ``prefix``.
+    - ``clear`` removes every record whose key starts with ``prefix``, except those whose
+      key starts with one of ``keep`` (the base provider's reset spares its tenants').
     """
 
     def put(self, key: str, record: JSONObject, *, expires_at: float) -> None: ...
@@ -45,4 +46,4 @@ class Store(Protocol):
 
     def delete(self, key: str) -> None: ...
 
-    def clear(self, prefix: str = "") -> None: ...
+    def clear(self, prefix: str = "", *, keep: tuple[str, ...] = ()) -> None: ...

@@ -341,8 +341,8 @@ class DynamoDBStore:
     def delete(self, key: str) -> None:
         self._call(lambda c: c.delete_item(TableName=self.table, Key=self._key(key)))
 
-    def clear(self, prefix: str = "") -> None:
-        keys = list(self._keys(prefix))
+    def clear(self, prefix: str = "", *, keep: tuple[str, ...] = ()) -> None:
+        keys = [k for k in self._keys(prefix) if not (keep and k.startswith(keep))]
         for start in range(0, len(keys), 25):
             batch = [{"DeleteRequest": {"Key": self._key(k)}} for k in keys[start : start + 25]]
             self._delete_batch(batch)

@@ -53,12 +53,14 @@ class MemoryStore:
     def delete(self, key: str) -> None:
         self._items.pop(key, None)
 
-    def clear(self, prefix: str = "") -> None:
+    def clear(self, prefix: str = "", *, keep: tuple[str, ...] = ()) -> None:
         with self._lock:
-            if not prefix:
+            if not prefix and not keep:
                 self._items.clear()
                 return
-            for key in [k for k in self._items if k.startswith(prefix)]:
+            for key in [
+                k for k in self._items if k.startswith(prefix) and not (keep and k.startswith(keep))
+            ]:
                 del self._items[key]
 
     def __len__(self) -> int:

@@ -1,0 +1,44 @@
+"""keycloak: a Keycloak realm (providers.md): /realms/{realm}/protocol/openid-connect/...
+
+The issuer is ``{origin}/realms/{realm}`` (realm ``mockidp`` unless path_params says
+otherwise) and discovery lives under it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+NAME = "keycloak"
+DESCRIPTION = "Keycloak: /realms/{realm}/protocol/openid-connect/{auth,token,userinfo,certs,...}"
+_REALM = "/realms/{realm}"
+_OIDC = _REALM + "/protocol/openid-connect"
+PATHS = {
+    "discovery": _REALM + "/.well-known/openid-configuration",
+    "jwks": _OIDC + "/certs",
+    "authorization": _OIDC + "/auth",
+    "token": _OIDC + "/token",
+    "userinfo": _OIDC + "/userinfo",
+    "introspection": _OIDC + "/token/introspect",
+    "revocation": _OIDC + "/revoke",
+    "end_session": _OIDC + "/logout",
+    "login": _REALM + "/login-actions/authenticate",
+    "consent": _REALM + "/login-actions/consent",
+    "home": "/",
+}
+SCENARIO: dict[str, Any] = {
+    "path_params": {"realm": "mockidp"},
+    # A realm's defaults: a refresh token with every code, access tokens for 5 minutes,
+    # refresh tokens for the SSO session's 30 idle minutes.
+    "refresh_tokens": "always",
+    "lifetimes": {"access_token": 300, "refresh_token": 1800},
+    "quirks": {
+        "issuer_path": _REALM,
+        "access_token_typ": "JWT",
+        "token_response_extras": ["refresh_expires_in", "not-before-policy", "session_state"],
+        "access_token_claims": {
+            "typ": "Bearer",
+            "azp": "{client_id}",
+            "preferred_username": "{username}",
+        },
+    },
+}
