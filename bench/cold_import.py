@@ -52,25 +52,56 @@ print(json.dumps(result))
 """
 
 
-def run_once(first_request: bool) -> dict[str, float]:
-    env = {
-        **os.environ,
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "MOCKIDP_TABLE": "mockidp-bench",
-        "AWS_REGION": "eu-west-1",
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:9",
-    }
+def run_once(
+    first_request: bool, *, table: bool = True, tree: str | None = None
+) -> dict[str, float]:
+    """One fresh interpreter; ``tree``: import mockidp from that directory's ``mockidp/``
+    (run from ``/`` so the current directory cannot shadow it)."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    if tree is not None:
+        env["PYTHONPATH"] = tree
+    env.setdefault("MOCKIDP_ADMIN_TOKEN", "bench-admin-token-0123456789")  # Lambda requires one
+    if table:
+        env.update(
+            {
+                "MOCKIDP_TABLE": "mockidp-bench",
+                "AWS_REGION": "eu-west-1",
+                "AWS_ACCESS_KEY_ID": "bench",
+                "AWS_SECRET_ACCESS_KEY": "bench",
+                "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:9",
+            }
+        )
+    else:
+        env.pop("MOCKIDP_TABLE", None)
+        env.pop("MOCKIDP_STORE", None)
     out = subprocess.run(
         [sys.executable, "-c", CHILD, "1" if first_request else "0"],
         env=env,
         capture_output=True,
         text=True,
         check=True,
+        cwd="/" if tree is not None else None,
     ).stdout
     result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
     return result
+
+
+def compare_trees(trees: list[str], runs: int, table: bool) -> int:
+    """Alternate the trees run by run, so load elsewhere hits each alike."""
+    for tree in trees:
+        run_once(False, table=table, tree=tree)  # page cache
+    found: dict[str, list[float]] = {tree: [] for tree in trees}
+    for _ in range(runs):
+        for tree in trees:
+            found[tree].append(run_once(False, table=table, tree=tree)["import_ms"])
+    first = statistics.median(found[trees[0]])
+    for tree, values in found.items():
+        median = statistics.median(values)
+        print(
+            f"{tree:<40} median {median:7.1f} ms  min {min(values):7.1f}  "
+            f"vs the first {median / first:.2f}x"
+        )
+    return 0
 
 
 def main() -> int:
@@ -78,9 +109,21 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--first-request", action="store_true")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--no-table", action="store_true", help="no MOCKIDP_TABLE: the in-memory store"
+    )
+    parser.add_argument(
+        "--trees",
+        nargs="+",
+        metavar="DIR",
+        help="compare these trees (each DIR holds a mockidp/ package), alternating runs",
+    )
     args = parser.parse_args()
-    run_once(args.first_request)  # warm the OS page cache; not counted
-    results = [run_once(args.first_request) for _ in range(args.runs)]
+    table = not args.no_table
+    if args.trees:
+        return compare_trees(args.trees, args.runs, table)
+    run_once(args.first_request, table=table)  # warm the OS page cache; not counted
+    results = [run_once(args.first_request, table=table) for _ in range(args.runs)]
     if any(r["boto3"] for r in results):
         print("FAIL: importing the handler imported boto3", file=sys.stderr)
         return 1
@@ -97,7 +140,8 @@ def main() -> int:
     if args.json:
         print(json.dumps({"runs": args.runs, **summary}, indent=2))
     else:
-        print(f"cold import of mockidp.lambda_handler, {args.runs} fresh interpreters")
+        where = "with MOCKIDP_TABLE" if table else "without a table"
+        print(f"cold import of mockidp.lambda_handler ({where}), {args.runs} fresh interpreters")
         for name, s in summary.items():
             print(
                 f"  {name:<18} median {s['median']:7.1f}  min {s['min']:7.1f}  max {s['max']:7.1f}"
