@@ -8,6 +8,11 @@ of that import statement alone, measured inside the child. It also checks that b
     .venv/bin/python bench/cold_import.py            # 15 runs, median and max
     .venv/bin/python bench/cold_import.py --runs 30 --first-request
 
+``--bytecode`` measures a package shipped with its compiled bytecode, as
+``infra/deploy.sh`` builds it (``compileall``): the runs read ``.pyc`` files from a
+``PYTHONPYCACHEPREFIX`` that one uncounted run filled. Without it every module is
+compiled from source on each run (``mockidp`` is installed editable, without bytecode).
+
 ``--first-request`` also times the first request that needs state (a token request,
 which imports boto3 and builds the client; the endpoint is unreachable, so it answers
 503 after the connection is refused).
@@ -20,9 +25,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 
 CHILD = r"""
 import json, sys, time
@@ -53,11 +60,23 @@ print(json.dumps(result))
 
 
 def run_once(
-    first_request: bool, *, table: bool = True, tree: str | None = None
+    first_request: bool,
+    *,
+    table: bool = True,
+    tree: str | None = None,
+    pycache: str | None = None,
+    write_bytecode: bool = False,
 ) -> dict[str, float]:
     """One fresh interpreter; ``tree``: import mockidp from that directory's ``mockidp/``
-    (run from ``/`` so the current directory cannot shadow it)."""
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    (run from ``/`` so the current directory cannot shadow it); ``pycache``: read (and
+    with ``write_bytecode`` write) compiled bytecode under that prefix."""
+    env = dict(os.environ)
+    if pycache is not None:
+        env["PYTHONPYCACHEPREFIX"] = pycache
+    if write_bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
     if tree is not None:
         env["PYTHONPATH"] = tree
     env.setdefault("MOCKIDP_ADMIN_TOKEN", "bench-admin-token-0123456789")  # Lambda requires one
@@ -113,6 +132,11 @@ def main() -> int:
         "--no-table", action="store_true", help="no MOCKIDP_TABLE: the in-memory store"
     )
     parser.add_argument(
+        "--bytecode",
+        action="store_true",
+        help="with compiled bytecode present, as a built Lambda package ships it",
+    )
+    parser.add_argument(
         "--trees",
         nargs="+",
         metavar="DIR",
@@ -122,8 +146,12 @@ def main() -> int:
     table = not args.no_table
     if args.trees:
         return compare_trees(args.trees, args.runs, table)
-    run_once(args.first_request, table=table)  # warm the OS page cache; not counted
-    results = [run_once(args.first_request, table=table) for _ in range(args.runs)]
+    pycache = tempfile.mkdtemp(prefix="mockidp-pyc-") if args.bytecode else None
+    # warm the OS page cache (and with --bytecode, compile into the prefix); not counted
+    run_once(args.first_request, table=table, pycache=pycache, write_bytecode=args.bytecode)
+    results = [run_once(args.first_request, table=table, pycache=pycache) for _ in range(args.runs)]
+    if pycache is not None:
+        shutil.rmtree(pycache, ignore_errors=True)
     if any(r["boto3"] for r in results):
         print("FAIL: importing the handler imported boto3", file=sys.stderr)
         return 1

@@ -186,6 +186,18 @@ class MockIdP(Server):
         return conn.request("POST", "/token", headers, b"grant_type=client_credentials").status
 
 
+class MockIdPSameWork(MockIdP):
+    """mockidp on a scenario that does oidc-provider-mock's token work on a refresh
+    (opaque access token, no new ID token, no rotation): a like-for-like ratio."""
+
+    name = "mockidp-same-work"
+    label = "mockidp (same work as oidc-provider-mock)"
+    scenario = ROOT / "bench" / "scenarios" / "same-work-as-oidc-provider-mock.yaml"
+
+    def command(self, port: int) -> list[str]:
+        return [*super().command(port), str(self.scenario)]
+
+
 class OidcProviderMock(Server):
     """oidc-provider-mock (PyPI): Flask + Authlib, served by uvicorn's WSGI interface as
     its own CLI does, with access logging off (mockidp runs with --quiet)."""
@@ -310,7 +322,8 @@ class OAuth2MockServer(Server):
         return conn.request("POST", "/token", headers, b"grant_type=client_credentials").status
 
 
-SERVERS: list[Server] = [MockIdP(), OidcProviderMock(), OAuth2MockServer()]
+SERVERS: list[Server] = [MockIdP(), MockIdPSameWork(), OidcProviderMock(), OAuth2MockServer()]
+SAME_WORK_PEER = "oidc-provider-mock"  # the peer MockIdPSameWork matches
 
 
 @dataclass
@@ -770,7 +783,7 @@ def report(args: argparse.Namespace, results: dict[str, Any]) -> str:
             for p in peers:
                 if p.skipped:
                     out.append(p.skipped.split(":")[0])
-                elif ratio_row and p is ours:
+                elif ratio_row and p.label.startswith("mockidp"):
                     out.append("(ours)")
                 else:
                     out.append(getter(p))
@@ -809,6 +822,18 @@ def report(args: argparse.Namespace, results: dict[str, Any]) -> str:
             "process start to first discovery answer, ms",
             cells(lambda p: fmt(p.start_ms)),
         )
+        lean = next((p for p in peers if p.label == MockIdPSameWork.label and not p.skipped), None)
+        peer = next((p for p in peers if SAME_WORK_PEER in p.label and not p.skipped), None)
+        if lean is not None and peer is not None:
+            row(
+                f"  refresh ratio, mockidp doing {SAME_WORK_PEER}'s work / {SAME_WORK_PEER}",
+                [
+                    ratio(lean.refresh_per_s, peer.refresh_per_s, higher_is_better=True)
+                    if p is peer
+                    else ""
+                    for p in peers
+                ],
+            )
         row("peak RSS of the server process, MiB", cells(lambda p: fmt(p.peak_mb, 1)))
         lines.append("")
         for p in peers:

@@ -48,7 +48,7 @@ need() {
 build() {
     # A Lambda package for python3.12 on arm64 (template.yaml's Runtime and
     # Architectures): mockidp's wheel plus the aws extra, binary wheels for aarch64.
-    local python=${PYTHON:-python3} out=.aws-build
+    local python=${PYTHON:-python3} out=.aws-build runtime_version=3.12
     rm -rf "$out"
     mkdir -p "$out/wheels" "$out/lambda"
     "$python" -m pip wheel --no-deps --wheel-dir "$out/wheels" .
@@ -58,7 +58,7 @@ build() {
         --target "$out/lambda" \
         --platform manylinux2014_aarch64 \
         --implementation cp \
-        --python-version 3.12 \
+        --python-version "$runtime_version" \
         --only-binary=:all: \
         --upgrade \
         "${wheel}[aws]"
@@ -67,6 +67,18 @@ build() {
         cp "$MOCKIDP_SCENARIO_FILE" "$out/lambda/scenario.yaml"
     fi
     find "$out/lambda" -name '__pycache__' -type d -prune -exec rm -rf {} +
+    # Ship bytecode, or every cold start compiles each module from source (Lambda's
+    # /var/task is read-only, so nothing is cached): about 180 ms instead of 310 ms for
+    # the handler's import (bench/cold_import.py --bytecode). Bytecode is per Python
+    # version, so only an interpreter of the runtime's version can write it;
+    # unchecked-hash .pyc files stay valid whatever the files' times in the zip.
+    if [ "$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" = "$runtime_version" ]; then
+        "$python" -m compileall -q -j 0 --invalidation-mode unchecked-hash "$out/lambda"
+    else
+        echo "warning: $python is not Python $runtime_version (template.yaml's Runtime):" \
+            "no bytecode shipped, so cold starts compile every module;" \
+            "set PYTHON=python$runtime_version" >&2
+    fi
 }
 
 deploy() {

@@ -169,7 +169,7 @@ def refresh_token(deps: Deps, client: Client, params: Params, issuer: str) -> JS
         deps,
         auth,
         issuer=issuer,
-        id_token="openid" in scope,
+        id_token="openid" in scope and scenario.refresh_id_token,
         refresh_token=True if rotate else value,
     )
     if rotate and absolute is None:  # the new refresh token lives on: so must its grant

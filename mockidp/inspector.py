@@ -85,36 +85,53 @@ class Issued:
 
 
 class TokenJournal:
-    """The last tokens the app handed out, newest last (a bounded, per-process memory)."""
+    """The last tokens the app handed out, newest last (a bounded, per-process memory).
+
+    Every request pays for :meth:`observe`, the inspector's page alone for :attr:`items`:
+    so observing keeps the raw answer and parsing waits until somebody looks.
+    """
 
     def __init__(self, maxlen: int = JOURNAL_SIZE) -> None:
-        self._items: deque[Issued] = deque(maxlen=maxlen)
+        self.maxlen = maxlen
+        # (endpoint, client, provider time, token response body or redirect location)
+        self._raw: deque[tuple[str, str | None, float, bytes | str]] = deque(maxlen=maxlen)
 
     def observe(self, record: RequestRecord, response: Response, now: float) -> None:
-        """Keep the tokens of a successful token response or authorization redirect."""
-        if record.endpoint == "token" and response.status_code == 200:
-            try:
-                body = json.loads(bytes(response.body))
-            except ValueError:
-                return
-            found = body if isinstance(body, dict) else {}
-        elif response.status_code in (302, 303) and "location" in response.headers:
-            parts = urlsplit(response.headers["location"])
-            found = dict(parse_qsl(parts.fragment or parts.query))
-        else:
-            return
-        for kind in _TOKEN_FIELDS:
-            value = found.get(kind)
-            if isinstance(value, str) and value:
-                endpoint = record.endpoint or ""
-                self._items.append(Issued(kind, value, record.client_id, now, endpoint))
+        """Keep a successful token response or an authorization redirect, unparsed."""
+        endpoint = record.endpoint or ""
+        if endpoint == "token" and response.status_code == 200:
+            self._raw.append((endpoint, record.client_id, now, bytes(response.body)))
+        elif response.status_code in (302, 303):
+            location = response.headers.get("location")
+            if location and "token=" in location:  # access_token= or id_token=
+                self._raw.append((endpoint, record.client_id, now, location))
 
     def clear(self) -> None:
-        self._items.clear()
+        self._raw.clear()
 
     @property
     def items(self) -> list[Issued]:
-        return list(self._items)
+        found: list[Issued] = []
+        for endpoint, client_id, at, answer in self._raw:
+            for kind, value in _tokens_in(answer).items():
+                found.append(Issued(kind, value, client_id, at, endpoint))
+        return found[-self.maxlen :]
+
+
+def _tokens_in(answer: bytes | str) -> dict[str, str]:
+    """The tokens in a token response body (bytes) or a redirect location (str)."""
+    if isinstance(answer, bytes):
+        try:
+            body = json.loads(answer)
+        except ValueError:
+            return {}
+        found = body if isinstance(body, dict) else {}
+    else:
+        parts = urlsplit(answer)
+        found = dict(parse_qsl(parts.fragment or parts.query))
+    return {
+        kind: value for kind in _TOKEN_FIELDS if isinstance(value := found.get(kind), str) and value
+    }
 
 
 # -- decoding -----------------------------------------------------------------------------

@@ -295,6 +295,8 @@ class Scenario:
     default_user: str | None = None
     refresh_tokens: RefreshPolicy = "offline_access"
     refresh_rotation: bool = True
+    refresh_id_token: bool = True
+    """A refresh with `openid` in scope answers a new ID token (OIDC Core 12.2 makes it optional)."""
     refresh_reuse_detection: bool = True
     scopes: tuple[str, ...] = STANDARD_SCOPES
     lifetimes: Lifetimes = field(default_factory=Lifetimes)

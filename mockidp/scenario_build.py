@@ -43,6 +43,7 @@ def build_scenario(data: JSONObject, source: str) -> Scenario:
         default_user=data.get("default_user"),
         refresh_tokens=data.get("refresh_tokens", "offline_access"),
         refresh_rotation=data.get("refresh_rotation", True),
+        refresh_id_token=data.get("refresh_id_token", True),
         refresh_reuse_detection=data.get("refresh_reuse_detection", True),
         scopes=(*STANDARD_SCOPES, *extra_scopes),
         lifetimes=Lifetimes(**data.get("lifetimes", {})),

@@ -36,6 +36,7 @@ _SIMPLE = (
     "default_user",
     "refresh_tokens",
     "refresh_rotation",
+    "refresh_id_token",
     "refresh_reuse_detection",
     "sessions",
     "require_pushed_authorization_requests",

@@ -395,6 +395,11 @@ SCENARIO_SCHEMA: JSONObject = {
                 "description": "When a refresh token is issued.",
             },
             "refresh_rotation": {"type": "boolean"},
+            "refresh_id_token": {
+                "type": "boolean",
+                "description": "Whether a refresh answers a new ID token (OpenID Connect Core 12.2 "
+                "lets a provider leave it out; relying parties must cope).",
+            },
             "refresh_reuse_detection": {
                 "type": "boolean",
                 "description": "Reusing a rotated refresh token revokes the whole grant.",

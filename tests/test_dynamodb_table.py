@@ -95,6 +95,18 @@ def test_the_function_runs_the_handler_on_arm64_python_311_or_later() -> None:
     assert settings.store == "dynamodb://t"
 
 
+def test_the_deploy_script_builds_for_the_templates_runtime() -> None:
+    """deploy.sh installs wheels and writes bytecode for one Python version: it must be
+    the function's, or Lambda ignores the bytecode and compiles every module at each
+    cold start."""
+    script = (ROOT / "infra" / "deploy.sh").read_text("utf-8")
+    found = re.search(r"runtime_version=(3\.\d+)", script)
+    assert found is not None
+    assert _resource("AWS::Serverless::Function")["Runtime"] == f"python{found.group(1)}"
+    assert '--python-version "$runtime_version"' in script
+    assert "compileall" in script and "unchecked-hash" in script
+
+
 def _store_operations() -> set[str]:
     """The DynamoDB API calls DynamoDBStore makes (``c.put_item(`` -> ``PutItem``)."""
     source = Path(dynamodb.__file__).read_text("utf-8")

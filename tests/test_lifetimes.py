@@ -1,5 +1,5 @@
 """Token lifetimes per kind, overridden per client and per user (user over client over
-scenario), the refresh token's absolute lifetime, and refresh_rotation: false."""
+scenario), the refresh token's absolute lifetime, refresh_rotation: false and refresh_id_token."""
 
 from __future__ import annotations
 
@@ -232,6 +232,20 @@ async def test_refresh_rotation_false_keeps_the_same_refresh_token() -> None:
         access_tokens.add(response.json()["access_token"])
     assert len(access_tokens) == 4
     assert (await introspect(idp, token))["active"] is True
+
+
+@pytest.mark.parametrize("setting", [True, False, None])
+async def test_refresh_id_token_says_whether_a_refresh_answers_an_id_token(
+    setting: bool | None,
+) -> None:
+    data = scenario() if setting is None else scenario(refresh_id_token=setting)
+    idp = make_idp(data)
+    body = await password_grant(idp, "alice")
+    assert "id_token" in body  # the first ID token comes either way
+    response = await refresh(idp, body["refresh_token"])
+    assert response.status_code == 200, response.text
+    assert ("id_token" in response.json()) is (setting is not False)  # default: answered
+    assert response.json()["refresh_token"] != body["refresh_token"]  # rotation unaffected
 
 
 async def test_code_flow_tokens_carry_the_overridden_lifetimes() -> None:
