@@ -323,7 +323,7 @@ class OAuth2MockServer(Server):
 
 
 SERVERS: list[Server] = [MockIdP(), MockIdPSameWork(), OidcProviderMock(), OAuth2MockServer()]
-SAME_WORK_PEER = "oidc-provider-mock"  # the peer MockIdPSameWork matches
+SAME_WORK_PEER = OidcProviderMock.name  # the peer MockIdPSameWork matches
 
 
 @dataclass
@@ -823,7 +823,7 @@ def report(args: argparse.Namespace, results: dict[str, Any]) -> str:
             cells(lambda p: fmt(p.start_ms)),
         )
         lean = next((p for p in peers if p.label == MockIdPSameWork.label and not p.skipped), None)
-        peer = next((p for p in peers if SAME_WORK_PEER in p.label and not p.skipped), None)
+        peer = next((p for p in peers if p.label == OidcProviderMock.label and not p.skipped), None)
         if lean is not None and peer is not None:
             row(
                 f"  refresh ratio, mockidp doing {SAME_WORK_PEER}'s work / {SAME_WORK_PEER}",
