@@ -127,19 +127,19 @@ def _packaged_rsa_key(data: JSONObject) -> RSAKey | None:
     return None
 
 
+_ASYMMETRIC_IMPORTERS: dict[str, Callable[[Any], _Key]] = {
+    "RSA": RSAKey.import_key,
+    "EC": ECKey.import_key,
+    "OKP": OKPKey.import_key,
+}
+
+
 def _import_key_now(data: JSONObject) -> _Key:
     kty = data.get("kty")
-    importer: Callable[[JSONObject], _Key]
-    if kty == "RSA":
-        packaged = _packaged_rsa_key(data)
-        if packaged is not None:
-            return packaged
-        importer = RSAKey.import_key
-    elif kty == "EC":
-        importer = ECKey.import_key
-    elif kty == "OKP":
-        importer = OKPKey.import_key
-    else:
+    if kty == "RSA" and (packaged := _packaged_rsa_key(data)) is not None:
+        return packaged
+    importer = _ASYMMETRIC_IMPORTERS.get(str(kty))
+    if importer is None:
         raise ValueError(f"unsupported key type {kty!r}")
     return importer(data)
 
@@ -670,14 +670,8 @@ def public_jwk_thumbprint(jwk: Any) -> str:
     if _PRIVATE_MEMBERS & set(jwk):
         raise TokenVerificationError("jwk must be a public key (it has private members)")
     kty = jwk.get("kty")
-    importer: Callable[[Any], _Key]
-    if kty == "RSA":
-        importer = RSAKey.import_key
-    elif kty == "EC":
-        importer = ECKey.import_key
-    elif kty == "OKP":
-        importer = OKPKey.import_key
-    else:
+    importer = _ASYMMETRIC_IMPORTERS.get(str(kty))
+    if importer is None:
         raise TokenVerificationError(f"jwk kty {kty!r} is not an asymmetric key type")
     try:
         return importer(jwk).thumbprint()
