@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from mockidp.device import CodeEntry, DeviceConfirm, DeviceDone, DeviceLogin, DevicePage
-from mockidp.pages import SCOPE_TEXT, _doc, _hidden
+from mockidp.pages import document, hidden, scope_list, user_buttons
 
 
 def device_page(page: DevicePage, action: str) -> str:
@@ -29,7 +29,7 @@ def _notice(text: str | None) -> str:
 
 
 def _code_entry(page: CodeEntry, action: str) -> str:
-    return _doc(
+    return document(
         "Connect a device",
         (
             f"<h1>Connect a device</h1>{_notice(page.notice)}"
@@ -44,15 +44,9 @@ def _code_entry(page: CodeEntry, action: str) -> str:
 
 
 def _login(page: DeviceLogin, action: str) -> str:
-    iid = _hidden("interaction", page.interaction) + _hidden("action", "login")
-    users = "".join(
-        f'<form method="post" action="{escape(action)}">{iid}'
-        f'<button class="user" type="submit" name="login" value="{escape(u.sub)}" '
-        f'data-user="{escape(u.sub)}">{escape(str(u.claims.get("name", u.username)))} '
-        f'<span class="muted">({escape(u.username)})</span></button></form>'
-        for u in page.users
-    )
-    return _doc(
+    iid = hidden("interaction", page.interaction) + hidden("action", "login")
+    users = user_buttons(page.users, action, iid)
+    return document(
         "Sign in",
         (
             f"<h1>Sign in to connect {escape(page.client.name)}</h1>{_notice(page.notice)}"
@@ -68,15 +62,9 @@ def _login(page: DeviceLogin, action: str) -> str:
 
 
 def _confirm(page: DeviceConfirm, action: str) -> str:
-    iid = _hidden("interaction", page.interaction)
-    scopes = (
-        "".join(
-            f"<li><code>{escape(s)}</code> {escape(SCOPE_TEXT.get(s, ''))}</li>"
-            for s in page.scopes
-        )
-        or "<li>No scopes</li>"
-    )
-    return _doc(
+    iid = hidden("interaction", page.interaction)
+    scopes = scope_list(page.scopes)
+    return document(
         "Connect a device",
         (
             f"<h1>{escape(page.client.name)} on a device wants access</h1>"
@@ -102,7 +90,7 @@ def _done(page: DeviceDone) -> str:
         heading = f"{name} is connected"
     else:
         heading = f"{name} was denied access"
-    return _doc(
+    return document(
         "Device",
         (
             f'<h1 id="result" data-approved="{"true" if page.approved else "false"}">'

@@ -7,9 +7,10 @@ escaped.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape
 
-from mockidp.scenario import Scenario
+from mockidp.scenario import Scenario, User
 from mockidp.signin import ConsentPage, LoginPage
 
 _STYLE = """
@@ -31,7 +32,7 @@ SCOPE_TEXT = {
 }
 
 
-def _doc(title: str, body: str) -> str:
+def document(title: str, body: str) -> str:
     return (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width,initial-scale=1">'
@@ -40,22 +41,35 @@ def _doc(title: str, body: str) -> str:
     )
 
 
-def _hidden(name: str, value: str) -> str:
+def hidden(name: str, value: str) -> str:
     return f'<input type="hidden" name="{escape(name)}" value="{escape(value)}">'
 
 
-def login_page(page: LoginPage, action: str) -> str:
-    iid = _hidden("interaction", page.interaction)
-    notice = f'<p class="notice" role="status">{escape(page.notice)}</p>' if page.notice else ""
-    users = "".join(
-        f'<form method="post" action="{escape(action)}">{iid}'
+def user_buttons(users: Iterable[User], action: str, fields: str) -> str:
+    """One sign-in button per user, each a form posting ``login`` plus the hidden ``fields``."""
+    return "".join(
+        f'<form method="post" action="{escape(action)}">{fields}'
         f'<button class="user" type="submit" name="login" value="{escape(u.sub)}" '
         f'data-user="{escape(u.sub)}">{escape(str(u.claims.get("name", u.username)))} '
         f'<span class="muted">({escape(u.username)})</span></button></form>'
-        for u in page.users
+        for u in users
     )
+
+
+def scope_list(scopes: Iterable[str]) -> str:
+    """The requested scopes as list items, each with its plain-language meaning."""
+    items = "".join(
+        f"<li><code>{escape(s)}</code> {escape(SCOPE_TEXT.get(s, ''))}</li>" for s in scopes
+    )
+    return items or "<li>No scopes</li>"
+
+
+def login_page(page: LoginPage, action: str) -> str:
+    iid = hidden("interaction", page.interaction)
+    notice = f'<p class="notice" role="status">{escape(page.notice)}</p>' if page.notice else ""
+    users = user_buttons(page.users, action, iid)
     hint = escape(page.login_hint or "")
-    return _doc(
+    return document(
         "Sign in",
         (
             f"<h1>Sign in to {escape(page.client.name)}</h1>{notice}"
@@ -72,19 +86,13 @@ def login_page(page: LoginPage, action: str) -> str:
 
 
 def consent_page(page: ConsentPage, action: str) -> str:
-    scopes = (
-        "".join(
-            f"<li><code>{escape(s)}</code> {escape(SCOPE_TEXT.get(s, ''))}</li>"
-            for s in page.scopes
-        )
-        or "<li>No scopes</li>"
-    )
-    return _doc(
+    scopes = scope_list(page.scopes)
+    return document(
         "Consent",
         (
             f"<h1>{escape(page.client.name)} wants access</h1>"
             f"<p>Signed in as <strong>{escape(page.user.sub)}</strong>. It asks for:</p><ul>{scopes}</ul>"
-            f'<form method="post" action="{escape(action)}">{_hidden("interaction", page.interaction)}'
+            f'<form method="post" action="{escape(action)}">{hidden("interaction", page.interaction)}'
             f'<button type="submit" name="decision" value="approve" id="approve">Approve</button> '
             f'<button type="submit" name="decision" value="deny" id="deny">Deny</button></form>'
         ),
@@ -92,7 +100,7 @@ def consent_page(page: ConsentPage, action: str) -> str:
 
 
 def error_page(error: str, description: str) -> str:
-    return _doc(
+    return document(
         "Error",
         (
             f'<h1>Sign-in cannot continue</h1><p class="error" role="alert"><strong id="error">'
@@ -105,8 +113,8 @@ def error_page(error: str, description: str) -> str:
 
 def form_post_page(uri: str, params: dict[str, str], nonce: str) -> str:
     """OAuth 2.0 Form Post Response Mode: a form the browser submits to the client."""
-    fields = "".join(_hidden(k, v) for k, v in params.items())
-    return _doc(
+    fields = "".join(hidden(k, v) for k, v in params.items())
+    return document(
         "Continue",
         (
             f'<form method="post" action="{escape(uri)}" id="form-post">{fields}'
@@ -117,7 +125,7 @@ def form_post_page(uri: str, params: dict[str, str], nonce: str) -> str:
 
 
 def logged_out_page() -> str:
-    return _doc("Signed out", '<h1 id="signed-out">You are signed out</h1>')
+    return document("Signed out", '<h1 id="signed-out">You are signed out</h1>')
 
 
 def front_channel_logout_page(uris: tuple[str, ...], continue_to: str | None, nonce: str) -> str:
@@ -137,7 +145,7 @@ def front_channel_logout_page(uris: tuple[str, ...], continue_to: str | None, no
         "for(var i=0;i<frames.length;i++){frames[i].addEventListener('load',function(){"
         "left-=1;if(left<=0){go();}});}setTimeout(go,5000);})();"
     )
-    return _doc(
+    return document(
         "Signed out",
         (
             f'<h1 id="signed-out">You are signed out</h1>{frames}{link}'
@@ -159,7 +167,7 @@ def home_page(scenario: Scenario, issuer: str, discovery_url: str | None) -> str
         for c in scenario.clients
     )
     users = "".join(f"<li><code>{escape(u.sub)}</code></li>" for u in scenario.users)
-    return _doc(
+    return document(
         "mockidp",
         (
             f"<h1>mockidp</h1><p>Issuer: <code>{escape(issuer)}</code></p>{discovery}"
