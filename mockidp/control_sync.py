@@ -111,7 +111,7 @@ class ControlSync:
             "v": secrets.token_hex(8),
             "scenario": dump_scenario(provider.scenario),
             "clock": [offset, frozen_at],
-            "keys_started": provider.keys._started,
+            "keys_started": provider.keys.started,
             "fp": self.fingerprint,
             **self.extra,
         }

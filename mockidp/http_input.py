@@ -122,24 +122,25 @@ async def form_params(request: Request) -> Params:
     return parse_pairs(text)
 
 
-def bearer_token(authorization: str | None) -> str | None:
-    """The token of an ``Authorization: Bearer`` header (RFC 6750 2.1), else None."""
+def _scheme_token(authorization: str | None, scheme: str) -> str | None:
+    """The credentials of an ``Authorization: <scheme> <token>`` header (the scheme is
+    case-insensitive, RFC 9110 11.1), else None."""
     if not authorization:
         return None
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer":
+    given, _, token = authorization.partition(" ")
+    if given.lower() != scheme:
         return None
     return token.strip() or None
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer`` header (RFC 6750 2.1), else None."""
+    return _scheme_token(authorization, "bearer")
 
 
 def dpop_token(authorization: str | None) -> str | None:
     """The token of an ``Authorization: DPoP`` header (RFC 9449 7.1), else None."""
-    if not authorization:
-        return None
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "dpop":
-        return None
-    return token.strip() or None
+    return _scheme_token(authorization, "dpop")
 
 
 JSON_TYPE = "application/json"

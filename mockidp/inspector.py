@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from mockidp.errors import MockIdPError
-from mockidp.http_input import parse_pairs, read_body
+from mockidp.http_input import bearer_token, parse_pairs, read_body
 from mockidp.inspector_pages import View, inspector_page, login_page, message_page
 from mockidp.issuance import ACCESS, REFRESH, live_record
 from mockidp.keys import TokenVerificationError
@@ -233,8 +233,8 @@ class Inspector:
         cookie = request.cookies.get(COOKIE, "")
         if cookie and hmac.compare_digest(cookie.encode(), self._session.encode()):
             return True
-        scheme, _, value = request.headers.get("authorization", "").partition(" ")
-        return scheme.lower() == "bearer" and self._is_admin(value.strip())
+        token = bearer_token(request.headers.get("authorization"))
+        return token is not None and self._is_admin(token)
 
     def _is_admin(self, token: str) -> bool:
         admin = self._admin

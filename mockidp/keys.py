@@ -478,6 +478,11 @@ class KeyRing:
         self._started = self._now() if at is None else at
 
     @property
+    def started(self) -> float:
+        """When the rotation timeline started (on the ``now`` clock); :meth:`restart` sets it."""
+        return self._started
+
+    @property
     def alg(self) -> str:
         """The algorithm of the key that signs now."""
         return self._phases[self._index()].signer.alg
