@@ -88,6 +88,10 @@ class Server:
     name = ""
     label = ""
     supports_client_credentials = True
+    public_client = ""
+    """The public (PKCE) client the default flow and refresh use."""
+    confidential: tuple[str, str] = ("", "")
+    """(client_id, secret) for client_credentials."""
 
     def installed(self) -> str | None:
         """None when it can run, else why not."""
@@ -100,19 +104,67 @@ class Server:
         return dict(os.environ)
 
     def flow(self, conn: Connection, scope: str = "openid profile email") -> dict[str, Any]:
-        """authorize -> code -> token -> userinfo; returns the token response."""
-        raise NotImplementedError
+        """authorize -> code -> token -> userinfo; returns the token response.
+
+        By default: the public client signs in automatically at ``GET /authorize`` and
+        redeems the code with its PKCE verifier at ``/token``.
+        """
+        answer = conn.request("GET", f"/authorize?{authorize_query(self.public_client, scope)}")
+        if answer.status != 302:
+            raise RuntimeError(f"authorize answered {answer.status}: {answer.body[:200]!r}")
+        form = urlencode(
+            {
+                "grant_type": "authorization_code",
+                "code": code_of(answer.headers["location"]),
+                "redirect_uri": REDIRECT_URI,
+                "client_id": self.public_client,
+                "code_verifier": VERIFIER,
+            }
+        ).encode()
+        tokens = _check_tokens(conn.request("POST", "/token", FORM, form))
+        _check_userinfo(conn, "/userinfo", tokens["access_token"])
+        return tokens
 
     def refresh_grant(self, conn: Connection, refresh_token: str) -> tuple[int, str]:
         """One refresh_token grant: (status, the refresh token to use next)."""
-        raise NotImplementedError
+        form = urlencode(
+            {
+                "grant_type": "refresh_token",
+                "refresh_token": refresh_token,
+                "client_id": self.public_client,
+            }
+        ).encode()
+        return _next_refresh_token(conn.request("POST", "/token", FORM, form), refresh_token)
 
     def client_credentials(self, conn: Connection) -> int:
-        raise NotImplementedError
+        headers = {**FORM, **basic(*self.confidential)}
+        return conn.request("POST", "/token", headers, b"grant_type=client_credentials").status
 
     def refresh_seed(self, conn: Connection) -> str:
         tokens = self.flow(conn, "openid offline_access")
         return str(tokens["refresh_token"])
+
+
+def authorize_query(client_id: str, scope: str) -> str:
+    return urlencode(
+        {
+            "response_type": "code",
+            "client_id": client_id,
+            "redirect_uri": REDIRECT_URI,
+            "scope": scope,
+            "state": "af0ifjsldkj",
+            "code_challenge": CHALLENGE,
+            "code_challenge_method": "S256",
+        }
+    )
+
+
+def _next_refresh_token(answer: Any, refresh_token: str) -> tuple[int, str]:
+    """A refresh answer's status and the refresh token to use next (the same one when
+    the server does not rotate, or the request failed)."""
+    if answer.status != 200:
+        return answer.status, refresh_token
+    return 200, str(answer.json().get("refresh_token", refresh_token))
 
 
 def _check_userinfo(conn: Connection, path: str, access_token: str) -> None:
@@ -131,6 +183,8 @@ def _check_tokens(answer: Any) -> dict[str, Any]:
 class MockIdP(Server):
     name = "mockidp"
     label = "mockidp (mockidp serve)"
+    public_client = "mockidp-public"
+    confidential = ("mockidp-client", "mockidp-secret")
 
     def command(self, port: int) -> list[str]:
         return [sys.executable, "-m", "mockidp", "serve", "--port", str(port), "--quiet"]
@@ -139,51 +193,6 @@ class MockIdP(Server):
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         return env
-
-    def flow(self, conn: Connection, scope: str = "openid profile email") -> dict[str, Any]:
-        query = urlencode(
-            {
-                "response_type": "code",
-                "client_id": "mockidp-public",
-                "redirect_uri": REDIRECT_URI,
-                "scope": scope,
-                "state": "af0ifjsldkj",
-                "code_challenge": CHALLENGE,
-                "code_challenge_method": "S256",
-            }
-        )
-        answer = conn.request("GET", f"/authorize?{query}")
-        if answer.status != 302:
-            raise RuntimeError(f"authorize answered {answer.status}: {answer.body[:200]!r}")
-        form = urlencode(
-            {
-                "grant_type": "authorization_code",
-                "code": code_of(answer.headers["location"]),
-                "redirect_uri": REDIRECT_URI,
-                "client_id": "mockidp-public",
-                "code_verifier": VERIFIER,
-            }
-        ).encode()
-        tokens = _check_tokens(conn.request("POST", "/token", FORM, form))
-        _check_userinfo(conn, "/userinfo", tokens["access_token"])
-        return tokens
-
-    def refresh_grant(self, conn: Connection, refresh_token: str) -> tuple[int, str]:
-        form = urlencode(
-            {
-                "grant_type": "refresh_token",
-                "refresh_token": refresh_token,
-                "client_id": "mockidp-public",
-            }
-        ).encode()
-        answer = conn.request("POST", "/token", FORM, form)
-        if answer.status != 200:
-            return answer.status, refresh_token
-        return 200, str(answer.json().get("refresh_token", refresh_token))
-
-    def client_credentials(self, conn: Connection) -> int:
-        headers = {**FORM, **basic("mockidp-client", "mockidp-secret")}
-        return conn.request("POST", "/token", headers, b"grant_type=client_credentials").status
 
 
 class MockIdPSameWork(MockIdP):
@@ -226,17 +235,7 @@ class OidcProviderMock(Server):
         return [str(PEER_PYTHON), "-c", launcher]
 
     def flow(self, conn: Connection, scope: str = "openid profile email") -> dict[str, Any]:
-        query = urlencode(
-            {
-                "response_type": "code",
-                "client_id": "bench",
-                "redirect_uri": REDIRECT_URI,
-                "scope": scope,
-                "state": "af0ifjsldkj",
-                "code_challenge": CHALLENGE,
-                "code_challenge_method": "S256",
-            }
-        )
+        query = authorize_query("bench", scope)
         # Its sign-in page posts the subject back to the authorize URL: that POST is
         # what issues the code (the GET only renders the form).
         answer = conn.request("POST", f"/oauth2/authorize?{query}", FORM, b"sub=alice")
@@ -258,10 +257,9 @@ class OidcProviderMock(Server):
     def refresh_grant(self, conn: Connection, refresh_token: str) -> tuple[int, str]:
         form = urlencode({"grant_type": "refresh_token", "refresh_token": refresh_token}).encode()
         headers = {**FORM, **basic("bench", "secret")}
-        answer = conn.request("POST", "/oauth2/token", headers, form)
-        if answer.status != 200:
-            return answer.status, refresh_token
-        return 200, str(answer.json().get("refresh_token", refresh_token))
+        return _next_refresh_token(
+            conn.request("POST", "/oauth2/token", headers, form), refresh_token
+        )
 
 
 class OAuth2MockServer(Server):
@@ -269,6 +267,8 @@ class OAuth2MockServer(Server):
 
     name = "oauth2-mock-server"
     label = "oauth2-mock-server (npm)"
+    public_client = "bench"  # it accepts any client id and secret
+    confidential = ("bench", "secret")
 
     def installed(self) -> str | None:
         if shutil.which("node") is None:
@@ -279,47 +279,6 @@ class OAuth2MockServer(Server):
 
     def command(self, port: int) -> list[str]:
         return ["node", str(PEER_NODE_SERVER), "-a", HOST, "-p", str(port)]
-
-    def flow(self, conn: Connection, scope: str = "openid profile email") -> dict[str, Any]:
-        query = urlencode(
-            {
-                "response_type": "code",
-                "client_id": "bench",
-                "redirect_uri": REDIRECT_URI,
-                "scope": scope,
-                "state": "af0ifjsldkj",
-                "code_challenge": CHALLENGE,
-                "code_challenge_method": "S256",
-            }
-        )
-        answer = conn.request("GET", f"/authorize?{query}")
-        if answer.status != 302:
-            raise RuntimeError(f"authorize answered {answer.status}: {answer.body[:200]!r}")
-        form = urlencode(
-            {
-                "grant_type": "authorization_code",
-                "code": code_of(answer.headers["location"]),
-                "redirect_uri": REDIRECT_URI,
-                "client_id": "bench",
-                "code_verifier": VERIFIER,
-            }
-        ).encode()
-        tokens = _check_tokens(conn.request("POST", "/token", FORM, form))
-        _check_userinfo(conn, "/userinfo", tokens["access_token"])
-        return tokens
-
-    def refresh_grant(self, conn: Connection, refresh_token: str) -> tuple[int, str]:
-        form = urlencode(
-            {"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": "bench"}
-        ).encode()
-        answer = conn.request("POST", "/token", FORM, form)
-        if answer.status != 200:
-            return answer.status, refresh_token
-        return 200, str(answer.json().get("refresh_token", refresh_token))
-
-    def client_credentials(self, conn: Connection) -> int:
-        headers = {**FORM, **basic("bench", "secret")}
-        return conn.request("POST", "/token", headers, b"grant_type=client_credentials").status
 
 
 SERVERS: list[Server] = [MockIdP(), MockIdPSameWork(), OidcProviderMock(), OAuth2MockServer()]
