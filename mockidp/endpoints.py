@@ -193,13 +193,12 @@ async def userinfo(provider: Provider, ex: Exchange) -> Response:
             header_token or body_token, issuer=ex.issuer, presentation=shown
         )
         return JSONResponse(signed, headers=NO_STORE)
-    alg = provider.userinfo_signing_alg(header_token or body_token)
-    if alg is not None:  # OpenID Connect Core 5.3.2: the client registered a signed answer
-        signed = provider.userinfo_jwt(
-            header_token or body_token, issuer=ex.issuer, alg=alg, presentation=shown
-        )
-        return Response(signed, media_type=jwt_responses.USERINFO_JWT, headers=NO_STORE)
-    return json_response(provider.userinfo(header_token or body_token, presentation=shown))
+    answer = provider.userinfo_answer(
+        header_token or body_token, issuer=ex.issuer, presentation=shown
+    )
+    if isinstance(answer, str):  # OpenID Connect Core 5.3.2: the client registered a signed answer
+        return Response(answer, media_type=jwt_responses.USERINFO_JWT, headers=NO_STORE)
+    return json_response(answer)
 
 
 def _request_url(request: Request) -> str:

@@ -338,6 +338,23 @@ class Provider:
 
         ``presentation``: how the token came (RFC 9449 7: a DPoP-bound one needs the
         DPoP scheme and a proof); None: as a Bearer token."""
+        return self._userinfo(access_token, presentation)[0]
+
+    def userinfo_answer(
+        self, access_token: str | None, *, issuer: str, presentation: Presentation | None = None
+    ) -> JSONObject | str:
+        """UserInfo as the token's client registered it: the claims, or a signed JWT
+        (a str) for a client with ``userinfo_signed_response_alg`` (Core 5.3.2)."""
+        claims, record, client = self._userinfo(access_token, presentation)
+        alg = client.userinfo_signed_response_alg if client else None
+        if alg is None:
+            return claims
+        return self._signed_userinfo(claims, record, issuer=issuer, alg=alg)
+
+    def _userinfo(
+        self, access_token: str | None, presentation: Presentation | None
+    ) -> tuple[JSONObject, JSONObject, Client | None]:
+        """The claims, the token's record and its client: one look-up of each."""
         if not access_token:
             raise dpop.missing_token(
                 "send the access token as 'Authorization: Bearer <token>' (or DPoP, with a proof)"
@@ -352,7 +369,7 @@ class Provider:
             raise InsufficientScope("the access token was not granted the openid scope")
         user = self.scenario.user_or_adhoc(record.get("uid") or record["sub"])
         client = self.deps.client(record.get("client_id") or "")
-        return userinfo_claims(
+        claims = userinfo_claims(
             {
                 "sub": subject(self.scenario, client, user) if client else record["sub"],
                 **user_claims(
@@ -361,6 +378,7 @@ class Provider:
             },
             self.scenario.quirks,
         )
+        return claims, record, client
 
     def _userinfo_scope(self, scope: list[str]) -> list[str]:
         """The scopes whose claims UserInfo shows: all of them for ``userinfo_all_claims``."""
@@ -397,8 +415,12 @@ class Provider:
         """The UserInfo claims as a signed JWT (Core 5.3.2), for ``userinfo_format:
         jwt_string`` and for clients registered with ``userinfo_signed_response_alg``
         (``alg``, default: the signing key's)."""
-        claims = self.userinfo(access_token, presentation=presentation)
-        record = live_record(self.deps, ACCESS, access_token or "") or {}
+        claims, record, _ = self._userinfo(access_token, presentation)
+        return self._signed_userinfo(claims, record, issuer=issuer, alg=alg)
+
+    def _signed_userinfo(
+        self, claims: JSONObject, record: JSONObject, *, issuer: str, alg: str | None
+    ) -> str:
         payload = userinfo_jwt_claims(
             claims,
             issuer=issuer,
@@ -408,12 +430,6 @@ class Provider:
             lifetime=self.scenario.quirks.userinfo_lifetime,
         )
         return jwt_responses.sign_as(self.keys, payload, typ="JWT", alg=alg)
-
-    def userinfo_signing_alg(self, access_token: str | None) -> str | None:
-        """The ``userinfo_signed_response_alg`` of the client the token was issued to."""
-        record = live_record(self.deps, ACCESS, access_token) if access_token else None
-        client = self.deps.client(str(record.get("client_id", ""))) if record else None
-        return client.userinfo_signed_response_alg if client else None
 
     def introspect(self, params: Params, *, authorization: str | None, issuer: str) -> JSONObject:
         """RFC 7662: whether a token is active, and what it grants."""
