@@ -201,7 +201,8 @@ def test_serve_refuses_a_missing_table_with_a_hint(capsys: pytest.CaptureFixture
 
 def test_serve_refuses_a_bad_store(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--store", "redis://x", "--port", "0"]) == 2
-    assert "store must be 'memory' or 'dynamodb://TABLE'" in capsys.readouterr().err
+    message = "store must be 'memory', 'sqlite://PATH' or 'dynamodb://TABLE'"
+    assert message in capsys.readouterr().err
 
 
 # -- store URLs and settings ------------------------------------------------------------------
@@ -213,6 +214,8 @@ def test_serve_refuses_a_bad_store(capsys: pytest.CaptureFixture[str]) -> None:
         ("memory", StoreURL("memory")),
         ("", StoreURL("memory")),
         ("memory://", StoreURL("memory")),
+        ("sqlite://state.db", StoreURL("sqlite", path="state.db")),
+        ("sqlite:///tmp/a b.db", StoreURL("sqlite", path="/tmp/a b.db")),
         ("dynamodb://mockidp", StoreURL("dynamodb", table="mockidp")),
         (
             "dynamodb://t?region=eu-west-1&endpoint_url=http://localhost:8000&tenant=pr-42",
@@ -227,7 +230,9 @@ def test_store_urls_parse(url: str, parsed: StoreURL) -> None:
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("redis://x", "must be 'memory' or 'dynamodb://TABLE'"),
+        ("redis://x", "must be 'memory', 'sqlite://PATH' or 'dynamodb://TABLE'"),
+        ("sqlite://", "names no file"),
+        ("sqlite://:memory:", "names no file"),
         ("dynamodb://", "names no table"),
         ("dynamodb://a/b", "names no table"),
         ("dynamodb://t?colour=red", "unknown option 'colour'"),

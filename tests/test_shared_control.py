@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -21,6 +22,7 @@ from mockidp import MockIdPApp, create_app
 from mockidp.errors import TemporarilyUnavailable
 from mockidp.store import MemoryStore, Store
 from mockidp.store.dynamodb import DynamoDBStore
+from mockidp.store.sqlite import SQLiteStore
 from tests.dynamodb_support import (
     REGION,
     TABLE,
@@ -48,6 +50,12 @@ def _memory() -> Iterator[Stores]:
 
 
 @contextmanager
+def _sqlite() -> Iterator[Stores]:
+    with tempfile.TemporaryDirectory() as directory:
+        yield lambda: SQLiteStore(f"{directory}/state.db")  # a new connection each time
+
+
+@contextmanager
 def _dynamodb() -> Iterator[Stores]:
     tenant = uuid.uuid4().hex
     with mock_aws_table():
@@ -57,6 +65,7 @@ def _dynamodb() -> Iterator[Stores]:
 @pytest.fixture(
     params=[
         pytest.param(_memory, id="memory"),
+        pytest.param(_sqlite, id="sqlite"),
         pytest.param(_dynamodb, id="dynamodb", marks=needs_moto),
     ]
 )

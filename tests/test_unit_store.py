@@ -7,18 +7,25 @@ service is unavailable). Keys carry a per-test prefix so a shared table stays us
 
 from __future__ import annotations
 
+import multiprocessing
+import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mockidp import Clock, MemoryStore, Store
+from mockidp.errors import TemporarilyUnavailable
 from mockidp.state import State
+from mockidp.store.sqlite import SQLiteStore
 from mockidp.types import JSONObject
+from tests import store_race_worker
 from tests.dynamodb_support import mock_aws_store, moto_server_store, needs_moto
 
 StoreFactory = Callable[[], AbstractContextManager[Store]]
@@ -32,8 +39,17 @@ def memory_store() -> Iterator[Store]:
     yield MemoryStore()
 
 
+@contextmanager
+def sqlite_store() -> Iterator[Store]:
+    with tempfile.TemporaryDirectory() as directory:
+        store = SQLiteStore(f"{directory}/state.db")
+        yield store
+        store.close()
+
+
 BACKENDS: list[Any] = [
     pytest.param(memory_store, id="memory"),
+    pytest.param(sqlite_store, id="sqlite"),
     pytest.param(mock_aws_store, id="dynamodb-mock_aws", marks=needs_moto),
     pytest.param(moto_server_store, id="dynamodb-moto_server", marks=needs_moto),
 ]
@@ -337,3 +353,70 @@ def test_racing_increments_lose_no_count(store: Store, key: Callable[[str], str]
     for thread in threads:
         thread.join()
     assert sorted(results) == list(range(1, 401))
+
+
+# -- SQLite: the same atomicity across processes (serve --workers) ---------------------------
+
+
+def _in_processes(count: int, task: Callable[..., Any], *args: Any) -> list[Any]:
+    context = multiprocessing.get_context("spawn")  # fresh interpreters, no inherited state
+    start_at = time.time() + 2.0  # after every process has started
+    with context.Pool(count) as pool:
+        return pool.starmap(task, [(*args, start_at)] * count)
+
+
+def test_sqlite_takes_racing_in_four_processes_get_each_record_once(tmp_path: Path) -> None:
+    path = str(tmp_path / "state.db")
+    store = SQLiteStore(path)
+    keys = [f"code:{i}" for i in range(300)]
+    for k in keys:
+        store.put(k, {"k": k}, expires_at=LATER)
+    taken = [k for batch in _in_processes(4, store_race_worker.take_all, path, keys) for k in batch]
+    assert sorted(taken) == sorted(keys)  # every record taken, none twice
+    assert len(store) == 0
+
+
+def test_sqlite_increments_racing_in_four_processes_lose_no_count(tmp_path: Path) -> None:
+    path = str(tmp_path / "state.db")
+    counts = _in_processes(4, store_race_worker.increment_many, path, "counter", 300)
+    seen = sorted(n for batch in counts for n in batch)
+    assert seen == list(range(1, 1201))  # each value handed out exactly once
+
+
+def test_sqlite_state_outlives_the_store_object(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    first = SQLiteStore(path)
+    first.put("session:s", RECORD, expires_at=LATER)
+    first.close()
+    assert SQLiteStore(path).get("session:s", now=NOW) == RECORD
+
+
+def test_sqlite_store_refuses_no_file_and_reports_a_bad_one(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="needs a file path"):
+        SQLiteStore(":memory:")
+    broken = SQLiteStore(tmp_path / "no-such-directory" / "state.db")
+    with pytest.raises(TemporarilyUnavailable, match="state store is unavailable"):
+        broken.get("k", now=NOW)
+
+
+def test_a_forked_process_builds_its_own_dynamodb_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``serve --workers`` forks after the start-up probe built a client: a worker must
+    not share that client's connections with its parent."""
+    from mockidp.store import dynamodb
+
+    built: list[object] = []
+
+    def new_client(*args: Any) -> object:
+        built.append(object())
+        return built[-1]
+
+    monkeypatch.setattr(dynamodb, "_require_boto3", lambda: None)
+    monkeypatch.setattr(dynamodb, "_new_client", new_client)
+    store = dynamodb.DynamoDBStore("t")
+    parent = store.client
+    assert store.client is parent  # one client per process
+    monkeypatch.setattr(dynamodb.os, "getpid", lambda: -1)  # as in a forked worker
+    child = store.client
+    assert child is not parent and store.client is child
+    injected = dynamodb.DynamoDBStore("t", client="given")
+    assert injected.client == "given"  # an injected client is the caller's to manage

@@ -204,6 +204,8 @@ class DynamoDBStore:
         self.region = region
         self.endpoint_url = endpoint_url
         self._client: DynamoDBClient | None = client
+        self._built_in: int | None = None
+        """The process that built ``_client`` (None: injected, or none yet)."""
         self._pool = max_pool_connections
         self._wall_clock = wall_clock
         self._lock = threading.Lock()
@@ -215,12 +217,14 @@ class DynamoDBStore:
 
     @property
     def client(self) -> DynamoDBClient:
-        """The boto3 client, built on first use (thread-safe)."""
+        """The boto3 client, built on first use (thread-safe), and again in a forked
+        process (``serve --workers``): its connections must not be shared."""
         client = self._client
-        if client is None:
+        if client is None or (self._built_in is not None and self._built_in != os.getpid()):
             with self._lock:
-                if self._client is None:
+                if self._client is None or self._built_in not in (None, os.getpid()):
                     self._client = _new_client(self.region, self.endpoint_url, self._pool)
+                    self._built_in = os.getpid()
                 client = self._client
         return client
 

@@ -1,4 +1,8 @@
-"""Store URLs: how settings name a backend (``memory``, ``dynamodb://table``).
+"""Store URLs: how settings name a backend (``memory``, ``sqlite://PATH``, ``dynamodb://table``).
+
+``sqlite://PATH`` is a local SQLite file (created when missing): everything after
+``sqlite://`` is the path, so ``sqlite://state.db`` is relative to the working directory
+and ``sqlite:///tmp/state.db`` absolute.
 
 ``dynamodb://TABLE`` takes optional query parameters ``region``, ``endpoint_url`` and
 ``tenant``; without them boto3's own settings apply (``AWS_REGION`` /
@@ -10,10 +14,14 @@ when the ``aws`` extra is missing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
 from mockidp.store.dynamodb import DynamoDBStore  # boto3 itself is imported on first use
 from mockidp.store.memory import MemoryStore
+
+if TYPE_CHECKING:
+    from mockidp.store.sqlite import SQLiteStore
 
 __all__ = ["StoreURL", "open_store", "parse_store_url"]
 
@@ -22,26 +30,35 @@ _DYNAMODB_OPTIONS = frozenset({"region", "endpoint_url", "tenant"})
 
 @dataclass(frozen=True)
 class StoreURL:
-    """A parsed store URL: ``kind`` is ``memory`` or ``dynamodb``."""
+    """A parsed store URL: ``kind`` is ``memory``, ``sqlite`` (``path``) or ``dynamodb``."""
 
     kind: str
     table: str = ""
     region: str | None = None
     endpoint_url: str | None = None
     tenant: str = "default"
+    path: str = ""
 
 
 def parse_store_url(url: str) -> StoreURL:
-    """``memory`` | ``memory://`` | ``dynamodb://TABLE[?region=&endpoint_url=&tenant=]``.
+    """``memory`` | ``memory://`` | ``sqlite://PATH`` |
+    ``dynamodb://TABLE[?region=&endpoint_url=&tenant=]``.
 
     Raises ValueError naming what is wrong.
     """
     text = url.strip()
     if text in ("", "memory", "memory://"):
         return StoreURL("memory")
+    if text.startswith("sqlite://"):
+        path = text[len("sqlite://") :]
+        if not path or path == ":memory:":
+            raise ValueError(f"store {url!r} names no file: use sqlite://PATH")
+        return StoreURL("sqlite", path=path)
     parts = urlsplit(text)
     if parts.scheme != "dynamodb":
-        raise ValueError(f"store must be 'memory' or 'dynamodb://TABLE', not {url!r}")
+        raise ValueError(
+            f"store must be 'memory', 'sqlite://PATH' or 'dynamodb://TABLE', not {url!r}"
+        )
     table = parts.netloc + parts.path.rstrip("/")
     if not table or "/" in table:
         raise ValueError(f"store {url!r} names no table: use dynamodb://TABLE")
@@ -65,11 +82,15 @@ def parse_store_url(url: str) -> StoreURL:
     )
 
 
-def open_store(url: str) -> MemoryStore | DynamoDBStore:
+def open_store(url: str) -> MemoryStore | SQLiteStore | DynamoDBStore:
     """A ready store for ``url`` (see :func:`parse_store_url`)."""
     spec = parse_store_url(url)
     if spec.kind == "memory":
         return MemoryStore()
+    if spec.kind == "sqlite":
+        from mockidp.store.sqlite import SQLiteStore  # sqlite3 only when asked for
+
+        return SQLiteStore(spec.path)
     return DynamoDBStore(
         spec.table, tenant=spec.tenant, region=spec.region, endpoint_url=spec.endpoint_url
     )
