@@ -207,6 +207,17 @@ class MockIdPSameWork(MockIdP):
         return [*super().command(port), str(self.scenario)]
 
 
+class MockIdPWorkers(MockIdP):
+    """``mockidp serve --workers 2``: two server processes on the port (one per core of
+    the reference machine), sharing their state through a temporary SQLite file."""
+
+    name = "mockidp-workers"
+    label = "mockidp (mockidp serve --workers 2)"
+
+    def command(self, port: int) -> list[str]:
+        return [*super().command(port), "--workers", "2"]
+
+
 class OidcProviderMock(Server):
     """oidc-provider-mock (PyPI): Flask + Authlib, served by uvicorn's WSGI interface as
     its own CLI does, with access logging off (mockidp runs with --quiet)."""
@@ -281,7 +292,13 @@ class OAuth2MockServer(Server):
         return ["node", str(PEER_NODE_SERVER), "-a", HOST, "-p", str(port)]
 
 
-SERVERS: list[Server] = [MockIdP(), MockIdPSameWork(), OidcProviderMock(), OAuth2MockServer()]
+SERVERS: list[Server] = [
+    MockIdP(),
+    MockIdPWorkers(),
+    MockIdPSameWork(),
+    OidcProviderMock(),
+    OAuth2MockServer(),
+]
 SAME_WORK_PEER = OidcProviderMock.name  # the peer MockIdPSameWork matches
 
 
@@ -293,12 +310,9 @@ class Running:
     start_ms: float
 
     def peak_rss_mb(self) -> float:
-        """VmHWM of the server process (its peak resident set), in MiB."""
-        status = Path(f"/proc/{self.proc.pid}/status").read_text()
-        for line in status.splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
+        """VmHWM (peak resident set) of the server process and its children (the
+        workers of ``--workers``), summed, in MiB."""
+        return sum(_peak_rss_kib(pid) for pid in _process_tree(self.proc.pid)) / 1024
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -307,6 +321,29 @@ class Running:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+
+
+def _process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (Linux /proc)."""
+    tree = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return tree
+    for child in children:
+        tree += _process_tree(int(child))
+    return tree
+
+
+def _peak_rss_kib(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
 
 
 def start(server: Server, timeout: float = 30.0) -> Running:

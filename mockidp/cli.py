@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import socket
 import sys
+import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,7 +22,9 @@ from mockidp.scenario import Scenario
 from mockidp.scenario_loader import check_scenario_text
 from mockidp.scenario_schema import SCENARIO_SCHEMA
 from mockidp.settings import Settings
+from mockidp.store.urls import parse_store_url
 from mockidp.wiring import scenario_from_settings, store_from_settings, store_problem
+from mockidp.workers import run_workers
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,8 +57,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--quiet", action="store_true", help="do not log each request")
     serve.add_argument(
         "--store",
-        help="state backend: memory (default) or dynamodb://TABLE (or MOCKIDP_STORE; "
-        "region and endpoint from AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB)",
+        help="state backend: memory (default), sqlite://FILE or dynamodb://TABLE (or "
+        "MOCKIDP_STORE; region and endpoint from AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes answering the port (default 1); several share their state "
+        "through the store: a temporary SQLite file unless --store names a shared one",
     )
     serve.add_argument(
         "--preset",
@@ -102,7 +113,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"mockidp: {exc}", file=sys.stderr)
         return 2
-    return _serve(settings, watch=args.watch, quiet=args.quiet, preset=args.preset)
+    if args.workers < 1:
+        print("mockidp: --workers must be 1 or more", file=sys.stderr)
+        return 2
+    if args.workers > 1 and not hasattr(os, "fork"):
+        print("mockidp: --workers needs os.fork (Linux, macOS)", file=sys.stderr)
+        return 2
+    if args.workers == 1:
+        return _serve(settings, watch=args.watch, quiet=args.quiet, preset=args.preset)
+    with contextlib.ExitStack() as stack:
+        if _is_memory(settings.store):  # a memory store is not shared between processes
+            directory = stack.enter_context(tempfile.TemporaryDirectory(prefix="mockidp-"))
+            settings = settings.override(store=f"sqlite://{directory}/state.db")
+        return _serve(
+            settings, watch=args.watch, quiet=args.quiet, preset=args.preset, workers=args.workers
+        )
+
+
+def _is_memory(store: str) -> bool:
+    try:
+        return parse_store_url(store).kind == "memory"
+    except ValueError:  # _serve says what is wrong with it
+        return False
 
 
 def _validate(files: Sequence[str]) -> int:
@@ -144,7 +176,14 @@ def _load(settings: Settings, preset: str | None = None) -> Scenario:
     return scenario_from_settings(settings, preset=preset)
 
 
-def _serve(settings: Settings, *, watch: bool, quiet: bool, preset: str | None = None) -> int:
+def _serve(
+    settings: Settings,
+    *,
+    watch: bool,
+    quiet: bool,
+    preset: str | None = None,
+    workers: int = 1,
+) -> int:
     import uvicorn
 
     try:
@@ -184,17 +223,29 @@ def _serve(settings: Settings, *, watch: bool, quiet: bool, preset: str | None =
         app.provider.issuer_for(listening),
         listening,
         control=app.control.protected,
+        workers=(workers, settings.store),
     )
-    if watch and settings.scenario:
-        _watch(Path(settings.scenario), settings, app.provider, preset=preset)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises a Ctrl-C it handled
-        uvicorn.Server(config).run(sockets=[sock])
-    return 0
+
+    def run() -> None:
+        if watch and settings.scenario:
+            _watch(Path(settings.scenario), settings, app.provider, preset=preset)
+        with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises a Ctrl-C it handled
+            uvicorn.Server(config).run(sockets=[sock])
+
+    if workers == 1:
+        run()
+        return 0
+    return run_workers(run, workers)
 
 
 def _print_banner(
-    provider: Provider, issuer: str, listening: str, *, control: bool = False
+    provider: Provider,
+    issuer: str,
+    listening: str,
+    *,
+    control: bool = False,
+    workers: tuple[int, str] = (1, "memory"),
 ) -> None:
     scenario = provider.scenario
     lines = [f"mockidp: issuer {issuer}"]
@@ -215,6 +266,8 @@ def _print_banner(
         lines.append(f"  users      {', '.join(users)}")
     token = "admin token required" if control else "open: no --admin-token"
     lines.append(f"  control    {listening}/_mockidp/  ({token})")
+    if workers[0] > 1:
+        lines.append(f"  workers    {workers[0]} processes, state shared in {workers[1]}")
     lines.append(f"  listening  {listening}  (Ctrl-C stops)")
     print("\n".join(lines), flush=True)
 
