@@ -694,47 +694,89 @@ def machine() -> str:
 
 
 def run_servers(args: argparse.Namespace) -> list[PeerFigures]:
-    figures = []
-    for server in SERVERS:
-        fig = PeerFigures(server.label)
-        figures.append(fig)
-        if server.name in args.skip_peer:
-            fig.skipped = "skipped (--skip-peer)"
-            continue
-        why = server.installed()
-        if why:
-            fig.skipped = f"not installed: {why} (see bench/README.md)"
-            print(f"  {server.name}: SKIPPED, {fig.skipped}", file=sys.stderr)
-            continue
-        print(f"  {server.name}: starting", file=sys.stderr)
-        starts = []
-        running = None
-        for _ in range(args.process_starts):
-            if running is not None:
-                running.stop()
-            running = start(server)
-            starts.append(running.start_ms)
-        assert running is not None
-        fig.start_ms = statistics.median(starts)
-        try:
-            if "flow" in args.only:
-                fig.flow_us = statistics.median(measure_flows(running, args.flows, args.warmup))
-            if "throughput" in args.only:
-                t = measure_throughput(running, "refresh", args.clients, args.seconds)
-                fig.refresh_per_s = t.per_s
-                fig.notes.append(f"refresh: {t.errors} errors, client CPU {t.client_cpu_share:.0%}")
-                if server.supports_client_credentials:
-                    t = measure_throughput(running, "cc", args.clients, args.seconds)
-                    fig.cc_per_s = t.per_s
-                    fig.notes.append(
-                        f"client_credentials: {t.errors} errors, client CPU {t.client_cpu_share:.0%}"
-                    )
-                else:
-                    fig.cc_note = "not supported"
-            fig.peak_mb = running.peak_rss_mb()
-        finally:
-            running.stop()
+    """Every server's figures. The servers run side by side and are measured in
+    interleaved rounds (each round: a share of every server's flows, then of its
+    throughput runs), so that a slow minute of a shared machine hits every server alike
+    instead of whichever was measured then."""
+    figures: list[PeerFigures] = []
+    running: dict[str, Running] = {}
+    try:
+        for server in SERVERS:
+            fig = PeerFigures(server.label)
+            figures.append(fig)
+            if server.name in args.skip_peer:
+                fig.skipped = "skipped (--skip-peer)"
+                continue
+            why = server.installed()
+            if why:
+                fig.skipped = f"not installed: {why} (see bench/README.md)"
+                print(f"  {server.name}: SKIPPED, {fig.skipped}", file=sys.stderr)
+                continue
+            print(f"  {server.name}: starting", file=sys.stderr)
+            starts = []
+            for _ in range(args.process_starts):
+                if server.name in running:
+                    running.pop(server.name).stop()
+                running[server.name] = start(server)
+                starts.append(running[server.name].start_ms)
+            fig.start_ms = statistics.median(starts)
+        measured = [
+            (fig, running[server.name])
+            for server, fig in zip(SERVERS, figures, strict=True)
+            if server.name in running
+        ]
+        _interleaved(args, measured)
+        for fig, run in measured:
+            fig.peak_mb = run.peak_rss_mb()
+    finally:
+        for run in running.values():
+            run.stop()
     return figures
+
+
+def _interleaved(args: argparse.Namespace, measured: list[tuple[PeerFigures, Running]]) -> None:
+    rounds = max(1, args.rounds)
+    flows: dict[str, list[float]] = {fig.label: [] for fig, _ in measured}
+    # per label: refresh ok, refresh client CPU s, refresh errors, cc ok, cc CPU s, cc errors
+    done: dict[str, list[float]] = {fig.label: [0.0] * 6 for fig, _ in measured}
+    seconds = args.seconds / rounds
+    for round_ in range(rounds):
+        print(f"  round {round_ + 1} of {rounds}", file=sys.stderr)
+        for fig, run in measured:
+            if "flow" in args.only:
+                warmup = args.warmup if round_ == 0 else max(1, args.warmup // 10)
+                flows[fig.label] += measure_flows(run, -(-args.flows // rounds), warmup)
+            if "throughput" not in args.only:
+                continue
+            tally = done[fig.label]
+            t = measure_throughput(run, "refresh", args.clients, seconds)
+            tally[0] += t.per_s * seconds
+            tally[1] += t.client_cpu_share * args.clients * seconds
+            tally[2] += t.errors
+            if run.server.supports_client_credentials:
+                t = measure_throughput(run, "cc", args.clients, seconds)
+                tally[3] += t.per_s * seconds
+                tally[4] += t.client_cpu_share * args.clients * seconds
+                tally[5] += t.errors
+    for fig, run in measured:
+        if "flow" in args.only:
+            fig.flow_us = statistics.median(flows[fig.label])
+        if "throughput" not in args.only:
+            continue
+        tally = done[fig.label]
+        client_seconds = args.clients * args.seconds
+        fig.refresh_per_s = tally[0] / args.seconds
+        fig.notes.append(
+            f"refresh: {tally[2]:.0f} errors, client CPU {tally[1] / client_seconds:.0%}"
+        )
+        if run.server.supports_client_credentials:
+            fig.cc_per_s = tally[3] / args.seconds
+            fig.notes.append(
+                f"client_credentials: {tally[5]:.0f} errors, "
+                f"client CPU {tally[4] / client_seconds:.0%}"
+            )
+        else:
+            fig.cc_note = "not supported"
 
 
 def fmt(value: float | None, digits: int = 0) -> str:
@@ -852,7 +894,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--flows", type=int, default=1000, help="timed loopback flows per server")
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--clients", type=int, default=4, help="concurrent load clients")
-    parser.add_argument("--seconds", type=float, default=5.0, help="each throughput run")
+    parser.add_argument(
+        "--seconds", type=float, default=6.0, help="each throughput figure, over all rounds"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="loopback figures are measured in this many rounds, every server in each",
+    )
     parser.add_argument("--process-starts", type=int, default=5)
     parser.add_argument("--inprocess-flows", type=int, default=2000)
     parser.add_argument("--fixture-tests", type=int, default=300)
