@@ -29,7 +29,7 @@ from mockidp.errors import (
     ServerError,
     UnauthorizedClient,
 )
-from mockidp.issuance import Authorization, Deps, issue, new_grant, wants_refresh_token
+from mockidp.issuance import Authorization, Deps, issue_user_grant, new_grant
 from mockidp.redirects import add_query
 from mockidp.scenario import DEVICE_CODE_GRANT, Client, DeviceFlow, User
 from mockidp.scopes import requested_scopes
@@ -190,13 +190,7 @@ def poll(deps: Deps, client: Client, params: Params, issuer: str) -> JSONObject:
         grant_type=DEVICE_CODE_GRANT,
         params=params,
     )
-    return issue(
-        deps,
-        auth,
-        issuer=issuer,
-        id_token="openid" in scope,
-        refresh_token=wants_refresh_token(deps.scenario, client, scope),
-    )
+    return issue_user_grant(deps, auth, issuer=issuer)
 
 
 def _remaining(record: JSONObject, now: float) -> float:

@@ -14,9 +14,9 @@ from mockidp.issuance import (
     Deps,
     extend_grant,
     issue,
+    issue_user_grant,
     new_grant,
     revoke_grant,
-    wants_refresh_token,
 )
 from mockidp.jwt_bearer import JWT_BEARER, jwt_bearer
 from mockidp.scenario import DEVICE_CODE_GRANT, Client
@@ -95,13 +95,7 @@ def authorization_code(deps: Deps, client: Client, params: Params, issuer: str) 
         params=params,
         resources=granted,
     )
-    return issue(
-        deps,
-        auth,
-        issuer=issuer,
-        id_token="openid" in scope,
-        refresh_token=wants_refresh_token(deps.scenario, client, scope),
-    )
+    return issue_user_grant(deps, auth, issuer=issuer)
 
 
 def refresh_token(deps: Deps, client: Client, params: Params, issuer: str) -> JSONObject:
@@ -223,13 +217,7 @@ def password(deps: Deps, client: Client, params: Params, issuer: str) -> JSONObj
         grant_type="password",
         params=params,
     )
-    return issue(
-        deps,
-        auth,
-        issuer=issuer,
-        id_token="openid" in scope,
-        refresh_token=wants_refresh_token(deps.scenario, client, scope),
-    )
+    return issue_user_grant(deps, auth, issuer=issuer)
 
 
 GRANTS: dict[str, Grant] = {

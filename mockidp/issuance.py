@@ -234,6 +234,19 @@ def issue(
     return response
 
 
+def issue_user_grant(deps: Deps, auth: Authorization, *, issuer: str) -> JSONObject:
+    """The token response of an authorization a user gave (a code, a password, a device
+    code): an ID token when ``openid`` was granted, a refresh token as the client's grant
+    types and the scenario's ``refresh_tokens`` allow."""
+    return issue(
+        deps,
+        auth,
+        issuer=issuer,
+        id_token="openid" in auth.scope,
+        refresh_token=wants_refresh_token(deps.scenario, auth.client, auth.scope),
+    )
+
+
 def _refresh_token(
     deps: Deps,
     auth: Authorization,

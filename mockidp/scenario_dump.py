@@ -158,12 +158,17 @@ def dump_scenario(scenario: Scenario) -> JSONObject:
 
 
 def dump_lifetimes(lifetimes: Lifetimes, *, full: bool = False) -> JSONObject:
-    default = Lifetimes()
+    return _fields_set(lifetimes, Lifetimes(), full)
+
+
+def _fields_set(value: Any, default: Any, full: bool) -> JSONObject:
+    """A dataclass's fields that hold a value: every one (``full``), or those that differ
+    from ``default``'s."""
     return {
-        f.name: value
-        for f in fields(Lifetimes)
-        if (value := getattr(lifetimes, f.name)) is not None
-        and (full or value != getattr(default, f.name))
+        f.name: field_value
+        for f in fields(value)
+        if (field_value := getattr(value, f.name)) is not None
+        and (full or field_value != getattr(default, f.name))
     }
 
 
@@ -179,13 +184,7 @@ def _quirks(quirks: Quirks, full: bool) -> JSONObject:
 
 
 def _device(device: DeviceFlow, full: bool) -> JSONObject:
-    default = DeviceFlow()
-    return {
-        f.name: value
-        for f in fields(DeviceFlow)
-        if (value := getattr(device, f.name)) is not None
-        and (full or value != getattr(default, f.name))
-    }
+    return _fields_set(device, DeviceFlow(), full)
 
 
 def dump_user(user: User) -> JSONObject:
