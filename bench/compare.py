@@ -734,12 +734,14 @@ def run_servers(args: argparse.Namespace) -> list[PeerFigures]:
     return figures
 
 
+_KINDS = (("refresh", "refresh"), ("cc", "client_credentials"))
+"""Throughput runs: measure_throughput's kind, and its name in the notes."""
+
+
 def _interleaved(args: argparse.Namespace, measured: list[tuple[PeerFigures, Running]]) -> None:
     rounds = max(1, args.rounds)
     flows: dict[str, list[float]] = {fig.label: [] for fig, _ in measured}
-    # per label: refresh ok, refresh client CPU s, refresh errors, cc ok, cc CPU s, cc errors
-    done: dict[str, list[float]] = {fig.label: [0.0] * 6 for fig, _ in measured}
-    seconds = args.seconds / rounds
+    runs: dict[tuple[str, str], list[Throughput]] = {}
     for round_ in range(rounds):
         print(f"  round {round_ + 1} of {rounds}", file=sys.stderr)
         for fig, run in measured:
@@ -748,35 +750,29 @@ def _interleaved(args: argparse.Namespace, measured: list[tuple[PeerFigures, Run
                 flows[fig.label] += measure_flows(run, -(-args.flows // rounds), warmup)
             if "throughput" not in args.only:
                 continue
-            tally = done[fig.label]
-            t = measure_throughput(run, "refresh", args.clients, seconds)
-            tally[0] += t.per_s * seconds
-            tally[1] += t.client_cpu_share * args.clients * seconds
-            tally[2] += t.errors
-            if run.server.supports_client_credentials:
-                t = measure_throughput(run, "cc", args.clients, seconds)
-                tally[3] += t.per_s * seconds
-                tally[4] += t.client_cpu_share * args.clients * seconds
-                tally[5] += t.errors
-    for fig, run in measured:
+            for kind, _ in _KINDS:
+                if kind == "refresh" or run.server.supports_client_credentials:
+                    t = measure_throughput(run, kind, args.clients, args.seconds / rounds)
+                    runs.setdefault((fig.label, kind), []).append(t)
+    for fig, _ in measured:
         if "flow" in args.only:
             fig.flow_us = statistics.median(flows[fig.label])
         if "throughput" not in args.only:
             continue
-        tally = done[fig.label]
-        client_seconds = args.clients * args.seconds
-        fig.refresh_per_s = tally[0] / args.seconds
-        fig.notes.append(
-            f"refresh: {tally[2]:.0f} errors, client CPU {tally[1] / client_seconds:.0%}"
-        )
-        if run.server.supports_client_credentials:
-            fig.cc_per_s = tally[3] / args.seconds
-            fig.notes.append(
-                f"client_credentials: {tally[5]:.0f} errors, "
-                f"client CPU {tally[4] / client_seconds:.0%}"
-            )
-        else:
-            fig.cc_note = "not supported"
+        for kind, name in _KINDS:
+            parts = runs.get((fig.label, kind))
+            if not parts:
+                fig.cc_note = "not supported"
+                continue
+            # every round lasts as long: the mean rate is the rate over all rounds
+            per_s = statistics.fmean(t.per_s for t in parts)
+            cpu = statistics.fmean(t.client_cpu_share for t in parts)
+            errors = sum(t.errors for t in parts)
+            if kind == "refresh":
+                fig.refresh_per_s = per_s
+            else:
+                fig.cc_per_s = per_s
+            fig.notes.append(f"{name}: {errors} errors, client CPU {cpu:.0%}")
 
 
 def fmt(value: float | None, digits: int = 0) -> str:

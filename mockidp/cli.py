@@ -119,10 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.workers > 1 and not hasattr(os, "fork"):
         print("mockidp: --workers needs os.fork (Linux, macOS)", file=sys.stderr)
         return 2
-    if args.workers == 1:
-        return _serve(settings, watch=args.watch, quiet=args.quiet, preset=args.preset)
     with contextlib.ExitStack() as stack:
-        if _is_memory(settings.store):  # a memory store is not shared between processes
+        if args.workers > 1 and _is_memory(settings.store):  # not shared between processes
             directory = stack.enter_context(tempfile.TemporaryDirectory(prefix="mockidp-"))
             settings = settings.override(store=f"sqlite://{directory}/state.db")
         return _serve(
@@ -223,7 +221,8 @@ def _serve(
         app.provider.issuer_for(listening),
         listening,
         control=app.control.protected,
-        workers=(workers, settings.store),
+        workers=workers,
+        store=settings.store,
     )
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
 
@@ -245,7 +244,8 @@ def _print_banner(
     listening: str,
     *,
     control: bool = False,
-    workers: tuple[int, str] = (1, "memory"),
+    workers: int = 1,
+    store: str = "memory",
 ) -> None:
     scenario = provider.scenario
     lines = [f"mockidp: issuer {issuer}"]
@@ -266,8 +266,8 @@ def _print_banner(
         lines.append(f"  users      {', '.join(users)}")
     token = "admin token required" if control else "open: no --admin-token"
     lines.append(f"  control    {listening}/_mockidp/  ({token})")
-    if workers[0] > 1:
-        lines.append(f"  workers    {workers[0]} processes, state shared in {workers[1]}")
+    if workers > 1:
+        lines.append(f"  workers    {workers} processes, state shared in {store}")
     lines.append(f"  listening  {listening}  (Ctrl-C stops)")
     print("\n".join(lines), flush=True)
 

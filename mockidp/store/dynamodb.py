@@ -220,13 +220,17 @@ class DynamoDBStore:
         """The boto3 client, built on first use (thread-safe), and again in a forked
         process (``serve --workers``): its connections must not be shared."""
         client = self._client
-        if client is None or (self._built_in is not None and self._built_in != os.getpid()):
+        if client is None or self._built_elsewhere():
             with self._lock:
-                if self._client is None or self._built_in not in (None, os.getpid()):
+                if self._client is None or self._built_elsewhere():
                     self._client = _new_client(self.region, self.endpoint_url, self._pool)
                     self._built_in = os.getpid()
                 client = self._client
         return client
+
+    def _built_elsewhere(self) -> bool:
+        """Whether the client was built here, by the process this one was forked from."""
+        return self._built_in is not None and self._built_in != os.getpid()
 
     def _call(self, operation: Callable[[DynamoDBClient], _T]) -> _T:
         """Run ``operation``; storage failures become TemporarilyUnavailable."""

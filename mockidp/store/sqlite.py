@@ -44,6 +44,9 @@ _SCHEMA: Final = (
     ") WITHOUT ROWID"
 )
 
+_SELECT: Final = "SELECT record, expires_at FROM mockidp_records WHERE key = ?"
+_REPLACE: Final = "INSERT OR REPLACE INTO mockidp_records VALUES (?, ?, ?)"
+
 _T = TypeVar("_T")
 
 
@@ -145,12 +148,7 @@ class SQLiteStore:
     # -- the Store protocol -----------------------------------------------------------
 
     def put(self, key: str, record: JSONObject, *, expires_at: float) -> None:
-        self._write(
-            lambda db: db.execute(
-                "INSERT OR REPLACE INTO mockidp_records VALUES (?, ?, ?)",
-                (key, _dump(record), expires_at),
-            )
-        )
+        self._write(lambda db: db.execute(_REPLACE, (key, _dump(record), expires_at)))
 
     def add(self, key: str, record: JSONObject, *, expires_at: float, now: float) -> bool:
         # One statement: insert, or replace a record that has expired; else nothing.
@@ -165,11 +163,7 @@ class SQLiteStore:
         return cursor.rowcount == 1
 
     def get(self, key: str, *, now: float) -> JSONObject | None:
-        row = self._call(
-            lambda db: db.execute(
-                "SELECT record, expires_at FROM mockidp_records WHERE key = ?", (key,)
-            ).fetchone()
-        )
+        row = self._call(lambda db: db.execute(_SELECT, (key,)).fetchone())
         if row is None:
             return None
         if row[1] <= now:
@@ -185,9 +179,7 @@ class SQLiteStore:
     def take(self, key: str, *, now: float) -> JSONObject | None:
         def take(db: sqlite3.Connection) -> tuple[str, float] | None:
             with self._exclusive(db):
-                row = db.execute(
-                    "SELECT record, expires_at FROM mockidp_records WHERE key = ?", (key,)
-                ).fetchone()
+                row = db.execute(_SELECT, (key,)).fetchone()
                 if row is not None:
                     db.execute("DELETE FROM mockidp_records WHERE key = ?", (key,))
             return None if row is None else (str(row[0]), float(row[1]))
@@ -201,16 +193,11 @@ class SQLiteStore:
     def increment(self, key: str, *, expires_at: float, now: float) -> int:
         def increment(db: sqlite3.Connection) -> int:
             with self._exclusive(db):
-                row = db.execute(
-                    "SELECT record, expires_at FROM mockidp_records WHERE key = ?", (key,)
-                ).fetchone()
+                row = db.execute(_SELECT, (key,)).fetchone()
                 count, expiry = 1, expires_at
                 if row is not None and row[1] > now:
                     count, expiry = int(json.loads(row[0])["n"]) + 1, row[1]
-                db.execute(
-                    "INSERT OR REPLACE INTO mockidp_records VALUES (?, ?, ?)",
-                    (key, _dump({"n": count}), expiry),
-                )
+                db.execute(_REPLACE, (key, _dump({"n": count}), expiry))
             return count
 
         return self._call(increment)
