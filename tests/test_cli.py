@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -16,6 +14,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from mockidp.cli import main
+from tests.serve_support import serve, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "scenarios").glob("*.y*ml")) + sorted((ROOT / "scenarios").glob("*.json"))
@@ -58,54 +57,8 @@ def test_schema_is_a_valid_json_schema_that_accepts_the_default(
     assert list(Draft202012Validator(schema).iter_errors(default)) == []
 
 
-def _serve(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str, str]:
-    """Start ``mockidp serve``; return the process, its issuer and its whole banner."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mockidp", "serve", "--port", "0", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
-    assert proc.stdout is not None
-    banner = ""
-    while "listening" not in banner:
-        line = proc.stdout.readline()
-        if not line:
-            proc.stdout.close()
-            raise AssertionError(banner + "(the server exited)")
-        banner += line
-    issuer = re.search(r"mockidp: issuer (https?://\S+)", banner)
-    listening = re.search(r"listening  (http://\S+)", banner)
-    assert issuer and listening, banner
-    _wait_ready(listening.group(1))
-    return proc, issuer.group(1), banner
-
-
-def _stop(proc: subprocess.Popen[str]) -> str:
-    """Stop the server with Ctrl-C; what it printed after the banner (its request log)."""
-    assert proc.stdout is not None
-    proc.send_signal(signal.SIGINT)
-    with proc.stdout:
-        out = proc.stdout.read()
-    proc.wait(timeout=10)
-    assert proc.returncode == 0, out
-    assert "Traceback" not in out
-    return out
-
-
-def _wait_ready(url: str) -> None:
-    for _ in range(200):
-        try:
-            httpx.get(url + "/.well-known/jwks.json", timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.02)
-    raise AssertionError("server did not answer")
-
-
 def test_serve_prints_credentials_then_logs_each_request() -> None:
-    proc, issuer, banner = _serve()
+    proc, issuer, banner = serve()
     try:
         doc = httpx.get(issuer + "/.well-known/openid-configuration").json()
         assert doc["issuer"] == issuer
@@ -116,7 +69,7 @@ def test_serve_prints_credentials_then_logs_each_request() -> None:
         )
         assert token.status_code == 401
     finally:
-        out = _stop(proc)
+        out = stop(proc)
     assert "client     mockidp-client (secret mockidp-secret)" in banner
     assert "users      alice (default), bob" in banner
     assert re.search(r"GET /\.well-known/openid-configuration +client=- +discovery +200", out)
@@ -131,7 +84,7 @@ def test_serve_watch_reloads_the_scenario_and_keeps_tokens(tmp_path: Path) -> No
     default = yaml.safe_load((ROOT / "mockidp" / "scenarios" / "default.yaml").read_text())
     path = tmp_path / "scenario.yaml"
     path.write_text(yaml.safe_dump(default))
-    proc, issuer, _ = _serve(str(path), "--watch", "--quiet")
+    proc, issuer, _ = serve(str(path), "--watch", "--quiet")
     try:
         token = httpx.post(
             issuer + "/token",
@@ -154,7 +107,7 @@ def test_serve_watch_reloads_the_scenario_and_keeps_tokens(tmp_path: Path) -> No
         assert info.status_code == 200
         assert info.json()["name"] == "Robert Brown"
     finally:
-        out = _stop(proc)
+        out = stop(proc)
     assert f"mockidp: reloaded {path}" in out
 
 
@@ -172,8 +125,8 @@ def test_serve_refuses_an_invalid_scenario(tmp_path: Path) -> None:
 
 
 def test_environment_settings_are_read(tmp_path: Path) -> None:
-    proc, issuer, _ = _serve(env={"MOCKIDP_ISSUER": "https://idp.example.test"})
+    proc, issuer, _ = serve(env={"MOCKIDP_ISSUER": "https://idp.example.test"})
     try:
         assert issuer == "https://idp.example.test"
     finally:
-        _stop(proc)
+        stop(proc)

@@ -6,10 +6,8 @@ store makes, store URLs and settings parse, and the CLI reaches DynamoDB.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import uuid
@@ -40,6 +38,7 @@ from tests.dynamodb_support import (
     moto_server_url,
     needs_moto,
 )
+from tests.serve_support import serve, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
@@ -273,28 +272,6 @@ def test_ttl_is_garbage_collection_never_earlier_than_a_day_after_the_write() ->
     assert store._ttl(5_000_000.25) == "5000001"
 
 
-def _serve(*args: str, env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
-    """``mockidp serve --port 0 ARGS`` in a process; the process and where it listens."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mockidp", "serve", "--port", "0", "--quiet", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, **env},
-    )
-    assert proc.stdout is not None
-    banner = ""
-    while "listening" not in banner:
-        line = proc.stdout.readline()
-        if not line:
-            proc.stdout.close()
-            raise AssertionError(banner + "(the server exited)")
-        banner += line
-    found = re.search(r"listening  (http://\S+)", banner)
-    assert found, banner
-    return proc, found.group(1)
-
-
 @needs_moto
 def test_two_local_servers_share_state_through_a_table() -> None:
     """`mockidp serve --store dynamodb://TABLE`: a code from one server redeems at another."""
@@ -304,8 +281,8 @@ def test_two_local_servers_share_state_through_a_table() -> None:
 
     env = {**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL_DYNAMODB": moto_server_url()}
     store = f"dynamodb://{TABLE}?tenant={uuid.uuid4().hex}"
-    one, url_one = _serve("--store", store, env=env)
-    two, url_two = _serve(env={**env, "MOCKIDP_STORE": store})
+    one, url_one, _ = serve("--quiet", "--store", store, env=env)
+    two, url_two, _ = serve("--quiet", env={**env, "MOCKIDP_STORE": store})
     try:
         authorized = httpx.get(
             url_one + "/authorize",
@@ -330,9 +307,4 @@ def test_two_local_servers_share_state_through_a_table() -> None:
         assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
     finally:
         for proc in (one, two):
-            proc.send_signal(signal.SIGINT)
-            assert proc.stdout is not None
-            with proc.stdout:
-                out = proc.stdout.read()
-            proc.wait(timeout=10)
-            assert "Traceback" not in out
+            stop(proc)

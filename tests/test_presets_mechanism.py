@@ -17,7 +17,7 @@ from mockidp.quirks import QUIRKS_SCHEMA, Quirks
 from mockidp.scenario_loader import default_scenario, parse_scenario
 from mockidp.scenario_schema import SCENARIO_SCHEMA
 from tests.presets_support import http_for
-from tests.test_cli import _serve, _stop
+from tests.serve_support import serve, stop
 
 pytestmark = pytest.mark.anyio
 
@@ -180,14 +180,14 @@ def test_validate_accepts_a_preset_only_file(tmp_path: Path) -> None:
 
 
 def test_serve_with_a_preset() -> None:
-    proc, issuer, banner = _serve("--preset", "loginradius")
+    proc, issuer, banner = serve("--preset", "loginradius")
     try:
         assert issuer.endswith("/sso/oidc/v2/mysite/myapp")
         assert re.search(r"discovery  http://\S+/sso/oidc/v2/mysite/myapp/\.well-known/", banner)
         doc = httpx.get(issuer + "/.well-known/openid-configuration").json()
         assert doc["issuer"] == issuer
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 def test_a_bad_code_template_is_a_located_problem() -> None:

@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from mockidp.cli import main
-from tests.test_cli import _serve, _stop
+from tests.serve_support import serve, stop
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="these tests watch the workers in /proc"
@@ -67,12 +67,12 @@ def _two_workers(issuer: str) -> tuple[httpx.Client, httpx.Client, list[httpx.Cl
 
 @pytest.fixture
 def workers() -> Iterator[tuple[subprocess.Popen[str], str, str]]:
-    proc, issuer, banner = _serve("--workers", "2", "--quiet")
+    proc, issuer, banner = serve("--workers", "2", "--quiet")
     try:
         yield proc, issuer, banner
     finally:
         if proc.poll() is None:
-            _stop(proc)
+            stop(proc)
 
 
 def _code(client: httpx.Client) -> str:
@@ -146,7 +146,7 @@ def test_two_workers_share_codes_tokens_and_control_changes(
 def test_ctrl_c_stops_every_worker(workers: tuple[subprocess.Popen[str], str, str]) -> None:
     proc, _, _ = workers
     children = _children(proc.pid)
-    _stop(proc)  # SIGINT to the parent alone; it exits 0
+    stop(proc)  # SIGINT to the parent alone; it exits 0
     for child in children:
         assert not Path(f"/proc/{child}").exists() or _zombie(child)
 
@@ -178,29 +178,29 @@ def test_workers_must_be_one_or_more(capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_the_temporary_state_file_is_removed_at_exit() -> None:
-    proc, _, banner = _serve("--workers", "2", "--quiet")
+    proc, _, banner = serve("--workers", "2", "--quiet")
     state = banner.split("state shared in sqlite://", 1)[1].split()[0]
     assert Path(state).exists()
-    _stop(proc)
+    stop(proc)
     assert not Path(state).parent.exists()
 
 
 def test_a_named_store_is_used_and_kept(tmp_path: Path) -> None:
     store = f"sqlite://{tmp_path / 'state.db'}"
-    proc, issuer, banner = _serve("--workers", "2", "--quiet", "--store", store)
+    proc, issuer, banner = serve("--workers", "2", "--quiet", "--store", store)
     try:
         assert f"state shared in {store}" in banner
         added = httpx.post(issuer + "/_mockidp/users", json={"sub": "dave"})
         assert added.status_code == 201
     finally:
-        _stop(proc)
+        stop(proc)
     assert (tmp_path / "state.db").exists()
     # a restarted server on the same file starts from what the last one left
-    proc, issuer, _ = _serve("--quiet", "--store", store)
+    proc, issuer, _ = serve("--quiet", "--store", store)
     try:
         assert httpx.get(issuer + "/_mockidp/users/dave").status_code == 200
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 def test_serve_refuses_workers_without_fork(monkeypatch: pytest.MonkeyPatch) -> None:
