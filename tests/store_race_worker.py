@@ -26,3 +26,12 @@ def increment_many(path: str, key: str, times: int, start_at: float) -> list[int
     store = SQLiteStore(path)
     _wait_until(start_at)
     return [store.increment(key, expires_at=NOW + 600, now=NOW) for _ in range(times)]
+
+
+def first_increments(paths: list[str], start_at: float) -> list[int]:
+    """For each new file in turn, at one instant for all processes: open it, increment."""
+    counts = []
+    for i, path in enumerate(paths):
+        _wait_until(start_at + i * 0.05)
+        counts.append(SQLiteStore(path).increment("counter", expires_at=NOW + 600, now=NOW))
+    return counts

@@ -383,6 +383,15 @@ def test_sqlite_increments_racing_in_four_processes_lose_no_count(tmp_path: Path
     assert seen == list(range(1, 1201))  # each value handed out exactly once
 
 
+def test_sqlite_processes_opening_a_new_file_together_all_succeed(tmp_path: Path) -> None:
+    # The first use of a new file switches it to WAL and creates the table; processes
+    # doing that at one instant must wait for each other, never fail. Twenty tries.
+    paths = [str(tmp_path / f"state-{i}.db") for i in range(20)]
+    counts = _in_processes(4, store_race_worker.first_increments, paths)
+    for per_file in zip(*counts, strict=True):
+        assert sorted(per_file) == [1, 2, 3, 4]
+
+
 def test_sqlite_state_outlives_the_store_object(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     first = SQLiteStore(path)

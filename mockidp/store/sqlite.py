@@ -86,9 +86,13 @@ class SQLiteStore:
                 isolation_level=None,  # autocommit; transactions are explicit below
                 check_same_thread=False,
             )
-            db.execute("PRAGMA journal_mode=WAL")
+            # Under the writers' lock: processes opening a new file together would otherwise
+            # race to switch it to WAL and create the table, and SQLite answers a writer
+            # that might deadlock with "database is locked" at once, without waiting.
+            with self._writing():
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute(_SCHEMA)
             db.execute("PRAGMA synchronous=NORMAL")  # WAL: safe from corruption, no fsync per write
-            db.execute(_SCHEMA)
             local.db, local.pid = db, os.getpid()
         return db
 
