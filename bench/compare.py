@@ -781,12 +781,20 @@ def fmt(value: float | None, digits: int = 0) -> str:
     return f"{value:,.{digits}f}"
 
 
+def mark(met: bool) -> str:
+    return "ok" if met else "MISSED"
+
+
+def under_ms(value: float, limit_ms: float) -> str:
+    """The target column of a figure that must stay below ``limit_ms``."""
+    return f"< {limit_ms:g} ms {mark(value < limit_ms)}"
+
+
 def ratio(ours: float | None, theirs: float | None, *, higher_is_better: bool) -> str:
     if not ours or not theirs or ours != ours or theirs != theirs:
         return "-"
     r = (theirs / ours) if higher_is_better else (ours / theirs)
-    mark = "ok" if r <= TARGET_RATIO else "MISSED"
-    return f"{r:.2f} {mark}"
+    return f"{r:.2f} {mark(r <= TARGET_RATIO)}"
 
 
 def report(args: argparse.Namespace, results: dict[str, Any]) -> str:
@@ -940,7 +948,7 @@ def main(argv: list[str] | None = None) -> int:
             (
                 "  flow / floor, httpx",
                 f"{r:.2f}x",
-                f"<= {TARGET_INPROC_FLOOR}x " + ("ok" if r <= TARGET_INPROC_FLOOR else "MISSED"),
+                f"<= {TARGET_INPROC_FLOOR}x {mark(r <= TARGET_INPROC_FLOOR)}",
             ),
             (
                 "  flow / floor, direct ASGI driver (informational)",
@@ -976,8 +984,7 @@ def main(argv: list[str] | None = None) -> int:
                 "pytest `mockidp` fixture: first test to its discovery answer, mockidp "
                 "already imported, ms",
                 fmt(fx["start_no_import_ms"], 1),
-                f"< {TARGET_FIXTURE_START_MS:g} ms "
-                + ("ok" if fx["start_no_import_ms"] < TARGET_FIXTURE_START_MS else "MISSED"),
+                under_ms(fx["start_no_import_ms"], TARGET_FIXTURE_START_MS),
             ),
             (
                 "  the same, importing mockidp on first use (the plugin is lazy), ms",
@@ -987,8 +994,7 @@ def main(argv: list[str] | None = None) -> int:
             (
                 "pytest `mockidp` fixture: per-test overhead (fresh provider), ms",
                 fmt(fx["per_test_ms"], 3),
-                f"< {TARGET_RESET_MS:g} ms "
-                + ("ok" if fx["per_test_ms"] < TARGET_RESET_MS else "MISSED"),
+                under_ms(fx["per_test_ms"], TARGET_RESET_MS),
             ),
             (
                 "pytest `mockidp_server`: first test to its discovery answer, ms",
@@ -1006,8 +1012,7 @@ def main(argv: list[str] | None = None) -> int:
                 (
                     f"cold import of mockidp.lambda_handler ({label}), ms",
                     fmt(value),
-                    f"< {TARGET_COLD_IMPORT_MS:g} ms "
-                    + ("ok" if value < TARGET_COLD_IMPORT_MS else "MISSED"),
+                    under_ms(value, TARGET_COLD_IMPORT_MS),
                 )
             )
         results["cold_import"] = ci
