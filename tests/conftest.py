@@ -138,3 +138,14 @@ async def client(app: MockIdPApp) -> AsyncIterator[httpx.AsyncClient]:
 def run(coro: Any) -> Any:
     """Run a coroutine from sync code (helpers only; tests use anyio)."""
     return asyncio.run(coro)
+
+
+def request_in_process(app: MockIdPApp, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    """One request to ``app`` in-process, from sync code (each thread runs its own loop)."""
+
+    async def go() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://mockidp.test") as c:
+            return await c.request(method, url, **kwargs)
+
+    return run(go())

@@ -7,7 +7,6 @@ storage failures answer 503 temporarily_unavailable with Retry-After, never a 50
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -23,6 +22,7 @@ import pytest
 from mockidp import MockIdPApp, create_app
 from mockidp.errors import TemporarilyUnavailable
 from mockidp.store.dynamodb import DynamoDBStore
+from tests.conftest import request_in_process
 from tests.dynamodb_support import (
     REGION,
     TABLE,
@@ -74,19 +74,8 @@ def containers(request: pytest.FixtureRequest) -> Iterator[Containers]:
         yield make
 
 
-def _request(app: MockIdPApp, method: str, url: str, **kwargs: Any) -> httpx.Response:
-    """One request to ``app`` in-process, from sync code (each thread its own loop)."""
-
-    async def go() -> httpx.Response:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://mockidp.test") as c:
-            return await c.request(method, url, **kwargs)
-
-    return asyncio.run(go())
-
-
 def _code(app: MockIdPApp) -> str:
-    response = _request(
+    response = request_in_process(
         app,
         "GET",
         "/authorize",
@@ -103,7 +92,7 @@ def _code(app: MockIdPApp) -> str:
 
 
 def _token(app: MockIdPApp, /, **form: str) -> httpx.Response:
-    return _request(app, "POST", "/token", data=form, auth=CLIENT)
+    return request_in_process(app, "POST", "/token", data=form, auth=CLIENT)
 
 
 def _race(apps: list[MockIdPApp], task: Callable[[MockIdPApp], httpx.Response]) -> list[Any]:
@@ -162,7 +151,9 @@ def test_a_container_sees_what_another_wrote(containers: Containers) -> None:
     )
     assert tokens.status_code == 200, tokens.text
     access = tokens.json()["access_token"]
-    userinfo = _request(one, "GET", "/userinfo", headers={"Authorization": f"Bearer {access}"})
+    userinfo = request_in_process(
+        one, "GET", "/userinfo", headers={"Authorization": f"Bearer {access}"}
+    )
     assert userinfo.status_code == 200, userinfo.text
     assert userinfo.json()["sub"] == "alice"
 
@@ -255,7 +246,7 @@ def test_an_authorization_request_redirects_temporarily_unavailable() -> None:
             return fail
 
     app = create_app(store=DynamoDBStore(TABLE, client=Throttled()))
-    response = _request(
+    response = request_in_process(
         app,
         "GET",
         "/authorize",

@@ -32,7 +32,7 @@ import pytest
 
 from mockidp import MockIdPApp, create_app
 from mockidp.store.dynamodb import DynamoDBStore
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, request_in_process
 from tests.dynamodb_support import TABLE, aws_environment, moto_server_url, needs_moto
 
 _spec = importlib.util.spec_from_file_location(
@@ -95,15 +95,6 @@ class FlakyDynamoDB:
         return call
 
 
-def _request(app: MockIdPApp, method: str, url: str, **kwargs: Any) -> httpx.Response:
-    async def go() -> httpx.Response:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://mockidp.test") as c:
-            return await c.request(method, url, **kwargs)
-
-    return asyncio.run(go())
-
-
 def _clean_503(response: httpx.Response) -> bool:
     return (
         response.status_code == 503
@@ -121,7 +112,7 @@ def _flow(app: MockIdPApp) -> dict[str, Any]:
         "scope": "openid offline_access",
         "state": uuid.uuid4().hex,
     }
-    answer = _request(app, "GET", "/authorize", params=params)
+    answer = request_in_process(app, "GET", "/authorize", params=params)
     if _clean_503(answer):
         return {"outcome": "503 at authorize"}
     assert answer.status_code == 302, answer.text
@@ -131,7 +122,7 @@ def _flow(app: MockIdPApp) -> dict[str, Any]:
         return {"outcome": "503 redirected"}
     assert query.get("state") == params["state"] and "code" in query, query
     form = {"grant_type": "authorization_code", "code": query["code"], "redirect_uri": REDIRECT_URI}
-    token = _request(app, "POST", "/token", data=form, auth=CLIENT)
+    token = request_in_process(app, "POST", "/token", data=form, auth=CLIENT)
     if _clean_503(token):
         return {"outcome": "503 at token", "form": form}
     assert token.status_code == 200, token.text
@@ -162,7 +153,7 @@ def test_flows_on_a_throttled_timing_out_table_complete_or_fail_cleanly() -> Non
         for i, result in enumerate(results):
             app = apps[(i + 1) % 2]  # checked through the other container
             if "form" in result:  # a code once issued never redeems (again) afterwards...
-                replay = _request(app, "POST", "/token", data=result["form"], auth=CLIENT)
+                replay = request_in_process(app, "POST", "/token", data=result["form"], auth=CLIENT)
                 if result["outcome"] == "completed":
                     assert replay.status_code == 400, replay.text
                     assert replay.json()["error"] == "invalid_grant"
@@ -192,10 +183,10 @@ def test_issued_tokens_are_whole_after_faults() -> None:
         assert completed and flaky.injected > 0
         for tokens in completed:
             bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
-            userinfo = _request(app, "GET", "/userinfo", headers=bearer)
+            userinfo = request_in_process(app, "GET", "/userinfo", headers=bearer)
             assert userinfo.status_code == 200, userinfo.text
             refresh = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
-            refreshed = _request(app, "POST", "/token", data=refresh, auth=CLIENT)
+            refreshed = request_in_process(app, "POST", "/token", data=refresh, auth=CLIENT)
             assert refreshed.status_code == 200, refreshed.text
 
 
