@@ -10,7 +10,7 @@ import asyncio
 import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -18,6 +18,10 @@ import uvicorn
 
 from mockidp import MockIdPApp, Provider, create_app
 from mockidp.scenario_loader import default_scenario
+from tests.browser_support import RelyingParty, launch_chromium, serve_relying_party
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 pytest_plugins = ["pytester"]
 
@@ -149,3 +153,20 @@ def request_in_process(app: MockIdPApp, method: str, url: str, **kwargs: Any) ->
             return await c.request(method, url, **kwargs)
 
     return run(go())
+
+
+# -- browser tests (tests/browser_support.py) -----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One headless Debian Chromium per module (never per session: see browser_support)."""
+    with launch_chromium() as chromium:
+        yield chromium
+
+
+@pytest.fixture
+def rp() -> Iterator[RelyingParty]:
+    """A loopback relying party, for the pages that call back to one."""
+    with serve_relying_party() as relying_party:
+        yield relying_party

@@ -24,7 +24,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from tests.browser_support import RelyingParty, launch_chromium, serve_relying_party, single
+from tests.browser_support import RelyingParty, serve_relying_party, single
 from tests.conftest import LiveServer
 from tests.session_state_support import assert_session_state
 
@@ -42,13 +42,6 @@ XSS = '"><script>alert(1)</script>'
 
 
 # -- the browser -----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless Debian Chromium for this module (see tests/browser_support.py)."""
-    with launch_chromium() as chromium:
-        yield chromium
 
 
 # -- the relying party -----------------------------------------------------------------

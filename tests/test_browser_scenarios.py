@@ -19,7 +19,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from tests.browser_support import RelyingParty, launch_chromium, serve_relying_party
+from tests.browser_support import RelyingParty, serve_relying_party
 from tests.conftest import LiveServer
 from tests.session_state_support import assert_session_state
 
@@ -35,13 +35,6 @@ SESSION_COOKIE = "mockidp_session"
 
 
 # -- the browser and the relying party -------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless Debian Chromium for this module (see tests/browser_support.py)."""
-    with launch_chromium() as chromium:
-        yield chromium
 
 
 @pytest.fixture(scope="module")

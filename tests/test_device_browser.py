@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from tests.browser_support import launch_chromium
 from tests.conftest import LiveServer
 from tests.e2e_support import PUBLIC, default_scenario_mapping
 
@@ -23,13 +22,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.browser
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless Debian Chromium for this module (see tests/browser_support.py)."""
-    with launch_chromium() as chromium:
-        yield chromium
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import uvicorn
 
 from mockidp import create_app
 from mockidp.asgi import MockIdPApp
-from tests.browser_support import launch_chromium, serve_relying_party, single
+from tests.browser_support import serve_relying_party, single
 from tests.e2e_support import default_scenario_mapping
 
 if TYPE_CHECKING:
@@ -228,13 +228,6 @@ async def test_wrong_methods_and_a_tenant_s_own_inspector() -> None:
 
 
 # Last in the module: while Playwright's sync API runs, anyio tests cannot (browser_support.py).
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless Debian Chromium for this module (see tests/browser_support.py)."""
-    with launch_chromium() as chromium:
-        yield chromium
 
 
 @pytest.fixture(scope="module")

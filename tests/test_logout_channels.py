@@ -32,7 +32,7 @@ from mockidp.requestlog import RequestLog, RequestRecord
 from mockidp.scenario_dump import dump_client
 from mockidp.scenario_loader import load_scenario
 from mockidp.session_management import csp_source
-from tests.browser_support import RelyingParty, launch_chromium, serve_relying_party, single
+from tests.browser_support import RelyingParty, single
 from tests.conftest import IdP, LiveServer
 from tests.lambda_events import FUNCTION_URL
 from tests.lambda_events import Browser as LambdaBrowser
@@ -436,19 +436,6 @@ def test_on_lambda_the_logout_token_is_sent_before_the_answer(receiver: Receiver
 
 # -- front-channel in Chromium ------------------------------------------------------------
 # (last in the module: anyio tests cannot run while Playwright's sync API is up)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless Debian Chromium for this module (see tests/browser_support.py)."""
-    with launch_chromium() as chromium:
-        yield chromium
-
-
-@pytest.fixture
-def rp() -> Iterator[RelyingParty]:
-    with serve_relying_party() as relying_party:
-        yield relying_party
 
 
 @pytest.mark.browser

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
@@ -18,7 +17,7 @@ import httpx
 import pytest
 
 from mockidp.session_management import origin, session_state
-from tests.browser_support import RelyingParty, launch_chromium, serve_relying_party, single
+from tests.browser_support import RelyingParty, single
 from tests.conftest import IdP, LiveServer
 
 if TYPE_CHECKING:
@@ -205,19 +204,6 @@ async def test_sessions_off_means_no_session_state(idp: IdP, http: httpx.AsyncCl
 
 
 # -- the iframe in Chromium ---------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless Debian Chromium for this module (see tests/browser_support.py)."""
-    with launch_chromium() as chromium:
-        yield chromium
-
-
-@pytest.fixture
-def rp() -> Iterator[RelyingParty]:
-    with serve_relying_party() as relying_party:
-        yield relying_party
 
 
 _ASK = """([message, opOrigin]) => new Promise((resolve) => {
