@@ -1,9 +1,9 @@
 """A full flow through the Lambda handler, its state in DynamoDB on moto's server.
 
-Starts ``python -m tests.moto_server`` (moto's DynamoDB over HTTP on a loopback port),
+Starts ``python -m tests.support.moto_server`` (moto's DynamoDB over HTTP on a loopback port),
 creates the table, imports ``mockidp.lambda_handler`` with ``MOCKIDP_TABLE`` set (the
 true cold import is ``bench/cold_import.py``'s: here boto3 is already loaded), then drives authorization-code + PKCE flows (authorize, token,
-userinfo) as HTTP API payload 2.0 events (``tests/lambda_events.py``) and prints the
+userinfo) as HTTP API payload 2.0 events (``tests/support/lambda_events.py``) and prints the
 median per flow and per step. Every step's state goes through DynamoDB (moto), so the
 figure is dominated by the store's round trips, as on Lambda.
 
@@ -42,7 +42,7 @@ def main() -> int:
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     moto = subprocess.Popen(
-        [sys.executable, "-m", "tests.moto_server"],
+        [sys.executable, "-m", "tests.support.moto_server"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,  # moto logs every request
@@ -68,7 +68,7 @@ def main() -> int:
         import mockidp.lambda_handler as lambda_handler
 
         import_ms = (time.perf_counter() - t0) * 1000
-        from tests.lambda_events import HTTP_API, LambdaContext, v2_event
+        from tests.support.lambda_events import HTTP_API, LambdaContext, v2_event
 
         context = LambdaContext()
         query = urlencode(

@@ -11,7 +11,7 @@ latency of each request; it reports throughput and tail latency.
     .venv/bin/python bench/load.py --url http://127.0.0.1:8080 --concurrency 16 --seconds 30
     .venv/bin/python bench/load.py --json out.json
 
-tests/test_load.py runs :func:`run` for a couple of seconds against the test session's
+tests/hosting/test_load.py runs :func:`run` for a couple of seconds against the test session's
 live server and asserts the counts (never the timings).
 """
 
@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     url = args.url
     if url is None:
         from mockidp import create_app
-        from mockidp.serving import LiveServer
+        from mockidp.testing.serving import LiveServer
 
         server = LiveServer(create_app())
         url = server.url

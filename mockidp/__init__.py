@@ -9,12 +9,12 @@ if TYPE_CHECKING:
     from mockidp.asgi import MockIdPApp, create_app
     from mockidp.clock import Clock
     from mockidp.errors import MockIdPError, OAuthError, ScenarioError
-    from mockidp.keys import KeyRing
-    from mockidp.layout import Layout
-    from mockidp.provider import Provider
+    from mockidp.keys.ring import KeyRing
+    from mockidp.model.layout import Layout
+    from mockidp.model.scenario import Client, Scenario, User
+    from mockidp.oauth.provider import Provider
     from mockidp.requestlog import RequestRecord
-    from mockidp.scenario import Client, Scenario, User
-    from mockidp.scenario_loader import load_scenario, parse_scenario
+    from mockidp.scenario.loader import load_scenario, parse_scenario
     from mockidp.store import MemoryStore, Store
 
 __all__ = [
@@ -42,23 +42,23 @@ __version__ = "0.1.0"
 # Each public name imports its module on first use (PEP 562), so importing a submodule
 # (the pytest plugin, the Lambda handler, the CLI) does not pay for the whole package.
 _HOMES = {
-    "Client": "mockidp.scenario",
+    "Client": "mockidp.model.scenario",
     "Clock": "mockidp.clock",
-    "KeyRing": "mockidp.keys",
-    "Layout": "mockidp.layout",
+    "KeyRing": "mockidp.keys.ring",
+    "Layout": "mockidp.model.layout",
     "MemoryStore": "mockidp.store",
     "MockIdPApp": "mockidp.asgi",
     "MockIdPError": "mockidp.errors",
     "OAuthError": "mockidp.errors",
-    "Provider": "mockidp.provider",
+    "Provider": "mockidp.oauth.provider",
     "RequestRecord": "mockidp.requestlog",
-    "Scenario": "mockidp.scenario",
+    "Scenario": "mockidp.model.scenario",
     "ScenarioError": "mockidp.errors",
     "Store": "mockidp.store",
-    "User": "mockidp.scenario",
+    "User": "mockidp.model.scenario",
     "create_app": "mockidp.asgi",
-    "load_scenario": "mockidp.scenario_loader",
-    "parse_scenario": "mockidp.scenario_loader",
+    "load_scenario": "mockidp.scenario.loader",
+    "parse_scenario": "mockidp.scenario.loader",
 }
 
 

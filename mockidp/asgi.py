@@ -4,7 +4,7 @@ The only place where exceptions become HTTP: OAuthError -> RFC 6749 5.2 JSON (wi
 WWW-Authenticate where due), PageError -> an HTML page, anything else -> a JSON
 server_error with no traceback (the traceback goes to the log).
 
-Scripted faults (:mod:`mockidp.faults` picks one) are applied here too: an answer in
+Scripted faults (:mod:`mockidp.oauth.faults` picks one) are applied here too: an answer in
 place of the endpoint's (``oauth_error``, ``http_status``, ``drop_connection``), or the
 real answer altered (``malformed_body``, ``truncate_body``, ``content_type``), and
 ``latency_ms`` before either is sent.
@@ -28,19 +28,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
-from mockidp import faults, pages
-from mockidp.client_auth import read_credentials
 from mockidp.clock import Clock
-from mockidp.control import Control, is_control_path, without_tenant_routes
-from mockidp.control_sync import CONTROL_KEY, ControlSync
-from mockidp.endpoints import (
-    ENDPOINTS,
-    SESSION_COOKIE,
-    Endpoint,
-    Exchange,
-    authorization_error,
-    html_response,
-    json_response,
+from mockidp.control.api import Control, is_control_path, without_tenant_routes
+from mockidp.control.sync import CONTROL_KEY, ControlSync
+from mockidp.control.tenants import (
+    DEFAULT_MAX_TENANTS,
+    TENANT_PREFIX,
+    TenantRegistry,
+    split_tenant_path,
 )
 from mockidp.errors import (
     InsufficientScope,
@@ -55,22 +50,33 @@ from mockidp.errors import (
     PageError,
     TemporarilyUnavailable,
 )
-from mockidp.http_input import (
+from mockidp.http import pages
+from mockidp.http.endpoints import (
+    ENDPOINTS,
+    SESSION_COOKIE,
+    Endpoint,
+    Exchange,
+    authorization_error,
+    html_response,
+    json_response,
+)
+from mockidp.http.input import (
     MAX_BODY_BYTES,
     RepeatedParameters,
     bearer_token,
     is_form,
     parse_pairs,
 )
-from mockidp.keys import KeyRing
-from mockidp.layout import Layout
-from mockidp.provider import Provider
-from mockidp.quirks import Quirks
+from mockidp.keys.ring import KeyRing
+from mockidp.model.layout import Layout
+from mockidp.model.quirks import Quirks
+from mockidp.model.scenario import Fault, Scenario
+from mockidp.oauth import faults
+from mockidp.oauth.client_auth import read_credentials
+from mockidp.oauth.provider import Provider
+from mockidp.oauth.shapes import error_body
 from mockidp.requestlog import RequestLog, RequestRecord, mask_authorization, mask_params
-from mockidp.scenario import Fault, Scenario
-from mockidp.shapes import error_body
 from mockidp.store import Store
-from mockidp.tenants import DEFAULT_MAX_TENANTS, TENANT_PREFIX, TenantRegistry, split_tenant_path
 from mockidp.types import JSONObject, Params
 
 log = logging.getLogger("mockidp")
@@ -142,13 +148,13 @@ class MockIdPApp:
     """An ASGI app serving one :class:`Provider`.
 
     ``on_request`` is called with a :class:`RequestRecord` after every answered request.
-    ``control`` is the test-control API under ``/_mockidp/`` (:mod:`mockidp.control`),
+    ``control`` is the test-control API under ``/_mockidp/`` (:mod:`mockidp.control.api`),
     open unless ``admin_token`` is given; its request log is ``on_request`` when that is
     a :class:`RequestLog` (or its ``record``), else its own.
 
-    Tenants (:mod:`mockidp.tenants`): ``/t/{name}/...`` is tenant ``name``'s provider,
+    Tenants (:mod:`mockidp.control.tenants`): ``/t/{name}/...`` is tenant ``name``'s provider,
     made on first use while fewer than ``max_tenants`` exist (None: no tenants).
-    Control changes are shared with every app on the same store (:mod:`mockidp.control_sync`).
+    Control changes are shared with every app on the same store (:mod:`mockidp.control.sync`).
     """
 
     def __init__(

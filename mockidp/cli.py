@@ -15,16 +15,16 @@ from pathlib import Path
 
 from mockidp.asgi import create_app
 from mockidp.errors import ScenarioError
+from mockidp.hosting.settings import Settings
+from mockidp.hosting.wiring import scenario_from_settings, store_from_settings, store_problem
+from mockidp.hosting.workers import run_workers
+from mockidp.model.scenario import Scenario
+from mockidp.oauth.provider import Provider
 from mockidp.presets import PRESETS
-from mockidp.provider import Provider
 from mockidp.requestlog import RequestRecord
-from mockidp.scenario import Scenario
-from mockidp.scenario_loader import check_scenario_text
-from mockidp.scenario_schema import SCENARIO_SCHEMA
-from mockidp.settings import Settings
+from mockidp.scenario.loader import check_scenario_text
+from mockidp.scenario.schema import SCENARIO_SCHEMA
 from mockidp.store.urls import parse_store_url
-from mockidp.wiring import scenario_from_settings, store_from_settings, store_problem
-from mockidp.workers import run_workers
 
 
 def _parser() -> argparse.ArgumentParser:

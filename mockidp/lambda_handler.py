@@ -1,7 +1,7 @@
 """AWS Lambda entry point: ``mockidp.lambda_handler.handler``.
 
 The app is built once per container, at import, from the environment (the same
-:class:`~mockidp.settings.Settings` the CLI reads):
+:class:`~mockidp.hosting.settings.Settings` the CLI reads):
 
 - ``MOCKIDP_SCENARIO``: a scenario file path, or the scenario itself (YAML or JSON);
   unset, the embedded default.
@@ -34,8 +34,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from mockidp.asgi import MockIdPApp
-from mockidp.settings import Settings
-from mockidp.wiring import app_from_settings
+from mockidp.hosting.settings import Settings
+from mockidp.hosting.wiring import app_from_settings
 
 if TYPE_CHECKING:
     from starlette.types import Receive, Scope, Send

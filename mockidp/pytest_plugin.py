@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from mockidp.scenario import Scenario
-    from mockidp.settings import Settings
+    from mockidp.hosting.settings import Settings
+    from mockidp.model.scenario import Scenario
     from mockidp.testing import MockIdP, ScenarioSource
 
 MARKER = "mockidp"
@@ -45,7 +45,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _scenario_keys() -> list[str]:
-    from mockidp.scenario_schema import SCENARIO_SCHEMA
+    from mockidp.scenario.schema import SCENARIO_SCHEMA
 
     return list(SCENARIO_SCHEMA.get("properties", {}))
 
@@ -108,9 +108,9 @@ def _scenario_for(request: pytest.FixtureRequest, default: ScenarioSource) -> Sc
 @pytest.fixture(scope="session")
 def mockidp_settings() -> Settings:
     """mockidp settings, read once from MOCKIDP_* environment variables
-    (mockidp.settings.Settings.from_env()). Override this fixture in a conftest to set
+    (mockidp.hosting.settings.Settings.from_env()). Override this fixture in a conftest to set
     them in code; the plugin reads ``scenario`` and ``host``."""
-    from mockidp.settings import Settings
+    from mockidp.hosting.settings import Settings
 
     return Settings.from_env()
 

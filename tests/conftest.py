@@ -17,8 +17,8 @@ import pytest
 import uvicorn
 
 from mockidp import MockIdPApp, Provider, create_app
-from mockidp.scenario_loader import default_scenario
-from tests.browser_support import RelyingParty, launch_chromium, serve_relying_party
+from mockidp.scenario.loader import default_scenario
+from tests.support.browser import RelyingParty, launch_chromium, serve_relying_party
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -28,7 +28,12 @@ pytest_plugins = ["pytester"]
 
 @pytest.fixture
 def pytester(pytester: pytest.Pytester) -> pytest.Pytester:
-    """A fresh session with the ini a project using pytest-asyncio has (else it warns)."""
+    """A fresh session with the ini a project using pytest-asyncio has (else it warns).
+
+    Tests run it with ``runpytest_subprocess``: an in-process run drops every module it
+    imported first when it ends, and what a later test imports again (httpcore's, uvicorn's
+    protocol modules) then raises exception classes the earlier copies do not catch.
+    """
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     return pytester
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockidp.errors import ScenarioProblem
-from mockidp.layout import GENERIC_PATHS
+from mockidp.model.layout import GENERIC_PATHS
+from mockidp.model.token_formats import parse_template
 from mockidp.presets import (
     auth0,
     cognito,
@@ -30,7 +31,6 @@ from mockidp.presets import (
     permiso,
     superoffice,
 )
-from mockidp.token_formats import parse_template
 from mockidp.types import JSONObject
 
 

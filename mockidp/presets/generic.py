@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockidp.layout import GENERIC_PATHS
+from mockidp.model.layout import GENERIC_PATHS
 
 NAME = "generic"
 DESCRIPTION = "Standards OpenID Provider: /authorize, /token, /userinfo, /introspect, ..."

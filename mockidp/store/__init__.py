@@ -18,7 +18,7 @@ __all__ = ["MemoryStore", "Store"]
 class Store(Protocol):
     """Key-value state with expiry and an atomic take.
 
-    Contract (every backend passes the same suite in tests/test_unit_store.py):
+    Contract (every backend passes the same suite in tests/store/test_unit_store.py):
 
     - ``put`` stores or replaces ``record`` under ``key`` until ``expires_at``.
     - ``add`` stores only if no live record exists under ``key``; returns whether it did.

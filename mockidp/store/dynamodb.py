@@ -6,7 +6,7 @@ for boto3 once it needs state, not at import).
 
 Single-table design. The table's key schema is :data:`KEY_SCHEMA` here, and nowhere
 else: ``template.yaml`` and ``mockidp create-table`` are checked against it
-(``tests/test_dynamodb_table.py``). Each item is one record:
+(``tests/store/test_dynamodb_table.py``). Each item is one record:
 
 ============  ====  ==============================================================
 attribute     type  meaning

@@ -1,0 +1,1 @@
+"""The test-control API under ``/_mockidp/``, tenants, and the shared control record."""

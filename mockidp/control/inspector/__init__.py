@@ -1,0 +1,1 @@
+"""The inspector page: requests and issued tokens, decoded."""

@@ -1,0 +1,200 @@
+"""The test-control API's route table: every operation, and what its OpenAPI entry says.
+
+:class:`~mockidp.control.api.Control` routes by it and
+:func:`~mockidp.control.openapi.openapi_document` is built from it, so the two cannot
+drift apart.
+"""
+
+from __future__ import annotations
+
+from mockidp.control.ops import (
+    CLIENTS,
+    JSON_TYPES,
+    USERS,
+    YAML_TYPES,
+    Collection,
+    Route,
+    add_fault,
+    add_handler,
+    clear_faults,
+    delete_handler,
+    get_handler,
+    get_scenario,
+    index,
+    list_faults,
+    list_handler,
+    openapi,
+    patch_scenario,
+    put_handler,
+    put_scenario,
+)
+from mockidp.control.runtime import (
+    clear_requests,
+    get_clock,
+    list_requests,
+    mint_tokens,
+    move_clock,
+    reset,
+)
+from mockidp.control.tenant_ops import delete_tenant, get_tenant, list_tenants, put_tenant
+
+
+def _collection_routes(
+    collection: Collection, *, key: str, noun: str, schema: str
+) -> tuple[Route, ...]:
+    """The five routes of a scenario list (users, clients): list, add, get, put, delete."""
+    plural = f"{noun}s"
+    item = f"/{plural}/{{{key}}}"
+    return (
+        Route(
+            "GET",
+            f"/{plural}",
+            list_handler(collection),
+            f"The scenario's {plural}",
+            response=f"{schema}s",
+        ),
+        Route(
+            "POST",
+            f"/{plural}",
+            add_handler(collection),
+            f"Add a {noun}",
+            request=schema,
+            response=schema,
+            status=201,
+            errors=(400, 409, 415),
+        ),
+        Route(
+            "GET",
+            item,
+            get_handler(collection),
+            f"One {noun}, by {key}",
+            response=schema,
+            errors=(404,),
+        ),
+        Route(
+            "PUT",
+            item,
+            put_handler(collection),
+            f"Replace or add the {noun} with this {key}",
+            request=f"{schema}Update",
+            response=schema,
+            also=(201,),
+            errors=(400, 415),
+        ),
+        Route(
+            "DELETE",
+            item,
+            delete_handler(collection),
+            f"Remove the {noun} with this {key}",
+            status=204,
+            errors=(400, 404),
+        ),
+    )
+
+
+# -- the table ---------------------------------------------------------------------------
+
+_SCENARIO_ERRORS = (400, 415)
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/", index, "What the control API offers", response="Index"),
+    Route("GET", "/openapi.json", openapi, "This API's OpenAPI 3.1 document", response="Document"),
+    Route("GET", "/scenario", get_scenario, "The scenario in force", response="Scenario"),
+    Route(
+        "PUT",
+        "/scenario",
+        put_scenario,
+        "Replace the scenario (JSON or YAML); sessions, codes and tokens are kept",
+        request="Scenario",
+        request_types=(*JSON_TYPES, *YAML_TYPES),
+        response="Scenario",
+        errors=_SCENARIO_ERRORS,
+    ),
+    Route(
+        "PATCH",
+        "/scenario",
+        patch_scenario,
+        "Merge top-level keys into the scenario (null removes a key)",
+        request="ScenarioPatch",
+        request_types=(*JSON_TYPES, "application/merge-patch+json"),
+        response="Scenario",
+        errors=_SCENARIO_ERRORS,
+    ),
+    *_collection_routes(USERS, key="sub", noun="user", schema="User"),
+    *_collection_routes(CLIENTS, key="client_id", noun="client", schema="Client"),
+    Route("GET", "/faults", list_faults, "The scripted faults", response="Faults"),
+    Route(
+        "POST",
+        "/faults",
+        add_fault,
+        "Append a scripted fault",
+        request="Fault",
+        response="Fault",
+        status=201,
+        errors=(400, 415),
+    ),
+    Route("DELETE", "/faults", clear_faults, "Remove every scripted fault", status=204),
+    Route("GET", "/clock", get_clock, "The provider's clock", response="Clock"),
+    Route(
+        "POST",
+        "/clock",
+        move_clock,
+        "Move, freeze, unfreeze, set or reset the clock",
+        request="ClockChange",
+        response="Clock",
+        errors=(400, 415),
+    ),
+    Route(
+        "POST",
+        "/reset",
+        reset,
+        "Forget sessions, codes, tokens and the request log; optionally the scenario and clock",
+        request="Reset",
+        request_required=False,
+        status=204,
+        errors=(400, 415),
+    ),
+    Route(
+        "GET",
+        "/requests",
+        list_requests,
+        "The request log, newest first",
+        response="Requests",
+        query=(
+            ("limit", "At most this many records, 1 to 10000 (default 100)", True),
+            ("endpoint", "Only this endpoint's (token, userinfo, ...)", False),
+        ),
+        errors=(400,),
+    ),
+    Route("DELETE", "/requests", clear_requests, "Empty the request log", status=204),
+    Route(
+        "POST",
+        "/tokens",
+        mint_tokens,
+        "Mint a token set for a client and, optionally, a user",
+        request="TokenRequest",
+        response="TokenResponse",
+        errors=(400, 415),
+    ),
+    Route("GET", "/tenants", list_tenants, "Every tenant (/t/{name}/)", response="Tenants"),
+    Route(
+        "PUT",
+        "/tenants/{name}",
+        put_tenant,
+        "Create or replace a tenant (its state is forgotten) with this scenario or the initial one",
+        request="Scenario",
+        request_types=(*JSON_TYPES, *YAML_TYPES),
+        request_required=False,
+        response="Tenant",
+        also=(201,),
+        errors=(400, 415),
+    ),
+    Route("GET", "/tenants/{name}", get_tenant, "One tenant", response="Tenant", errors=(400, 404)),
+    Route(
+        "DELETE",
+        "/tenants/{name}",
+        delete_tenant,
+        "Delete a tenant and forget its state",
+        status=204,
+        errors=(400, 404),
+    ),
+)

@@ -1,0 +1,1 @@
+"""Settings from ``MOCKIDP_*`` and flags, wiring them into an app, and worker processes."""

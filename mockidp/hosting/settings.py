@@ -1,0 +1,78 @@
+"""One settings object, read from MOCKIDP_* environment variables and CLI flags.
+
+Shared by the CLI (and later the pytest plugin and the Lambda handler), so every edge
+agrees on what a setting means.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from mockidp.control.tenants import DEFAULT_MAX_TENANTS
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to run a provider. ``scenario`` None means the embedded default.
+
+    ``store`` names the state backend: ``memory`` (the default) or ``dynamodb://TABLE``
+    (see :mod:`mockidp.store.urls`); ``MOCKIDP_STORE`` sets it, or ``MOCKIDP_TABLE``
+    as a shorthand for ``dynamodb://TABLE``.
+
+    ``admin_token`` (``MOCKIDP_ADMIN_TOKEN``, ``--admin-token``): when set, every call
+    of the test-control API under ``/_mockidp/`` must send it as a bearer token. Always
+    set one when the provider is reachable by others (deployed).
+
+    ``max_tenants`` (``MOCKIDP_MAX_TENANTS``, ``--max-tenants``): tenants under
+    ``/t/{name}/`` are made on first use while fewer exist (0: only through the control
+    API); see :mod:`mockidp.control.tenants`.
+    """
+
+    scenario: str | None = None
+    issuer: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    store: str = "memory"
+    admin_token: str | None = None
+    max_tenants: int = DEFAULT_MAX_TENANTS
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        port = env.get("MOCKIDP_PORT", "8000")
+        if not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError(f"MOCKIDP_PORT must be a port number, not {port!r}")
+        return cls(
+            scenario=env.get("MOCKIDP_SCENARIO") or None,
+            issuer=env.get("MOCKIDP_ISSUER") or None,
+            host=env.get("MOCKIDP_HOST", "127.0.0.1"),
+            port=int(port),
+            store=_store_from_env(env),
+            admin_token=env.get("MOCKIDP_ADMIN_TOKEN") or None,
+            max_tenants=_max_tenants(env.get("MOCKIDP_MAX_TENANTS")),
+        )
+
+    def override(self, **values: Any) -> Settings:
+        """These settings with every non-None value of ``values`` replacing its own."""
+        return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+
+def _max_tenants(value: str | None) -> int:
+    if value is None or not value.strip():
+        return DEFAULT_MAX_TENANTS
+    if not value.strip().isdigit():
+        raise ValueError(f"MOCKIDP_MAX_TENANTS must be a whole number, not {value!r}")
+    return int(value)
+
+
+def _store_from_env(env: Mapping[str, str]) -> str:
+    store = env.get("MOCKIDP_STORE") or ""
+    table = env.get("MOCKIDP_TABLE") or ""
+    if store and table:
+        raise ValueError("set MOCKIDP_STORE or MOCKIDP_TABLE, not both")
+    if table:
+        return f"dynamodb://{table}"
+    return store or "memory"

@@ -1,0 +1,472 @@
+"""One handler per endpoint: HTTP in, plain arguments to the Provider, HTTP out."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from starlette.datastructures import URL
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from mockidp.errors import InvalidRequest, NotFound, OAuthError, PageError
+from mockidp.http import pages
+from mockidp.http.device_pages import device_page
+from mockidp.http.input import (
+    RepeatedParameters,
+    bearer_token,
+    body_params,
+    dpop_token,
+    form_params,
+    is_form,
+    is_json,
+    query_params,
+    read_body,
+)
+from mockidp.oauth import jwt_responses, logout, session_management
+from mockidp.oauth.authorize import error_params, resolve_target
+from mockidp.oauth.device import DeviceConfirm
+from mockidp.oauth.dpop import Presentation
+from mockidp.oauth.provider import Provider
+from mockidp.oauth.redirects import add_fragment, add_query
+from mockidp.oauth.session_management import BROWSER_STATE_COOKIE
+from mockidp.oauth.signin import AuthorizationResponse, AuthorizeResult, ConsentPage, LoginPage
+from mockidp.requestlog import RequestRecord
+from mockidp.types import JSONObject, Params
+
+SESSION_COOKIE = "mockidp_session"
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+PAGE_HEADERS = {
+    **NO_STORE,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    # No form-action: browsers apply it to the redirect that follows a form, which
+    # must be free to reach any registered redirect URI.
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "frame-ancestors 'none'; base-uri 'none'",
+}
+
+
+@dataclass
+class Exchange:
+    """One request on its way through a handler, with what the log line needs."""
+
+    request: Request
+    issuer: str
+    endpoint: str
+    params: Params = field(default_factory=dict)
+    outgoing: list[RequestRecord] = field(default_factory=list)
+    """Requests the provider made while answering (back-channel logout), for the log."""
+
+    @property
+    def secure(self) -> bool:
+        # What request.url.scheme reads, without building the whole URL object.
+        return str(self.request.scope.get("scheme", "http")).lower() == "https"
+
+    @property
+    def cookie_path(self) -> str:
+        return str(self.request.scope.get("root_path") or "") or "/"
+
+
+Handler = Callable[[Provider, Exchange], Awaitable[Response]]
+
+
+def json_response(data: JSONObject, *, status: int = 200, no_store: bool = True) -> Response:
+    return JSONResponse(data, status_code=status, headers=NO_STORE if no_store else None)
+
+
+def html_response(body: str, *, status: int = 200, csp: str | None = None) -> Response:
+    headers = dict(PAGE_HEADERS)
+    if csp is not None:
+        headers["Content-Security-Policy"] = csp
+    return HTMLResponse(body, status_code=status, headers=headers)
+
+
+async def discovery(provider: Provider, ex: Exchange) -> Response:
+    return json_response(provider.metadata(ex.issuer), no_store=False)
+
+
+async def jwks(provider: Provider, ex: Exchange) -> Response:
+    return json_response(provider.jwks(), no_store=False)
+
+
+async def authorization(provider: Provider, ex: Exchange) -> Response:
+    repeated: frozenset[str] = frozenset()
+    try:
+        ex.params = await _query_or_form(ex.request)
+    except RepeatedParameters as exc:  # RFC 6749 4.1.2.1: redirected if the target is sure
+        ex.params, repeated = exc.params, exc.names
+    except InvalidRequest as exc:  # no trustworthy client yet: the user sees a page
+        raise PageError("invalid_request", exc.description) from None
+    tenant = ex.request.path_params.get("tenant")  # /login/<tenant>/oauth/authorize
+    prefix = provider.scenario.quirks.tenant_acr_prefix
+    if tenant and prefix:  # the same as acr_values=tenant:<tenant>
+        acr = f"{ex.params.get('acr_values', '')} {prefix}{tenant}".strip()
+        ex.params = {**ex.params, "acr_values": acr}
+    session_id = ex.request.cookies.get(SESSION_COOKIE)
+    result = provider.authorize(
+        ex.params, issuer=ex.issuer, session_id=session_id, repeated=repeated
+    )
+    return _render(provider, ex, result)
+
+
+def authorization_error(provider: Provider, ex: Exchange, error: OAuthError) -> Response:
+    """A scripted error at the authorization endpoint, answered as RFC 6749 4.1.2.1 says:
+    sent back to the client's redirect URI, or a page when that cannot be trusted."""
+    target = resolve_target(provider.deps, ex.params)
+    params = error_params(error, target, ex.issuer)
+    return _authorization_response(
+        AuthorizationResponse(target.redirect_uri, params, target.response_mode)
+    )
+
+
+async def login(provider: Provider, ex: Exchange) -> Response:
+    ex.params = await form_params(ex.request)
+    return _render(provider, ex, provider.submit_login(ex.params, issuer=ex.issuer))
+
+
+async def consent(provider: Provider, ex: Exchange) -> Response:
+    ex.params = await form_params(ex.request)
+    return _render(provider, ex, provider.submit_consent(ex.params, issuer=ex.issuer))
+
+
+async def _back_channel_params(provider: Provider, request: Request) -> Params:
+    """Form body parameters, or as the preset's quirks allow, JSON and query ones too."""
+    quirks = provider.scenario.quirks
+    return await body_params(
+        request,
+        merge_query=quirks.merge_query_into_body,
+        accept_json=quirks.accept_json_body,
+        strip_json_keys=quirks.strip_json_keys,
+    )
+
+
+async def token(provider: Provider, ex: Exchange) -> Response:
+    ex.params = await _back_channel_params(provider, ex.request)
+    auth = ex.request.headers.get("authorization")
+    return json_response(
+        provider.token(
+            ex.params,
+            authorization=auth,
+            issuer=ex.issuer,
+            dpop_proofs=tuple(ex.request.headers.getlist("dpop")),  # RFC 9449 5
+            request_url=_request_url(ex.request),
+        )
+    )
+
+
+async def pushed_authorization_request(provider: Provider, ex: Exchange) -> Response:
+    """RFC 9126 2: 201 with the request_uri, or an RFC 6749 error as JSON."""
+    ex.params = await form_params(ex.request)
+    auth = ex.request.headers.get("authorization")
+    pushed = provider.push_authorization_request(
+        ex.params,
+        authorization=auth,
+        issuer=ex.issuer,
+        dpop_proofs=tuple(ex.request.headers.getlist("dpop")),  # RFC 9449 10.1
+        request_url=_request_url(ex.request),
+    )
+    return json_response(pushed, status=201)
+
+
+async def userinfo(provider: Provider, ex: Exchange) -> Response:
+    authorization = ex.request.headers.get("authorization")
+    bound_token = dpop_token(authorization)  # RFC 9449 7.1: Authorization: DPoP <token>
+    header_token = bearer_token(authorization) or bound_token
+    body_token = None
+    if ex.request.method == "POST" and is_form(ex.request):
+        ex.params = await form_params(ex.request)
+        body_token = ex.params.get("access_token")  # RFC 6750 2.2
+    if header_token and body_token:
+        raise InvalidRequest("send the access token once: in the header or in the body")
+    shown = Presentation(
+        "DPoP" if bound_token else "Bearer",
+        tuple(ex.request.headers.getlist("dpop")),
+        ex.request.method,
+        provider.endpoint_urls("userinfo", ex.issuer, _request_url(ex.request)),
+    )
+    if provider.scenario.quirks.userinfo_format == "jwt_string":  # a JSON-quoted JWT
+        signed = provider.userinfo_jwt(
+            header_token or body_token, issuer=ex.issuer, presentation=shown
+        )
+        return JSONResponse(signed, headers=NO_STORE)
+    answer = provider.userinfo_answer(
+        header_token or body_token, issuer=ex.issuer, presentation=shown
+    )
+    if isinstance(answer, str):  # OpenID Connect Core 5.3.2: the client registered a signed answer
+        return Response(answer, media_type=jwt_responses.USERINFO_JWT, headers=NO_STORE)
+    return json_response(answer)
+
+
+def _request_url(request: Request) -> str:
+    """The URL a request reached, without query (a DPoP proof's htu, RFC 9449 4.3).
+
+    Built without the query string: a raw non-UTF-8 byte in it (which the endpoint
+    refuses as invalid_request) must not fail here first."""
+    return str(URL(scope={**request.scope, "query_string": b""}))
+
+
+async def current_principal(provider: Provider, ex: Exchange) -> Response:
+    """SuperOffice's ``GET {webapi_url}v1/User/currentPrincipal`` with the bearer token."""
+    token = bearer_token(ex.request.headers.get("authorization"))
+    ctx = ex.request.path_params.get("ctx", "")
+    return json_response(provider.current_principal(token, ctx, issuer=ex.issuer))
+
+
+async def system_user(provider: Provider, ex: Exchange) -> Response:
+    """SuperOffice's PartnerSystemUser/Authenticate: a JSON body in, a JSON answer out."""
+    ex.params = await body_params(ex.request, accept_json=True)
+    return json_response(provider.system_user(ex.params, issuer=ex.issuer))
+
+
+async def introspection(provider: Provider, ex: Exchange) -> Response:
+    ex.params = await form_params(ex.request)
+    auth = ex.request.headers.get("authorization")
+    if jwt_responses.wants_introspection_jwt(ex.request.headers.get("accept")):  # RFC 9701
+        signed = provider.introspect_jwt(ex.params, authorization=auth, issuer=ex.issuer)
+        return Response(signed, media_type=jwt_responses.INTROSPECTION_JWT, headers=NO_STORE)
+    return json_response(provider.introspect(ex.params, authorization=auth, issuer=ex.issuer))
+
+
+async def revocation(provider: Provider, ex: Exchange) -> Response:
+    ex.params = await _back_channel_params(provider, ex.request)
+    provider.revoke(
+        ex.params, authorization=ex.request.headers.get("authorization"), issuer=ex.issuer
+    )
+    if provider.scenario.quirks.revocation_json:  # LoginRadius answers {}
+        return json_response({})
+    return Response(b"", status_code=200, headers=NO_STORE)
+
+
+async def end_session(provider: Provider, ex: Exchange) -> Response:
+    try:
+        ex.params = await _query_or_form(ex.request)
+    except InvalidRequest as exc:  # a browser's request: the user sees a page
+        raise PageError("invalid_request", exc.description) from None
+    session_id = ex.request.cookies.get(SESSION_COOKIE)
+    result = provider.end_session(ex.params, issuer=ex.issuer, session_id=session_id)
+    ex.outgoing += await logout.deliver(result.logout.back_channel)  # before answering
+    response: Response
+    if result.logout.front_channel:  # the iframes load, then the browser goes on
+        response = _front_channel_logout(result.logout.front_channel, result.redirect_to)
+    elif result.redirect_to is not None:
+        response = RedirectResponse(result.redirect_to, status_code=302, headers=NO_STORE)
+    else:
+        response = html_response(pages.logged_out_page())
+    response.delete_cookie(
+        SESSION_COOKIE, path=ex.cookie_path, secure=ex.secure, httponly=True, samesite="lax"
+    )
+    if BROWSER_STATE_COOKIE in ex.request.cookies:  # the check_session iframe sees "changed"
+        response.delete_cookie(
+            BROWSER_STATE_COOKIE, path=ex.cookie_path, secure=ex.secure, samesite="lax"
+        )
+    return response
+
+
+def _front_channel_logout(uris: tuple[str, ...], redirect_to: str | None) -> Response:
+    """Front-Channel Logout 1.0 3: a page framing each RP's logout URI (and nothing else)."""
+    nonce = secrets.token_urlsafe(16)
+    sources = sorted({session_management.csp_source(uri) for uri in uris})
+    csp = (
+        f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; "
+        f"frame-src {' '.join(sources)}; frame-ancestors 'none'; base-uri 'none'"
+    )
+    return html_response(pages.front_channel_logout_page(uris, redirect_to, nonce), csp=csp)
+
+
+async def check_session(provider: Provider, ex: Exchange) -> Response:
+    """Session Management 1.0 3.2: the OP iframe. Relying parties frame it, so it may be."""
+    if not provider.scenario.sessions:  # sessions: false: no session, so nothing to watch
+        raise NotFound(f"no endpoint at {ex.request.url.path}; see the discovery document")
+    nonce = secrets.token_urlsafe(16)
+    headers = {k: v for k, v in PAGE_HEADERS.items() if k != "X-Frame-Options"}
+    headers["Content-Security-Policy"] = session_management.check_session_csp(nonce)
+    return HTMLResponse(session_management.check_session_page(nonce), headers=headers)
+
+
+async def device_authorization(provider: Provider, ex: Exchange) -> Response:
+    """RFC 8628 3.1 / 3.2: a device code and user code, as JSON."""
+    ex.params = await _back_channel_params(provider, ex.request)
+    auth = ex.request.headers.get("authorization")
+    result = provider.device_authorization(ex.params, authorization=auth, issuer=ex.issuer)
+    return json_response(result)
+
+
+async def device(provider: Provider, ex: Exchange) -> Response:
+    """RFC 8628 3.3: the verification page (GET: the code; POST: sign in, approve, deny)."""
+    try:
+        ex.params = await _query_or_form(ex.request)
+    except InvalidRequest as exc:  # a browser's request: the user sees a page
+        raise PageError("invalid_request", exc.description) from None
+    if ex.request.method == "POST":
+        page = provider.submit_device(ex.params)
+    else:
+        session_id = ex.request.cookies.get(SESSION_COOKIE)
+        page = provider.device_page(ex.params.get("user_code"), session_id=session_id)
+    action = provider.layout.url(provider.endpoint_base(ex.issuer), "device")
+    response = html_response(device_page(page, action))
+    session_id = page.session_id if isinstance(page, DeviceConfirm) else None
+    if session_id is not None:
+        response.set_cookie(
+            SESSION_COOKIE,
+            session_id,
+            path=ex.cookie_path,
+            max_age=provider.scenario.lifetimes.session,
+            secure=ex.secure,
+            httponly=True,
+            samesite="lax",
+        )
+    return response
+
+
+async def home(provider: Provider, ex: Exchange) -> Response:
+    layout = provider.layout
+    discovery_url = (
+        layout.url(provider.endpoint_base(ex.issuer), "discovery")
+        if layout.has("discovery")
+        else None
+    )
+    return html_response(pages.home_page(provider.scenario, ex.issuer, discovery_url))
+
+
+async def registration(provider: Provider, ex: Exchange) -> Response:
+    """RFC 7591 3: client metadata as JSON in, 201 with the client's credentials out."""
+    body = await _json_object(ex.request)
+    bearer = bearer_token(ex.request.headers.get("authorization"))
+    registered = provider.register_client(body, bearer=bearer, issuer=ex.issuer)
+    ex.params = {"client_id": str(registered["client_id"])}  # the request log names it
+    return json_response(registered, status=201)
+
+
+async def registration_client(provider: Provider, ex: Exchange) -> Response:
+    """RFC 7592 2: read (GET), replace (PUT) or delete a registration, with its token."""
+    if not provider.layout.has("registration"):  # registration switched off: all of it
+        raise NotFound(f"no endpoint at {ex.request.url.path}; see the discovery document")
+    client_id = ex.request.path_params.get("client_id", "")
+    ex.params = {"client_id": client_id}
+    bearer = bearer_token(ex.request.headers.get("authorization"))
+    method = ex.request.method
+    if method == "DELETE":
+        provider.delete_registered_client(client_id, bearer=bearer)
+        return Response(status_code=204, headers=NO_STORE)
+    if method == "PUT":
+        body = await _json_object(ex.request)
+        updated = provider.update_registered_client(
+            client_id, body, bearer=bearer, issuer=ex.issuer
+        )
+        return json_response(updated)
+    return json_response(provider.registered_client(client_id, bearer=bearer, issuer=ex.issuer))
+
+
+async def _json_object(request: Request) -> JSONObject:
+    """A JSON object body (RFC 7591 3.1), or invalid_request saying what is wrong."""
+    if not is_json(request):
+        raise InvalidRequest("send the client metadata as application/json")
+    body = await read_body(request)
+    try:
+        data = json.loads(body.decode("utf-8"), parse_constant=_no_constant)
+        json.dumps(data, ensure_ascii=False).encode("utf-8")  # no lone surrogates (\ud800)
+    except (UnicodeError, ValueError, RecursionError):
+        raise InvalidRequest("the body is not valid UTF-8 JSON") from None
+    if not isinstance(data, dict):
+        raise InvalidRequest("the body must be a JSON object of client metadata")
+    return data
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
+
+
+async def _query_or_form(request: Request) -> Params:
+    if request.method == "POST":
+        return await form_params(request)
+    return query_params(request)
+
+
+def _render(provider: Provider, ex: Exchange, result: AuthorizeResult) -> Response:
+    base = provider.endpoint_base(ex.issuer)
+    response: Response
+    if isinstance(result, LoginPage):
+        return html_response(pages.login_page(result, provider.layout.url(base, "login")))
+    if isinstance(result, ConsentPage):
+        response = html_response(pages.consent_page(result, provider.layout.url(base, "consent")))
+    else:
+        response = _authorization_response(result)
+    if result.session_id is not None:
+        response.set_cookie(
+            SESSION_COOKIE,
+            result.session_id,
+            path=ex.cookie_path,
+            max_age=provider.scenario.lifetimes.session,
+            secure=ex.secure,
+            httponly=True,
+            samesite="lax",
+        )
+        if provider.layout.has(session_management.ENDPOINT):  # what the iframe compares
+            response.set_cookie(
+                BROWSER_STATE_COOKIE,
+                session_management.browser_state(result.session_id),
+                path=ex.cookie_path,
+                max_age=provider.scenario.lifetimes.session,
+                secure=ex.secure,
+                httponly=False,  # the check_session iframe's script reads it
+                samesite="none" if ex.secure else "lax",  # framed by other sites over https
+            )
+    return response
+
+
+def _authorization_response(result: AuthorizationResponse) -> Response:
+    if result.mode == "form_post":
+        nonce = secrets.token_urlsafe(16)
+        csp = (
+            f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; "
+            "frame-ancestors 'none'; base-uri 'none'"
+        )
+        return html_response(
+            pages.form_post_page(result.redirect_uri, result.params, nonce), csp=csp
+        )
+    if result.mode == "fragment":
+        location = add_fragment(result.redirect_uri, result.params)
+    else:
+        location = add_query(result.redirect_uri, result.params)
+    return RedirectResponse(location, status_code=302, headers=NO_STORE)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """How an endpoint is served: its handler, HTTP methods, and whether browsers' scripts call it."""
+
+    handler: Handler
+    methods: frozenset[str]
+    cors: bool = True
+
+
+ENDPOINTS: dict[str, Endpoint] = {
+    "discovery": Endpoint(discovery, frozenset({"GET"})),
+    "oauth_metadata": Endpoint(discovery, frozenset({"GET"})),
+    "jwks": Endpoint(jwks, frozenset({"GET"})),
+    "authorization": Endpoint(authorization, frozenset({"GET", "POST"}), cors=False),
+    "authorization_tenant": Endpoint(authorization, frozenset({"GET", "POST"}), cors=False),
+    "current_principal": Endpoint(current_principal, frozenset({"GET"})),
+    "system_user": Endpoint(system_user, frozenset({"POST"})),
+    "login": Endpoint(login, frozenset({"POST"}), cors=False),
+    "consent": Endpoint(consent, frozenset({"POST"}), cors=False),
+    "token": Endpoint(token, frozenset({"POST"})),
+    "pushed_authorization_request": Endpoint(pushed_authorization_request, frozenset({"POST"})),
+    "userinfo": Endpoint(userinfo, frozenset({"GET", "POST"})),
+    "introspection": Endpoint(introspection, frozenset({"POST"})),
+    "revocation": Endpoint(revocation, frozenset({"POST"})),
+    "end_session": Endpoint(end_session, frozenset({"GET", "POST"}), cors=False),
+    # A preset's second logout path, not in discovery (Auth0's /v2/logout).
+    "end_session_legacy": Endpoint(end_session, frozenset({"GET", "POST"}), cors=False),
+    "check_session": Endpoint(check_session, frozenset({"GET"}), cors=False),
+    "device_authorization": Endpoint(device_authorization, frozenset({"POST"})),
+    "device": Endpoint(device, frozenset({"GET", "POST"}), cors=False),
+    "home": Endpoint(home, frozenset({"GET"}), cors=False),
+    "registration": Endpoint(registration, frozenset({"POST"})),
+    "registration_client": Endpoint(registration_client, frozenset({"GET", "PUT", "DELETE"})),
+}

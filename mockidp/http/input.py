@@ -1,0 +1,205 @@
+"""Reading OAuth parameters from HTTP requests, strictly.
+
+RFC 6749 3.1 and 3.2: parameters sent without a value are treated as omitted, and no
+parameter may appear twice. Bodies are capped, must be form-encoded UTF-8, and anything
+else is an ``invalid_request`` (never a 500).
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+
+from mockidp.errors import InvalidRequest
+from mockidp.types import Params
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_FIELDS = 200
+FORM_TYPE = "application/x-www-form-urlencoded"
+MULTI_VALUED = frozenset({"resource", "audience"})
+"""Parameters that may repeat (RFC 8707 2, RFC 8693 2.1): their values are joined with a
+space, which no URI holds (see mockidp.oauth.resources.split)."""
+
+
+class RepeatedParameters(InvalidRequest):
+    """Some parameters appear more than once (RFC 6749 3.1).
+
+    ``names`` are the repeated ones; ``params`` holds every other parameter, which the
+    authorization endpoint needs to decide where the error may be sent.
+    """
+
+    def __init__(self, names: tuple[str, ...], params: Params) -> None:
+        listed = ", ".join(repr(n) for n in names)
+        super().__init__(f"repeated parameters (RFC 6749 3.1): {listed}")
+        self.names = frozenset(names)
+        self.params = params
+
+
+def parse_pairs(raw: str) -> Params:
+    """Form-encoded ``raw`` as a dict: empty values dropped, duplicates refused."""
+    try:
+        pairs = parse_qsl(
+            raw,
+            keep_blank_values=True,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=MAX_FIELDS,
+        )
+    except UnicodeDecodeError:
+        raise InvalidRequest("parameters must be percent-encoded UTF-8") from None
+    except ValueError:
+        raise InvalidRequest(f"too many parameters (at most {MAX_FIELDS})") from None
+    params: Params = {}
+    repeated: dict[str, None] = {}
+    for name, value in pairs:
+        if value == "":
+            continue
+        if name in MULTI_VALUED:
+            if " " in value:
+                raise InvalidRequest(f"{name} {value!r} must not contain spaces")
+            params[name] = f"{params[name]} {value}" if name in params else value
+            continue
+        if name in params:
+            repeated[name] = None
+        params[name] = value
+    if repeated:
+        others = {k: v for k, v in params.items() if k not in repeated}
+        raise RepeatedParameters(tuple(repeated), others)
+    return params
+
+
+def query_params(request: Request) -> Params:
+    raw: bytes = request.scope.get("query_string", b"")
+    try:
+        return parse_pairs(raw.decode("ascii"))
+    except UnicodeDecodeError:
+        raise InvalidRequest("the query string must be ASCII (percent-encode the rest)") from None
+
+
+def is_form(request: Request) -> bool:
+    media_type = request.headers.get("content-type", "").partition(";")[0]
+    return media_type.strip().lower() == FORM_TYPE
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The body, refused past ``limit`` bytes without reading it all into memory."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise InvalidRequest(f"the request body is larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise InvalidRequest(f"the request body is larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def form_params(request: Request) -> Params:
+    """The form-encoded body's parameters (RFC 6749 3.2: the token endpoint takes only these)."""
+    if not is_form(request):
+        got = request.headers.get("content-type") or "none"
+        raise InvalidRequest(f"the body must be {FORM_TYPE}, not {got}")
+    _, _, options = request.headers.get("content-type", "").partition(";")
+    charset = next(
+        (
+            o.split("=", 1)[1].strip().strip('"').lower()
+            for o in options.split(";")
+            if o.strip().lower().startswith("charset=")
+        ),
+        "utf-8",
+    )
+    if charset not in ("utf-8", "utf8", "us-ascii"):
+        raise InvalidRequest(f"the body must be UTF-8, not {charset}")
+    body = await read_body(request)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidRequest("the body is not valid UTF-8") from None
+    return parse_pairs(text)
+
+
+def _scheme_token(authorization: str | None, scheme: str) -> str | None:
+    """The credentials of an ``Authorization: <scheme> <token>`` header (the scheme is
+    case-insensitive, RFC 9110 11.1), else None."""
+    if not authorization:
+        return None
+    given, _, token = authorization.partition(" ")
+    if given.lower() != scheme:
+        return None
+    return token.strip() or None
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer`` header (RFC 6750 2.1), else None."""
+    return _scheme_token(authorization, "bearer")
+
+
+def dpop_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: DPoP`` header (RFC 9449 7.1), else None."""
+    return _scheme_token(authorization, "dpop")
+
+
+JSON_TYPE = "application/json"
+
+
+def is_json(request: Request) -> bool:
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    return media_type == JSON_TYPE or media_type.endswith("+json")
+
+
+def json_pairs(body: bytes, *, strip_keys: bool = False) -> Params:
+    """A JSON object body as parameters: strings kept, numbers and booleans as text,
+    nulls and empty strings dropped (as empty form values are); anything else refused."""
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidRequest("the body is not valid UTF-8 JSON") from None
+    if not isinstance(data, dict):
+        raise InvalidRequest("the JSON body must be an object")
+    if len(data) > MAX_FIELDS:
+        raise InvalidRequest(f"too many parameters (at most {MAX_FIELDS})")
+    params: Params = {}
+    for raw_name, value in data.items():
+        name = raw_name.strip() if strip_keys else raw_name
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif isinstance(value, int | float):
+            value = str(value)
+        elif not isinstance(value, str):
+            raise InvalidRequest(f"parameter {name!r} must be a string")
+        if name in params:
+            raise RepeatedParameters((name,), {k: v for k, v in params.items() if k != name})
+        params[name] = value
+    return params
+
+
+async def body_params(
+    request: Request,
+    *,
+    merge_query: bool = False,
+    accept_json: bool = False,
+    strip_json_keys: bool = False,
+) -> Params:
+    """A back-channel request's parameters: the form body (RFC 6749 3.2), and as a
+    preset's quirks allow, a JSON object body and the query string (the body wins)."""
+    if not (merge_query or accept_json) or is_form(request):
+        body = await form_params(request)
+    elif accept_json and is_json(request):
+        raw = await read_body(request)
+        body = json_pairs(raw, strip_keys=strip_json_keys) if raw.strip() else {}
+    elif merge_query:  # SuperOffice clients send every parameter in the query, body empty
+        if await read_body(request):
+            got = request.headers.get("content-type") or "none"
+            raise InvalidRequest(f"the body must be {FORM_TYPE}, not {got}")
+        body = {}
+    else:
+        body = await form_params(request)  # refuses the content type as usual
+    if not merge_query:
+        return body
+    return {**query_params(request), **body}

@@ -1,0 +1,1 @@
+"""Signing keys: the only importer of joserfc. Fixed test keys ship in ``keydata/``."""

@@ -1,0 +1,1 @@
+"""The token endpoint's grant types, one module per family."""

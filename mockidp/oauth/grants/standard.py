@@ -1,0 +1,231 @@
+"""The token endpoint's grant types: one function each, collected in GRANTS."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+
+from mockidp.errors import InvalidGrant, InvalidRequest, InvalidScope, UnauthorizedClient
+from mockidp.model.scenario import DEVICE_CODE_GRANT, Client
+from mockidp.oauth import device, dpop, pkce, resources
+from mockidp.oauth.context import dpop_jkt
+from mockidp.oauth.grants.jwt_bearer import JWT_BEARER, jwt_bearer
+from mockidp.oauth.grants.token_exchange import TOKEN_EXCHANGE, token_exchange
+from mockidp.oauth.issuance import (
+    GRANT,
+    REFRESH,
+    Authorization,
+    Deps,
+    extend_grant,
+    issue,
+    issue_user_grant,
+    new_grant,
+    revoke_grant,
+)
+from mockidp.oauth.scopes import requested_scopes
+from mockidp.oauth.tokens import token_handle
+from mockidp.types import JSONObject, Params
+
+CODE = "code"
+USED_CODE = "usedcode"
+USED_REFRESH = "usedrt"
+
+Grant = Callable[[Deps, Client, Params, str], JSONObject]
+"""(deps, authenticated client, parameters, issuer) -> token response."""
+
+
+def _require(params: Params, name: str) -> str:
+    value = params.get(name)
+    if value is None:
+        raise InvalidRequest(f"{name} is missing")
+    return value
+
+
+def _allowed(client: Client, grant_type: str) -> None:
+    if grant_type not in client.grant_types:
+        raise UnauthorizedClient(f"client {client.client_id!r} may not use the {grant_type} grant")
+
+
+def authorization_code(deps: Deps, client: Client, params: Params, issuer: str) -> JSONObject:
+    """RFC 6749 4.1.3, RFC 7636 4.5: redeem a code, once."""
+    _allowed(client, "authorization_code")
+    code = _require(params, "code")
+    handle = token_handle(code)
+    lifetimes = deps.scenario.lifetimes
+    record = deps.state.take(CODE, handle)
+    if record is None:
+        used = deps.state.get(USED_CODE, handle)
+        if used is not None:
+            revoke_grant(deps, used.get("gid"))  # RFC 6749 4.1.2: revoke what the code issued
+            raise InvalidGrant(
+                "code was already used; the tokens issued for it are revoked", reason="code_used"
+            )
+        raise InvalidGrant("code is unknown or expired", reason="code_expired")
+    deps.state.put(USED_CODE, handle, {"gid": None}, ttl=lifetimes.refresh_token)
+    if record["client_id"] != client.client_id:
+        raise InvalidGrant("code was issued to another client", reason="code_client")
+    redirect_uri = params.get("redirect_uri")
+    # RFC 6749 4.1.3 wants it repeated; a vendor may document it as optional (quirk).
+    needed = record["redirect_uri_given"] and not deps.scenario.quirks.token_redirect_uri_optional
+    if (needed or redirect_uri is not None) and redirect_uri != record["redirect_uri"]:
+        raise InvalidGrant(
+            "redirect_uri differs from the one in the authorization request", reason="redirect_uri"
+        )
+    pkce.verify(
+        record["code_challenge"], record["code_challenge_method"], params.get("code_verifier")
+    )
+    dpop.check_bound(record, dpop_jkt(params), "the code")  # RFC 9449 10: dpop_jkt
+    granted = tuple(record.get("resources") or ())
+    resources.token_targets(deps.scenario, client, params, granted)  # RFC 8707 2.2
+    scope = tuple(record["scope"])
+    user = deps.scenario.user_or_adhoc(record["sub"])
+    grant_id = new_grant(deps, client, user)
+    deps.state.put(USED_CODE, handle, {"gid": grant_id}, ttl=lifetimes.refresh_token)
+    auth = Authorization(
+        client,
+        user,
+        scope,
+        grant_id,
+        auth_time=record["auth_time"],
+        nonce=record["nonce"],
+        claims_request=record["claims_request"],
+        tenant=record.get("tenant"),
+        sid=record["sid"],
+        grant_type="authorization_code",
+        params=params,
+        resources=granted,
+    )
+    return issue_user_grant(deps, auth, issuer=issuer)
+
+
+def refresh_token(deps: Deps, client: Client, params: Params, issuer: str) -> JSONObject:
+    """RFC 6749 6: a new access token; the refresh token rotates unless the scenario says not."""
+    _allowed(client, "refresh_token")
+    value = _require(params, "refresh_token")
+    handle = token_handle(value)
+    scenario = deps.scenario
+    record = deps.state.get(REFRESH, handle)
+    if record is None:
+        used = deps.state.get(USED_REFRESH, handle)
+        if used is not None and scenario.refresh_reuse_detection:
+            revoke_grant(deps, used.get("gid"))
+            raise InvalidGrant(
+                "refresh_token was already used (it rotates); the grant is revoked",
+                reason="refresh_token",
+            )
+        raise InvalidGrant("refresh_token is unknown, expired or revoked", reason="refresh_token")
+    if record["client_id"] != client.client_id:
+        raise InvalidGrant("refresh_token was issued to another client", reason="refresh_token")
+    grant = deps.state.get(GRANT, record["gid"])
+    if grant is None:
+        raise InvalidGrant("refresh_token was revoked", reason="refresh_token")
+    user = scenario.user_or_adhoc(record.get("uid") or record["sub"])  # uid: behind pairwise
+    lifetimes = scenario.lifetimes_for(client, user)
+    absolute = lifetimes.refresh_token_absolute
+    created = grant.get("created")
+    if absolute is not None and created is not None and deps.state.now() >= created + absolute:
+        raise InvalidGrant(
+            "refresh_token expired: the grant's refresh_token_absolute is over",
+            reason="refresh_token",
+        )
+    granted = tuple(record["scope"].split())
+    scope = granted
+    if "scope" in params:  # RFC 6749 6: may narrow, never widen
+        scope = tuple(dict.fromkeys(params["scope"].split()))
+        wider = [s for s in scope if s not in granted]
+        if wider:
+            raise InvalidScope(f"scope {' '.join(wider)!r} was not granted to this refresh_token")
+    dpop.check_bound(record, dpop_jkt(params), "the refresh_token")  # RFC 9449 5
+    granted = tuple(record.get("resources") or ())
+    resources.token_targets(scenario, client, params, granted)  # before it rotates away
+    rotate = scenario.refresh_rotation
+    if rotate:
+        if deps.state.take(REFRESH, handle) is None:  # another request rotated it first
+            raise InvalidGrant(
+                "refresh_token was already used (it rotates)", reason="refresh_token"
+            )
+        deps.state.put(USED_REFRESH, handle, {"gid": record["gid"]}, ttl=lifetimes.refresh_token)
+    auth = Authorization(
+        client,
+        user,
+        scope,
+        record["gid"],
+        auth_time=record["auth_time"],
+        claims_request=record["claims_request"],
+        tenant=record.get("tenant"),
+        sid=record.get("sid"),
+        grant_type="refresh_token",
+        params=params,
+        resources=granted,
+        grant_created=created,
+    )
+    response = issue(
+        deps,
+        auth,
+        issuer=issuer,
+        id_token="openid" in scope and scenario.refresh_id_token,
+        refresh_token=True if rotate else value,
+    )
+    if rotate and absolute is None:  # the new refresh token lives on: so must its grant
+        extend_grant(
+            deps, record["gid"], grant, ttl=lifetimes.refresh_token + lifetimes.access_token
+        )
+    return response
+
+
+def client_credentials(deps: Deps, client: Client, params: Params, issuer: str) -> JSONObject:
+    """RFC 6749 4.4: a token for the client itself."""
+    _allowed(client, "client_credentials")
+    if client.public:
+        raise UnauthorizedClient("a public client cannot use client_credentials")
+    scope = requested_scopes(deps.scenario, client, params.get("scope"))
+    user_only = [s for s in scope if s in ("openid", "offline_access")]
+    if user_only:
+        raise InvalidScope(
+            f"scope {' '.join(user_only)!r} needs a user; client_credentials has none"
+        )
+    auth = Authorization(
+        client,
+        None,
+        scope,
+        new_grant(deps, client, None),
+        grant_type="client_credentials",
+        params=params,
+    )
+    return issue(deps, auth, issuer=issuer, id_token=False, refresh_token=False)
+
+
+def password(deps: Deps, client: Client, params: Params, issuer: str) -> JSONObject:
+    """RFC 6749 4.3: the resource owner's username and password."""
+    _allowed(client, "password")
+    username = _require(params, "username")
+    secret = _require(params, "password")
+    user = deps.scenario.user(username)
+    if (
+        user is None
+        or user.password is None
+        or not hmac.compare_digest(secret.encode("utf-8"), user.password.encode("utf-8"))
+    ):
+        raise InvalidGrant("wrong username or password")
+    scope = requested_scopes(deps.scenario, client, params.get("scope"))
+    auth = Authorization(
+        client,
+        user,
+        scope,
+        new_grant(deps, client, user),
+        auth_time=int(deps.state.now()),
+        grant_type="password",
+        params=params,
+    )
+    return issue_user_grant(deps, auth, issuer=issuer)
+
+
+GRANTS: dict[str, Grant] = {
+    "authorization_code": authorization_code,
+    "refresh_token": refresh_token,
+    "client_credentials": client_credentials,
+    "password": password,
+    DEVICE_CODE_GRANT: device.poll,  # RFC 8628 3.4
+    TOKEN_EXCHANGE: token_exchange,  # RFC 8693
+    JWT_BEARER: jwt_bearer,  # RFC 7523 2.1
+}

@@ -1,0 +1,613 @@
+"""The core: every endpoint's behaviour as plain Python, independent of HTTP.
+
+Endpoints receive parameters (already parsed and checked for duplicates) and return
+plain data or raise :class:`~mockidp.errors.OAuthError`; :mod:`mockidp.asgi` turns both
+into HTTP. One Provider serves uvicorn, httpx.ASGITransport and Mangum alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from mockidp.clock import Clock
+from mockidp.errors import (
+    InsufficientScope,
+    InvalidClient,
+    InvalidGrant,
+    InvalidRequest,
+    InvalidToken,
+    MissingToken,
+    PageError,
+    ScenarioError,
+    ScenarioProblem,
+    UnsupportedGrantType,
+)
+from mockidp.keys.ring import KeyRing, TokenVerificationError
+from mockidp.model.layout import Layout
+from mockidp.model.scenario import Client, Scenario
+from mockidp.oauth import (
+    dpop,
+    jwt_responses,
+    logout,
+    par,
+    registration,
+    session_management,
+    system_user,
+)
+from mockidp.oauth.claims import SCOPE_CLAIMS, user_claims
+from mockidp.oauth.client_auth import authenticate, read_credentials
+from mockidp.oauth.client_metadata import Offer
+from mockidp.oauth.context import TokenRequest
+from mockidp.oauth.device import DevicePage, DeviceVerification, authorize_device
+from mockidp.oauth.dpop import Presentation
+from mockidp.oauth.grants.standard import GRANTS
+from mockidp.oauth.issuance import ACCESS, REFRESH, Deps, live_record, revoke_grant
+from mockidp.oauth.logout import LogoutPlan
+from mockidp.oauth.metadata import provider_metadata
+from mockidp.oauth.redirects import add_query, uri_allowed
+from mockidp.oauth.shapes import (
+    origin_of,
+    shape_token_response,
+    superoffice_principal,
+    template_values,
+    userinfo_claims,
+    userinfo_jwt_claims,
+)
+from mockidp.oauth.signin import SESSION, AuthorizeResult, SignIn
+from mockidp.oauth.subjects import subject
+from mockidp.oauth.tokens import token_handle
+from mockidp.scenario.loader import load_scenario
+from mockidp.store import MemoryStore, Store
+from mockidp.store.state import State
+from mockidp.types import JSONObject, Params
+
+
+@dataclass(frozen=True)
+class EndSessionResult:
+    """RP-initiated logout done: where to send the user, if anywhere."""
+
+    redirect_to: str | None
+    client: Client | None
+    logout: LogoutPlan = field(default_factory=LogoutPlan)
+    """Relying parties to tell that the session ended (front- and back-channel)."""
+
+
+class Provider:
+    """A mock OpenID Provider: a scenario, its keys, and its state.
+
+    ``store`` defaults to a fresh :class:`MemoryStore`, ``clock`` to real time,
+    ``keys`` to the scenario's keys (``keys``, ``signing_key``, ``key_rotation``; else
+    the packaged test key for its ``signing_alg``), ``layout`` to the generic paths.
+
+    Time: ``provider.clock`` is the one clock everything reads (token ``iat``/``exp``,
+    expiry of codes, sessions and tokens, the key rotation timeline). Tests move it
+    instead of sleeping: ``clock.advance(seconds)``, ``clock.freeze(at=None)``,
+    ``clock.set(at, frozen=False)``, ``clock.unfreeze()``, ``clock.reset()``. A
+    scenario's ``clock`` section sets it each time the scenario is loaded.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario | str | Path | Mapping[str, Any] | None = None,
+        *,
+        store: Store | None = None,
+        clock: Clock | None = None,
+        keys: KeyRing | None = None,
+        layout: Layout | None = None,
+        namespace: str = "",
+    ) -> None:
+        loaded = load_scenario(scenario)
+        self.clock = clock or Clock()
+        self._layout_override = layout  # else the scenario's preset gives the base layout
+        self._fixed_keys = keys is not None
+        self._layout, ring = self._load(loaded)
+        state = State(
+            store if store is not None else MemoryStore(), self.clock, namespace=namespace
+        )
+        self.deps = Deps(loaded, state, keys or ring or KeyRing.packaged(loaded.signing_alg))
+        self.signin = SignIn(self.deps)
+        self.device = DeviceVerification(self.deps)
+        self._metadata: dict[str, JSONObject] = {}
+
+    # -- configuration -----------------------------------------------------------------
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.deps.scenario
+
+    @property
+    def keys(self) -> KeyRing:
+        """The key ring: the key that signs now and the JWKS now (see ``key_rotation``)."""
+        return self.deps.keys
+
+    @property
+    def layout(self) -> Layout:
+        """Where each endpoint is: the base layout with the scenario's ``endpoints`` applied."""
+        return self._layout
+
+    @property
+    def base_layout(self) -> Layout:
+        """The layout the scenario's ``endpoints`` section moves endpoints in or switches off:
+        the ``layout`` passed in, else the scenario's preset's."""
+        return self._base_for(self.scenario)
+
+    def _base_for(self, scenario: Scenario) -> Layout:
+        if self._layout_override is not None:
+            return self._layout_override
+        paths = scenario.base_paths
+        return Layout(MappingProxyType(paths)) if paths is not None else Layout()
+
+    def use_scenario(
+        self,
+        scenario: Scenario | str | Path | Mapping[str, Any] | None,
+        *,
+        keep_time: bool = False,
+    ) -> None:
+        """Swap the scenario in place: sessions, codes and tokens are kept.
+
+        Its keys replace the current ones (unless a KeyRing was passed in) and its
+        rotation timeline starts now; its ``clock`` section, if any, sets the clock.
+        ``keep_time`` is for an edit of the scenario in force (a user added, a fault
+        queued): the clock is left alone, and so are the keys and their timeline
+        unless the edit changed them.
+        """
+        loaded = load_scenario(scenario)
+        layout, ring = self._load(loaded, keep_time=keep_time)
+        if ring is not None:
+            self.deps.keys = ring
+        self._layout = layout
+        self.deps.scenario = loaded
+        self._metadata.clear()
+
+    def _load(self, loaded: Scenario, *, keep_time: bool = False) -> tuple[Layout, KeyRing | None]:
+        """The layout and key ring for ``loaded``; then its clock is set and its timeline starts."""
+        try:
+            layout = self._base_for(loaded).overlaid(loaded.endpoints)
+        except ValueError as exc:
+            raise ScenarioError(
+                [ScenarioProblem("endpoints", str(exc))], source=loaded.source
+            ) from None
+        same_keys = keep_time and _key_config(loaded) == _key_config(self.scenario)
+        fixed = self._fixed_keys or same_keys
+        ring = None if fixed else KeyRing.for_scenario(loaded, now=self.clock.now)
+        spec = None if keep_time else loaded.clock
+        if spec is not None and spec.at is not None:
+            self.clock.set(spec.at, frozen=spec.frozen)
+        elif spec is not None and spec.frozen:
+            self.clock.freeze()
+        elif spec is not None:
+            self.clock.unfreeze()
+        if ring is not None:
+            ring.restart()
+        return layout, ring
+
+    def reset(self) -> None:
+        """Forget every session, code and token."""
+        self.deps.state.clear()
+
+    def issuer_for(self, origin: str) -> str:
+        """The issuer: the scenario's, or else derived from the request's origin."""
+        return self.scenario.issuer or origin + self.scenario.quirks.issuer_path
+
+    def endpoint_base(self, issuer: str) -> str:
+        """Where endpoint paths start: the issuer without the preset's ``issuer_path``."""
+        return origin_of(issuer, self.scenario.quirks.issuer_path)
+
+    # -- documents ---------------------------------------------------------------------
+
+    def metadata(self, issuer: str) -> JSONObject:
+        doc = self._metadata.get(issuer)
+        if doc is None:
+            doc = provider_metadata(
+                self.scenario,
+                self.layout,
+                issuer,
+                self.keys.signing_algs,
+                base=self.endpoint_base(issuer),
+            )
+            self._metadata[issuer] = doc
+        return doc
+
+    def jwks(self) -> JSONObject:
+        return self.keys.jwks()
+
+    # -- authorization (browser) -------------------------------------------------------
+
+    def authorize(
+        self,
+        params: Params,
+        *,
+        issuer: str,
+        session_id: str | None,
+        repeated: frozenset[str] = frozenset(),
+    ) -> AuthorizeResult:
+        return self._answered(
+            self.signin.authorize(params, issuer=issuer, session_id=session_id, repeated=repeated)
+        )
+
+    def submit_login(self, params: Params, *, issuer: str) -> AuthorizeResult:
+        return self._answered(self.signin.submit_login(params, issuer=issuer))
+
+    def submit_consent(self, params: Params, *, issuer: str) -> AuthorizeResult:
+        return self._answered(self.signin.submit_consent(params, issuer=issuer))
+
+    def _answered(self, result: AuthorizeResult) -> AuthorizeResult:
+        """Session bookkeeping of an authorization response: which clients signed in
+        (for logout), and ``session_state`` when the check_session iframe is served."""
+        if not self.scenario.sessions:  # no session the browser keeps: nothing to watch
+            return result
+        logout.remember(self.deps, result)
+        if self.layout.has(session_management.ENDPOINT):
+            return session_management.with_session_state(result)
+        return result
+
+    def push_authorization_request(
+        self,
+        params: Params,
+        *,
+        authorization: str | None,
+        issuer: str,
+        dpop_proofs: tuple[str, ...] = (),
+        request_url: str | None = None,
+    ) -> JSONObject:
+        """RFC 9126 2: authenticate the client, validate and store its request.
+
+        An assertion's aud may also name the PAR endpoint URL (RFC 9126 2). A DPoP proof
+        binds the code to its key, as ``dpop_jkt`` would (RFC 9449 10.1).
+        """
+        par_url = self.layout.url(self.endpoint_base(issuer), "pushed_authorization_request")
+        if dpop_proofs:
+            urls = self.endpoint_urls("pushed_authorization_request", issuer, request_url)
+            jkt = dpop.verify_proof(self.deps, dpop_proofs, method="POST", urls=urls)
+            if params.get("dpop_jkt", jkt) != jkt:
+                raise InvalidRequest("dpop_jkt differs from the DPoP proof's key (RFC 9449 10.1)")
+            params = {**params, "dpop_jkt": jkt}
+        client = authenticate(
+            self.deps,
+            read_credentials(authorization, params),
+            audiences=(*self._assertion_audiences(issuer), par_url),
+            now=self.deps.state.now(),
+            claim_jti=self._claim_jti,
+        )
+        return par.push(self.deps, client, params)
+
+    # -- device authorization grant (RFC 8628) -------------------------------------------
+
+    def device_authorization(
+        self, params: Params, *, authorization: str | None, issuer: str
+    ) -> JSONObject:
+        """RFC 8628 3.1: a device code and user code; clients authenticate as at /token."""
+        client = self._authenticate(params, authorization, issuer)
+        base = self.endpoint_base(issuer)
+        page = self.layout.url(base, "device") if self.layout.has("device") else base + "/"
+        return authorize_device(self.deps, client, params, verification_uri=page)
+
+    def device_page(self, user_code: str | None, *, session_id: str | None) -> DevicePage:
+        """RFC 8628 3.3: the verification page for a user code (None: ask for one)."""
+        return self.device.show(user_code, session_id=session_id)
+
+    def submit_device(self, params: Params) -> DevicePage:
+        """A form of the verification page: sign in, approve or deny."""
+        return self.device.submit(params)
+
+    # -- back channel ------------------------------------------------------------------
+
+    def token(
+        self,
+        params: Params,
+        *,
+        authorization: str | None,
+        issuer: str,
+        dpop_proofs: tuple[str, ...] = (),
+        request_url: str | None = None,
+    ) -> JSONObject:
+        """RFC 6749 3.2. ``dpop_proofs``: the request's DPoP headers (RFC 9449), checked
+        against the token endpoint's URL (or ``request_url``, the one requested)."""
+        grant_type = params.get("grant_type")
+        if grant_type is None:
+            raise InvalidRequest("grant_type is missing")
+        grant = GRANTS.get(grant_type)
+        if grant is None:
+            raise UnsupportedGrantType(
+                f"grant_type {grant_type!r} is not supported; use one of {', '.join(GRANTS)}"
+            )
+        jkt = None
+        if dpop_proofs:  # before client authentication, which may spend an assertion's jti
+            urls = self.endpoint_urls("token", issuer, request_url)
+            jkt = dpop.verify_proof(self.deps, dpop_proofs, method="POST", urls=urls)
+        client = self._authenticate(params, authorization, issuer)
+        dpop.require_proof(client, jkt)
+        request = TokenRequest(
+            params,
+            dpop_jkt=jkt,
+            audiences=self._assertion_audiences(issuer),
+            claim_jti=self._claim_jti,
+        )
+        return shape_token_response(
+            grant(self.deps, client, request, issuer), self.scenario.quirks, grant_type
+        )
+
+    def userinfo(
+        self, access_token: str | None, *, presentation: Presentation | None = None
+    ) -> JSONObject:
+        """OpenID Connect Core 5.3: the signed-in user's claims for a bearer token.
+
+        ``presentation``: how the token came (RFC 9449 7: a DPoP-bound one needs the
+        DPoP scheme and a proof); None: as a Bearer token."""
+        return self._userinfo(access_token, presentation)[0]
+
+    def userinfo_answer(
+        self, access_token: str | None, *, issuer: str, presentation: Presentation | None = None
+    ) -> JSONObject | str:
+        """UserInfo as the token's client registered it: the claims, or a signed JWT
+        (a str) for a client with ``userinfo_signed_response_alg`` (Core 5.3.2)."""
+        claims, record, client = self._userinfo(access_token, presentation)
+        alg = client.userinfo_signed_response_alg if client else None
+        if alg is None:
+            return claims
+        return self._signed_userinfo(claims, record, issuer=issuer, alg=alg)
+
+    def _userinfo(
+        self, access_token: str | None, presentation: Presentation | None
+    ) -> tuple[JSONObject, JSONObject, Client | None]:
+        """The claims, the token's record and its client: one look-up of each."""
+        if not access_token:
+            raise dpop.missing_token(
+                "send the access token as 'Authorization: Bearer <token>' (or DPoP, with a proof)"
+            )
+        shown = presentation or Presentation("Bearer")
+        record = live_record(self.deps, ACCESS, access_token)
+        if record is None:
+            raise dpop.invalid_token("the access token is unknown, expired or revoked", shown)
+        dpop.check_presentation(self.deps, record, access_token, shown)
+        scope = record.get("scope", "").split()
+        if "openid" not in scope:
+            raise InsufficientScope("the access token was not granted the openid scope")
+        user = self.scenario.user_or_adhoc(record.get("uid") or record["sub"])
+        client = self.deps.client(record.get("client_id") or "")
+        claims = userinfo_claims(
+            {
+                "sub": subject(self.scenario, client, user) if client else record["sub"],
+                **user_claims(
+                    user, self._userinfo_scope(scope), record.get("claims_request"), "userinfo"
+                ),
+            },
+            self.scenario.quirks,
+        )
+        return claims, record, client
+
+    def _userinfo_scope(self, scope: list[str]) -> list[str]:
+        """The scopes whose claims UserInfo shows: all of them for ``userinfo_all_claims``."""
+        if self.scenario.quirks.userinfo_all_claims:
+            return [*scope, *SCOPE_CLAIMS]
+        return scope
+
+    def current_principal(self, access_token: str | None, ctx: str, *, issuer: str) -> JSONObject:
+        """SuperOffice's current principal for a bearer token of tenant ``ctx``."""
+        if not access_token:
+            raise MissingToken("send the access token as 'Authorization: Bearer <token>'")
+        record = live_record(self.deps, ACCESS, access_token)
+        if record is None:
+            raise InvalidToken("the access token is unknown, expired or revoked")
+        user = self.scenario.user_or_adhoc(record.get("uid") or record["sub"])
+        quirks = self.scenario.quirks
+        values = template_values(quirks, user, self.endpoint_base(issuer), record.get("tenant"))
+        if values.get(quirks.tenant_claim) != ctx:
+            raise InvalidToken(f"the access token is not for tenant {ctx!r}")
+        return superoffice_principal(values, user)
+
+    def system_user(self, params: Params, *, issuer: str) -> JSONObject:
+        """SuperOffice's PartnerSystemUser/Authenticate (see :mod:`mockidp.oauth.system_user`)."""
+        return system_user.authenticate(self.deps, params, origin=self.endpoint_base(issuer))
+
+    def userinfo_jwt(
+        self,
+        access_token: str | None,
+        *,
+        issuer: str,
+        alg: str | None = None,
+        presentation: Presentation | None = None,
+    ) -> str:
+        """The UserInfo claims as a signed JWT (Core 5.3.2), for ``userinfo_format:
+        jwt_string`` and for clients registered with ``userinfo_signed_response_alg``
+        (``alg``, default: the signing key's)."""
+        claims, record, _ = self._userinfo(access_token, presentation)
+        return self._signed_userinfo(claims, record, issuer=issuer, alg=alg)
+
+    def _signed_userinfo(
+        self, claims: JSONObject, record: JSONObject, *, issuer: str, alg: str | None
+    ) -> str:
+        payload = userinfo_jwt_claims(
+            claims,
+            issuer=issuer,
+            client_id=str(record.get("client_id", "")),
+            nonce=record.get("nonce"),
+            now=int(self.deps.state.now()),
+            lifetime=self.scenario.quirks.userinfo_lifetime,
+        )
+        return jwt_responses.sign_as(self.keys, payload, typ="JWT", alg=alg)
+
+    def introspect(self, params: Params, *, authorization: str | None, issuer: str) -> JSONObject:
+        """RFC 7662: whether a token is active, and what it grants."""
+        return self._introspection(params, authorization, issuer)[1]
+
+    def introspect_jwt(self, params: Params, *, authorization: str | None, issuer: str) -> str:
+        """RFC 9701: the introspection answer as a JWT for the asking client."""
+        client, answer = self._introspection(params, authorization, issuer)
+        now = int(self.deps.state.now())
+        return jwt_responses.introspection_jwt(
+            self.keys, answer, issuer=issuer, client_id=client.client_id, now=now
+        )
+
+    def _introspection(
+        self, params: Params, authorization: str | None, issuer: str
+    ) -> tuple[Client, JSONObject]:
+        client = self._authenticate(params, authorization, issuer)
+        if client.public:
+            raise InvalidClient("a public client may not introspect tokens")
+        token = params.get("token")
+        if token is None:
+            raise InvalidRequest("token is missing")
+        found = self._find_token(token, params.get("token_type_hint"))
+        if found is None:
+            return client, {"active": False}
+        kind, record = found
+        out: JSONObject = {"active": True}
+        for name in ("scope", "client_id", "sub", "exp", "iat", "iss", "aud", "jti", "cnf", "act"):
+            if record.get(name) not in (None, ""):
+                out[name] = record[name]
+        user = self.scenario.user(record.get("uid") or record["sub"])
+        if user is not None:
+            out["username"] = user.claims.get("preferred_username", user.username)
+        if kind == ACCESS:  # RFC 9449 6.2: a DPoP-bound token is introspected as DPoP
+            out["token_type"] = "DPoP" if dpop.thumbprint_of(record) else "Bearer"
+        return client, out
+
+    def revoke(self, params: Params, *, authorization: str | None, issuer: str) -> None:
+        """RFC 7009: revoke a token; revoking a refresh token revokes its whole grant."""
+        client = self._authenticate(params, authorization, issuer)
+        token = params.get("token")
+        if token is None:
+            raise InvalidRequest("token is missing")
+        found = self._find_token(token, params.get("token_type_hint"))
+        if found is None:
+            return  # RFC 7009 2.2: an unknown token is not an error
+        kind, record = found
+        if record.get("client_id") != client.client_id:
+            raise InvalidGrant("the token was issued to another client")  # RFC 6749 5.2
+        if kind == REFRESH:
+            revoke_grant(self.deps, record.get("gid"))
+        self.deps.state.delete(kind, token_handle(token))
+
+    def end_session(
+        self, params: Params, *, issuer: str, session_id: str | None
+    ) -> EndSessionResult:
+        """OpenID Connect RP-Initiated Logout 1.0 section 2."""
+        client_id = params.get("client_id")
+        hint = params.get("id_token_hint")
+        if hint:
+            client_id = self._hinted_client(hint, client_id, issuer)
+        client = self.deps.client(client_id) if client_id else None
+        if client_id and client is None:
+            raise PageError("invalid_client", f"unknown client_id {client_id!r}")
+        redirect_to = None
+        quirks = self.scenario.quirks
+        names = (quirks.end_session_redirect_param, *quirks.end_session_redirect_aliases)
+        redirect_param = next((n for n in names if n in params), names[0])
+        target = params.get(redirect_param)
+        if target:
+            # A site-wide logout page (LoginRadius) takes any client's registered URI.
+            site_wide = quirks.end_session_site_wide
+            candidates = [client] if client else list(self.scenario.clients) if site_wide else []
+            if not candidates:
+                raise PageError(
+                    "invalid_request", f"{redirect_param} needs client_id or id_token_hint"
+                )
+            if not any(
+                uri_allowed(target, c.post_logout_redirect_uris, loopback=c.loopback_redirects)
+                for c in candidates
+            ):
+                raise PageError(
+                    "invalid_request",
+                    f"{redirect_param} {target!r} is not registered for "
+                    + ("this client" if client else "any client"),
+                )
+            redirect_to = add_query(target, {"state": params["state"]} if "state" in params else {})
+        notify = logout.plan(self.deps, session_id, issuer)
+        if session_id:
+            self.deps.state.delete(SESSION, session_id)
+        return EndSessionResult(redirect_to, client, notify)
+
+    # -- dynamic client registration (RFC 7591, RFC 7592; see mockidp.oauth.registration) ----
+
+    def register_client(self, body: JSONObject, *, bearer: str | None, issuer: str) -> JSONObject:
+        offer = Offer.from_metadata(self.metadata(issuer), self.scenario)
+        return registration.register(
+            self.deps, body, offer, self._registration_urls(issuer), bearer=bearer
+        )
+
+    def registered_client(self, client_id: str, *, bearer: str | None, issuer: str) -> JSONObject:
+        return registration.read(
+            self.deps, client_id, self._registration_urls(issuer), bearer=bearer
+        )
+
+    def update_registered_client(
+        self, client_id: str, body: JSONObject, *, bearer: str | None, issuer: str
+    ) -> JSONObject:
+        offer = Offer.from_metadata(self.metadata(issuer), self.scenario)
+        urls = self._registration_urls(issuer)
+        return registration.update(self.deps, client_id, body, offer, urls, bearer=bearer)
+
+    def delete_registered_client(self, client_id: str, *, bearer: str | None) -> None:
+        registration.delete(self.deps, client_id, bearer=bearer)
+
+    def _registration_urls(self, issuer: str) -> registration.Urls:
+        if not self.layout.has("registration_client"):
+            return registration.Urls(None)
+        url = self.layout.url(self.endpoint_base(issuer), "registration_client")
+        return registration.Urls(url.replace("<client_id>", "{client_id}"))
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _assertion_audiences(self, issuer: str) -> tuple[str, ...]:
+        """What an assertion's aud may name: the token endpoint URL, the issuer."""
+        base = self.endpoint_base(issuer)
+        return (
+            self.layout.url(base, "token") if self.layout.has("token") else base,
+            issuer,
+            base,
+        )
+
+    def endpoint_urls(self, name: str, issuer: str, request_url: str | None) -> tuple[str, ...]:
+        """The URLs a DPoP proof's htu may name for endpoint ``name``: the advertised one
+        and the one the request reached (they differ behind a proxy)."""
+        urls = [request_url] if request_url else []
+        if self.layout.has(name):
+            urls.insert(0, self.layout.url(self.endpoint_base(issuer), name))
+        return tuple(urls)
+
+    def _authenticate(self, params: Params, authorization: str | None, issuer: str) -> Client:
+        return authenticate(
+            self.deps,
+            read_credentials(authorization, params),
+            audiences=self._assertion_audiences(issuer),
+            now=self.deps.state.now(),
+            claim_jti=self._claim_jti,
+        )
+
+    def _claim_jti(self, client_id: str, jti: str, exp: float) -> bool:
+        ttl = max(exp - self.deps.state.now(), 0) + 60
+        return self.deps.state.add("jti", f"{client_id}:{jti}", {}, ttl=ttl)
+
+    def _find_token(self, token: str, hint: str | None) -> tuple[str, JSONObject] | None:
+        kinds = (REFRESH, ACCESS) if hint == "refresh_token" else (ACCESS, REFRESH)
+        for kind in kinds:
+            record = live_record(self.deps, kind, token)
+            if record is not None:
+                return kind, record
+        return None
+
+    def _hinted_client(self, hint: str, client_id: str | None, issuer: str) -> str | None:
+        try:
+            _, claims = self.keys.verify(hint)  # an expired hint is still a valid hint
+        except TokenVerificationError:
+            raise PageError(
+                "invalid_request", "id_token_hint is not an ID token from this provider"
+            ) from None
+        if claims.get("iss") != issuer:
+            raise PageError("invalid_request", "id_token_hint was issued by another issuer")
+        aud = claims.get("aud")
+        audiences = aud if isinstance(aud, list) else [aud]
+        if client_id is not None and client_id not in audiences:
+            raise PageError("invalid_request", "client_id is not an audience of id_token_hint")
+        first = audiences[0] if audiences else None
+        return client_id or (first if isinstance(first, str) else None)
+
+
+def _key_config(scenario: Scenario) -> tuple[Any, ...]:
+    """What a scenario's key ring is built from: an edit that keeps it keeps the ring."""
+    return (scenario.signing_alg, scenario.keys, scenario.signing_key, scenario.key_rotation)

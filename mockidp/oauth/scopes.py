@@ -1,0 +1,17 @@
+"""Which scopes a client may ask for."""
+
+from __future__ import annotations
+
+from mockidp.errors import InvalidScope
+from mockidp.model.scenario import Client, Scenario
+
+
+def requested_scopes(scenario: Scenario, client: Client, raw: str | None) -> tuple[str, ...]:
+    """The space-separated ``raw`` scope, de-duplicated; InvalidScope for any not allowed."""
+    requested = tuple(dict.fromkeys((raw or "").split()))
+    allowed = client.scopes if client.scopes is not None else scenario.scopes
+    unknown = [s for s in requested if s not in allowed]
+    if unknown:
+        where = "for this client" if client.scopes is not None else "in this scenario"
+        raise InvalidScope(f"scope {' '.join(unknown)!r} is not known {where}")
+    return requested

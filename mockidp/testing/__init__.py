@@ -1,0 +1,16 @@
+"""The test double users import: :class:`MockIdP`, what the pytest fixtures hand out.
+
+``double`` holds the class; ``login_flow`` drives a sign-in over any sync client;
+``serving`` runs the app behind uvicorn on a loopback port, or in-process for sync
+clients.
+"""
+
+from mockidp.testing.double import (
+    DEFAULT_SCOPES,
+    IN_PROCESS_URL,
+    MockIdP,
+    ScenarioSource,
+    scenario_for_test,
+)
+
+__all__ = ["DEFAULT_SCOPES", "IN_PROCESS_URL", "MockIdP", "ScenarioSource", "scenario_for_test"]

@@ -1,0 +1,370 @@
+"""Providers for tests: what the pytest plugin's fixtures hand out, usable without pytest.
+
+:class:`MockIdP` wraps one :class:`~mockidp.asgi.MockIdPApp` with its request log,
+httpx clients routed to it, and helpers that mint tokens, sign users in, move time and
+queue faults. It serves in-process (httpx's ASGITransport for async clients,
+:class:`~mockidp.testing.serving.SyncASGITransport` for sync ones) or behind a
+:class:`~mockidp.testing.serving.LiveServer` (uvicorn on a random loopback port in a thread)
+for clients that need a real socket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from mockidp.asgi import MockIdPApp, create_app
+from mockidp.model.scenario import Client, Fault, Scenario, User
+from mockidp.oauth.issuance import mint
+from mockidp.oauth.provider import Provider
+from mockidp.oauth.scopes import requested_scopes
+from mockidp.requestlog import RequestLog
+from mockidp.scenario.loader import load_scenario, scenario_document
+from mockidp.testing.login_flow import run_login
+from mockidp.testing.serving import LiveServer, SyncASGITransport
+from mockidp.types import JSONObject
+
+ScenarioSource = Scenario | str | Path | Mapping[str, Any] | None
+IN_PROCESS_URL = "http://mockidp.test"
+"""The origin in-process clients use: the issuer, unless the scenario fixes one."""
+DEFAULT_SCOPES = ("openid", "profile", "email", "offline_access")
+
+
+def scenario_for_test(
+    scenario: ScenarioSource = None,
+    *,
+    preset: str | None = None,
+    users: Sequence[str | Mapping[str, Any]] | None = None,
+    **overrides: Any,
+) -> Scenario:
+    """``scenario`` (a file, a mapping, a Scenario, None: the default) with changes.
+
+    ``preset`` emulates a real provider; ``users`` are added, replacing a user with the
+    same ``sub`` (a string is shorthand for ``{"sub": name, "password": name}``); every
+    other keyword replaces that top-level key of the scenario document.
+    """
+    if preset is not None:
+        from mockidp.scenario.schema import SCENARIO_SCHEMA
+
+        if "preset" not in SCENARIO_SCHEMA.get("properties", {}):
+            raise ValueError(f"preset={preset!r}: presets are not available yet in this mockidp")
+        overrides["preset"] = preset
+    if not overrides and users is None:
+        return load_scenario(scenario)
+    if isinstance(scenario, Scenario):
+        raise TypeError("changes (preset, users, overrides) need a scenario file or mapping")
+    document = scenario_document(scenario)
+    if users is not None:
+        document["users"] = _merged_users(document.get("users") or [], users)
+    document.update(overrides)
+    return load_scenario(document)
+
+
+def _merged_users(
+    base: list[Any], users: Sequence[str | Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    if isinstance(users, str | Mapping):
+        raise TypeError("users must be a list of user names or user mappings")
+    merged = {str(u.get("sub")): dict(u) for u in base if isinstance(u, Mapping)}
+    for user in users:
+        entry = {"sub": user, "password": user} if isinstance(user, str) else dict(user)
+        merged[str(entry.get("sub"))] = entry
+    return list(merged.values())
+
+
+class MockIdP:
+    """A provider for tests, reached at ``url`` in-process or, with ``server``, over HTTP.
+
+    ``requests`` is the request log (assert on it); ``provider`` the Python API.
+    """
+
+    def __init__(
+        self, app: MockIdPApp, requests: RequestLog, *, server: LiveServer | None = None
+    ) -> None:
+        self.app = app
+        self.requests = requests
+        self.server = server
+        self.url = server.url if server is not None else IN_PROCESS_URL
+        self._client: httpx.Client | None = None
+        self._async_client: httpx.AsyncClient | None = None
+        self._sync_transport: SyncASGITransport | None = None
+
+    def __repr__(self) -> str:
+        kind = "live" if self.server is not None else "in-process"
+        return f"<MockIdP {kind} {self.url} scenario={self.provider.scenario.source!r}>"
+
+    @classmethod
+    def in_process(cls, scenario: ScenarioSource = None, *, log_size: int = 1000) -> MockIdP:
+        log = RequestLog(maxlen=log_size)
+        return cls(create_app(scenario, on_request=log.record), log)
+
+    @classmethod
+    def serve(
+        cls, scenario: ScenarioSource = None, *, host: str = "127.0.0.1", log_size: int = 1000
+    ) -> MockIdP:
+        log = RequestLog(maxlen=log_size)
+        app = create_app(scenario, on_request=log.record)
+        return cls(app, log, server=LiveServer(app, host=host))
+
+    # -- where it is --------------------------------------------------------------------
+
+    @property
+    def provider(self) -> Provider:
+        return self.app.provider
+
+    @property
+    def issuer(self) -> str:
+        """The issuer its tokens carry: the scenario's, else :attr:`url`."""
+        return self.provider.issuer_for(self.url)
+
+    @property
+    def transport(self) -> httpx.AsyncBaseTransport:
+        """An httpx.ASGITransport to the app: mount it in your app's own AsyncClient."""
+        if self.server is not None:
+            raise RuntimeError("a live server has no ASGI transport; connect to its .url")
+        return httpx.ASGITransport(app=self.app)
+
+    @property
+    def sync_transport(self) -> httpx.BaseTransport:
+        """A transport to the app for sync httpx clients (in-process only)."""
+        if self.server is not None:
+            raise RuntimeError("a live server has no ASGI transport; connect to its .url")
+        if self._sync_transport is None:
+            self._sync_transport = SyncASGITransport(self.app)
+        return self._sync_transport
+
+    @property
+    def client(self) -> httpx.Client:
+        """A sync httpx.Client with base_url :attr:`url`, routed to the provider."""
+        if self._client is None:
+            self._client = self._new_client()
+        return self._client
+
+    @property
+    def async_client(self) -> httpx.AsyncClient:
+        """An httpx.AsyncClient with base_url :attr:`url`, routed to the provider."""
+        if self._async_client is None:
+            if self.server is None:
+                self._async_client = httpx.AsyncClient(transport=self.transport, base_url=self.url)
+            else:  # no idle connections: nothing is left open for another event loop
+                limits = httpx.Limits(max_keepalive_connections=0)
+                self._async_client = httpx.AsyncClient(base_url=self.url, limits=limits)
+        return self._async_client
+
+    def _new_client(self) -> httpx.Client:
+        if self.server is None:
+            return httpx.Client(transport=self.sync_transport, base_url=self.url)
+        return httpx.Client(base_url=self.url)
+
+    # -- state, time, scenario ----------------------------------------------------------
+
+    def reset(self, scenario: ScenarioSource = None) -> None:
+        """Back to a fresh start on ``scenario``: no state, real time, an empty log."""
+        if self.app.tenants is not None:  # no tenant outlives the test that made it
+            self.app.tenants.clear()
+        self.provider.reset()
+        self.provider.clock.reset()
+        self.requests.clear()
+        self.provider.use_scenario(scenario)  # after the clock reset: its clock section holds
+
+    def advance(self, seconds: float) -> None:
+        """Move the provider's clock forward by ``seconds`` (tokens and codes expire)."""
+        self.provider.clock.advance(seconds)
+
+    def use_scenario(self, scenario: ScenarioSource = None, **changes: Any) -> None:
+        """Serve another scenario (see :func:`scenario_for_test`), keeping sessions and tokens."""
+        self.provider.use_scenario(scenario_for_test(scenario, **changes))
+
+    # -- faults -------------------------------------------------------------------------
+
+    def add_fault(self, spec: Mapping[str, Any]) -> Fault:
+        """Add a scripted fault (an entry of a scenario's ``faults``) to the scenario in force.
+
+        Its ``when`` counts matching calls from now on.
+        """
+        scenario = self.provider.scenario
+        spec = dict(spec)
+        spec.setdefault("name", f"fault {len(scenario.faults) + 1}")
+        match = dict(spec.get("match") or {})
+        client_ids, users = _listed(match.pop("client_id", None)), _listed(match.pop("user", None))
+        for client_id in client_ids:
+            if scenario.client(client_id) is None:
+                raise ValueError(f"fault {spec['name']!r}: no client {client_id!r} in the scenario")
+        for login in users:
+            if scenario.user(login) is None:
+                raise ValueError(f"fault {spec['name']!r}: no user {login!r} in the scenario")
+        fault = load_scenario({"faults": [{**spec, "match": match}]}).faults[0]
+        fault = replace(fault, match=replace(fault.match, client_ids=client_ids, users=users))
+        # An edit of the scenario in force: the clock, keys and their timeline stay.
+        self.provider.use_scenario(
+            replace(scenario, faults=(*scenario.faults, fault)), keep_time=True
+        )
+        return fault
+
+    def _queue(
+        self, kind: str, endpoint: str, respond: JSONObject, times: int | None, match: Any
+    ) -> Fault:
+        spec: dict[str, Any] = {
+            "name": f"{kind} {endpoint}",
+            "match": {"endpoint": endpoint, **match},
+            "respond": respond,
+        }
+        if times is not None:
+            spec["when"] = {"first": times}
+        return self.add_fault(spec)
+
+    def fail_next(
+        self,
+        endpoint: str,
+        error: str = "server_error",
+        *,
+        description: str | None = None,
+        status: int | None = None,
+        times: int | None = 1,
+        **match: Any,
+    ) -> Fault:
+        """The next ``times`` calls to ``endpoint`` (all, if None) answer an OAuth error.
+
+        ``match`` narrows the calls: ``grant_type``, ``client_id``, ``user``, ``scope``,
+        ``params`` (as in a fault's ``match``).
+        """
+        spec: dict[str, Any] = {"error": error}
+        if description is not None:
+            spec["description"] = description
+        if status is not None:
+            spec["status"] = status
+        return self._queue("fail_next", endpoint, {"oauth_error": spec}, times, match)
+
+    def respond_next(
+        self,
+        endpoint: str,
+        status: int,
+        *,
+        body: str = "",
+        content_type: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        times: int | None = 1,
+        **match: Any,
+    ) -> Fault:
+        """The next ``times`` calls to ``endpoint`` get exactly this bare HTTP answer."""
+        spec: dict[str, Any] = {"status": status, "body": body}
+        if content_type is not None:
+            spec["content_type"] = content_type
+        if headers is not None:
+            spec["headers"] = dict(headers)
+        return self._queue("respond_next", endpoint, {"http_status": spec}, times, match)
+
+    def drop_next(self, endpoint: str, *, times: int | None = 1, **match: Any) -> Fault:
+        """The next ``times`` calls to ``endpoint`` lose their connection, unanswered."""
+        return self._queue("drop_next", endpoint, {"drop_connection": True}, times, match)
+
+    def delay_next(self, endpoint: str, ms: int, *, times: int | None = 1, **match: Any) -> Fault:
+        """The next ``times`` calls to ``endpoint`` are answered ``ms`` milliseconds late."""
+        return self._queue("delay_next", endpoint, {"latency_ms": ms}, times, match)
+
+    def corrupt_next(self, endpoint: str, *, times: int | None = 1, **match: Any) -> Fault:
+        """The next ``times`` calls to ``endpoint`` answer a body that is not valid JSON."""
+        return self._queue("corrupt_next", endpoint, {"malformed_body": True}, times, match)
+
+    # -- tokens -------------------------------------------------------------------------
+
+    def issue_tokens(
+        self,
+        user: str | None = None,
+        *,
+        client: str | None = None,
+        scope: str | Sequence[str] | None = None,
+        nonce: str | None = None,
+    ) -> JSONObject:
+        """A valid token response for ``user`` and ``client``, minted without a request.
+
+        Defaults: the scenario's default user (else its first), its first client, and
+        ``openid profile email offline_access`` as far as the client may ask for them.
+        The tokens are recorded like any other: userinfo, introspection and refresh work.
+        """
+        scenario = self.provider.scenario
+        found_client = self._client_named(client)
+        found_user = self._user_named(user)
+        if scope is None:
+            allowed = found_client.scopes if found_client.scopes is not None else scenario.scopes
+            scope = " ".join(s for s in DEFAULT_SCOPES if s in allowed)
+        elif not isinstance(scope, str):
+            scope = " ".join(scope)
+        scopes = requested_scopes(scenario, found_client, scope)
+        return mint(
+            self.provider.deps,
+            found_client,
+            found_user,
+            scopes,
+            issuer=self.issuer,
+            nonce=nonce,
+            grant_type="authorization_code",
+        )
+
+    def login(
+        self,
+        user: str | None = None,
+        *,
+        client: str | None = None,
+        scope: str | None = None,
+        redirect_uri: str | None = None,
+        **params: str,
+    ) -> JSONObject:
+        """Sign ``user`` in through the whole authorization code flow (PKCE S256) over
+        HTTP, answering login and consent pages, and return the token response.
+
+        ``params`` are extra authorization request parameters. The requests are logged.
+        """
+        found_client = self._client_named(client, flow="authorization_code")
+        login = user or self._user_named(None).sub
+        with self._new_client() as http:
+            return run_login(
+                http,
+                self.provider,
+                found_client,
+                login,
+                scope=scope or " ".join(DEFAULT_SCOPES),
+                redirect_uri=redirect_uri,
+                params=params,
+            )
+
+    def _client_named(self, client_id: str | None, *, flow: str | None = None) -> Client:
+        scenario = self.provider.scenario
+        if client_id is not None:
+            found = self.provider.deps.client(client_id)  # registered clients too
+            if found is None:
+                raise ValueError(f"no client {client_id!r} in the scenario")
+            return found
+        for candidate in scenario.clients:
+            if flow is None or flow in candidate.grant_types:
+                return candidate
+        raise ValueError("the scenario has no client to use; name one with client=")
+
+    def _user_named(self, login: str | None) -> User:
+        scenario = self.provider.scenario
+        found = (
+            scenario.user(login)
+            if login is not None
+            else scenario.default or next(iter(scenario.users), None)
+        )
+        if found is None:
+            raise ValueError(f"no user {login!r} in the scenario" if login else "no users")
+        return found
+
+    def close(self) -> None:
+        """Close the clients and transports this object made (not the server)."""
+        if self._client is not None:
+            self._client.close()
+        if self._sync_transport is not None:
+            self._sync_transport.close()
+        self._client = self._async_client = self._sync_transport = None
+
+
+def _listed(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return tuple(value) if isinstance(value, list | tuple) else (str(value),)

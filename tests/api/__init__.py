@@ -1,0 +1,1 @@
+"""The public surface: exported names, the pytest plugin, the README's examples."""

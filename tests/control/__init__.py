@@ -1,0 +1,1 @@
+"""The test-control API, the inspector, tenants, and control shared through a store."""

@@ -1,0 +1,1 @@
+"""Whole flows over real HTTP: browsers, relying-party libraries, interop with other clients."""

@@ -1,0 +1,1 @@
+"""The CLI, the Lambda handler, worker processes, cold start and load."""

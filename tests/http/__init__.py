@@ -1,0 +1,1 @@
+"""The HTTP layer: fuzzed endpoints, scripted faults, security headers, the request log."""

@@ -1,0 +1,1 @@
+"""Vendor presets: the mechanism, and each vendor's paths, shapes and quirks."""

@@ -1,0 +1,1 @@
+"""The scenario format: loading, checks, and what each section scripts."""

@@ -1,0 +1,1 @@
+"""The Store contract, run against every backend, and DynamoDB's races and table."""
