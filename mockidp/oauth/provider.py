@@ -60,7 +60,7 @@ from mockidp.oauth.shapes import (
 from mockidp.oauth.signin import SESSION, AuthorizeResult, SignIn
 from mockidp.oauth.subjects import subject
 from mockidp.oauth.tokens import token_handle
-from mockidp.scenario.loader import load_scenario
+from mockidp.scenario.default import default_scenario
 from mockidp.store import MemoryStore, Store
 from mockidp.store.state import State
 from mockidp.types import JSONObject, Params
@@ -74,6 +74,18 @@ class EndSessionResult:
     client: Client | None
     logout: LogoutPlan = field(default_factory=LogoutPlan)
     """Relying parties to tell that the session ended (front- and back-channel)."""
+
+
+def _scenario_of(source: Scenario | str | Path | Mapping[str, Any] | None) -> Scenario:
+    """The default scenario, a Scenario as it is, or a file or mapping loaded now: the
+    loader (PyYAML, jsonschema, every check) is imported only when one is given."""
+    if source is None:
+        return default_scenario()
+    if isinstance(source, Scenario):
+        return source
+    from mockidp.scenario.loader import load_scenario
+
+    return load_scenario(source)
 
 
 class Provider:
@@ -100,7 +112,7 @@ class Provider:
         layout: Layout | None = None,
         namespace: str = "",
     ) -> None:
-        loaded = load_scenario(scenario)
+        loaded = _scenario_of(scenario)
         self.clock = clock or Clock()
         self._layout_override = layout  # else the scenario's preset gives the base layout
         self._fixed_keys = keys is not None
@@ -155,7 +167,7 @@ class Provider:
         queued): the clock is left alone, and so are the keys and their timeline
         unless the edit changed them.
         """
-        loaded = load_scenario(scenario)
+        loaded = _scenario_of(scenario)
         layout, ring = self._load(loaded, keep_time=keep_time)
         if ring is not None:
             self.deps.keys = ring

@@ -1,7 +1,8 @@
 """What the cold-start shortcuts trust, checked the long way; and what stays unimported.
 
-The embedded default scenario skips schema validation and the packaged RSA keys skip
-OpenSSL's key check at load (bench/cold_import.py); these tests are what makes that safe.
+The embedded default scenario is read from its JSON twin without schema validation or
+checks, and the packaged RSA keys skip OpenSSL's key check at load
+(bench/cold_import.py); these tests are what makes that safe.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 from importlib import resources
 
 import pytest
+import yaml
 from joserfc.jwk import RSAKey
 
 from mockidp.keys import ring as keys
@@ -30,6 +32,14 @@ def test_the_default_scenario_passes_the_schema() -> None:
 def test_the_default_scenario_loads_as_a_fully_validated_parse_would() -> None:
     validated = parse_scenario(DEFAULT_TEXT, name="default.yaml (embedded)")
     assert default_scenario() == validated
+
+
+def test_the_json_twin_holds_the_yaml_documents_data() -> None:
+    """Edit default.yaml, then regenerate the twin: python -c "import json, yaml;
+    print(json.dumps(yaml.safe_load(open('mockidp/scenarios/default.yaml')), indent=2))"
+    > mockidp/scenarios/default.json"""
+    twin = resources.files("mockidp").joinpath("scenarios", "default.json").read_text("utf-8")
+    assert json.loads(twin) == yaml.safe_load(DEFAULT_TEXT)
 
 
 @pytest.mark.parametrize("name", PACKAGED_RSA)
