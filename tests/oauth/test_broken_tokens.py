@@ -27,7 +27,8 @@ from joserfc.jwk import KeySet, RSAKey
 from joserfc.jwt import JWTClaimsRegistry
 
 from mockidp.errors import ScenarioError
-from mockidp.keys.ring import half_hash, resolve_key
+from mockidp.keys.material import resolve_key
+from mockidp.keys.ring import half_hash
 from mockidp.oauth.defects import SKEW, WRONG_AUDIENCE
 from mockidp.scenario.loader import load_scenario
 from tests.conftest import IdP
