@@ -1,4 +1,5 @@
-"""Shared fixtures: the app in-process, and one live server on a random loopback port.
+"""Fixtures shared by more than one test folder: the app in-process, one live server on a
+random loopback port, and the browser. A fixture one folder uses lives in its conftest.
 
 ``idp`` is parametrized over both transports, so a test written once runs against the
 ASGI app in-process and against uvicorn over real HTTP.
@@ -18,24 +19,12 @@ import uvicorn
 
 from mockidp import MockIdPApp, Provider, create_app
 from mockidp.scenario.loader import default_scenario
-from tests.support.browser import RelyingParty, launch_chromium, serve_relying_party
+from tests.support.browser import launch_chromium
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
-pytest_plugins = ["pytester"]
-
-
-@pytest.fixture
-def pytester(pytester: pytest.Pytester) -> pytest.Pytester:
-    """A fresh session with the ini a project using pytest-asyncio has (else it warns).
-
-    Tests run it with ``runpytest_subprocess``: an in-process run drops every module it
-    imported first when it ends, and what a later test imports again (httpcore's, uvicorn's
-    protocol modules) then raises exception classes the earlier copies do not catch.
-    """
-    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
-    return pytester
+pytest_plugins = ["pytester"]  # only here: pytest reads pytest_plugins from the root conftest
 
 
 @pytest.fixture
@@ -160,18 +149,11 @@ def request_in_process(app: MockIdPApp, method: str, url: str, **kwargs: Any) ->
     return run(go())
 
 
-# -- browser tests (tests/browser_support.py) -----------------------------------------------
+# -- browser tests (tests/support/browser.py) ----------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """One headless Debian Chromium per module (never per session: see browser_support)."""
+    """One headless Debian Chromium per module (never per session: see tests/support/browser.py)."""
     with launch_chromium() as chromium:
         yield chromium
-
-
-@pytest.fixture
-def rp() -> Iterator[RelyingParty]:
-    """A loopback relying party, for the pages that call back to one."""
-    with serve_relying_party() as relying_party:
-        yield relying_party
