@@ -20,6 +20,7 @@ import uvicorn
 from mockidp import MockIdPApp, Provider, create_app
 from mockidp.scenario.loader import default_scenario
 from tests.support.browser import launch_chromium
+from tests.support.negative import guarded_client
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -119,6 +120,13 @@ async def http(idp: IdP) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
+async def web(idp: IdP) -> AsyncIterator[httpx.AsyncClient]:
+    """A cookie-keeping client for ``idp`` (both transports) that fails the test on any 5xx."""
+    async with guarded_client(idp) as client:
+        yield client
+
+
+@pytest.fixture
 def app() -> MockIdPApp:
     """A fresh in-process app on the default scenario."""
     return create_app()
@@ -147,6 +155,18 @@ def request_in_process(app: MockIdPApp, method: str, url: str, **kwargs: Any) ->
             return await c.request(method, url, **kwargs)
 
     return run(go())
+
+
+@pytest.fixture
+def event_loop_for_mangum() -> Iterator[None]:
+    """Mangum runs each call on the thread's current event loop (a Lambda process has one,
+    for good): give the test one, and close it after (else its sockets leak into a later
+    test's warnings)."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield
+    asyncio.set_event_loop(None)
+    loop.close()
 
 
 # -- browser tests (tests/support/browser.py) ----------------------------------------------
