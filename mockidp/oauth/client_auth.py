@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
 from mockidp.errors import InvalidClient, InvalidRequest
-from mockidp.keys.ring import (
+from mockidp.keys.verify import (
     CLIENT_ASSERTION_ALGORITHMS,
     CLIENT_SECRET_JWT_ALGORITHMS,
     TokenVerificationError,

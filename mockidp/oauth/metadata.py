@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mockidp.keys.ring import CLIENT_ASSERTION_ALGORITHMS, CLIENT_SECRET_JWT_ALGORITHMS
+from mockidp.keys.verify import CLIENT_ASSERTION_ALGORITHMS, CLIENT_SECRET_JWT_ALGORITHMS
 from mockidp.model.layout import Layout
 from mockidp.model.response_types import RESPONSE_MODES, RESPONSE_TYPES
 from mockidp.model.scenario import AUTH_METHODS, DEVICE_CODE_GRANT, Scenario

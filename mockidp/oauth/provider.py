@@ -26,7 +26,8 @@ from mockidp.errors import (
     ScenarioProblem,
     UnsupportedGrantType,
 )
-from mockidp.keys.ring import KeyRing, TokenVerificationError
+from mockidp.keys.ring import KeyRing
+from mockidp.keys.verify import TokenVerificationError
 from mockidp.model.layout import Layout
 from mockidp.model.scenario import Client, Scenario
 from mockidp.oauth import (

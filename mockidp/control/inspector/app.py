@@ -35,7 +35,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from mockidp.control.inspector.html import View, inspector_page, login_page, message_page
 from mockidp.errors import MockIdPError
 from mockidp.http.input import bearer_token, parse_pairs, read_body
-from mockidp.keys.ring import TokenVerificationError
+from mockidp.keys.verify import TokenVerificationError
 from mockidp.model.layout import CONTROL_PREFIX
 from mockidp.oauth.issuance import ACCESS, REFRESH, live_record
 from mockidp.requestlog import RequestRecord

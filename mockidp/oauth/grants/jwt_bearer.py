@@ -14,7 +14,7 @@ import hashlib
 import math
 
 from mockidp.errors import InvalidGrant, InvalidRequest, UnauthorizedClient
-from mockidp.keys.ring import (
+from mockidp.keys.verify import (
     CLIENT_ASSERTION_ALGORITHMS,
     TokenVerificationError,
     client_key_set,

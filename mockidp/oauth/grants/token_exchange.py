@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mockidp.errors import InvalidGrant, InvalidRequest, InvalidScope, UnauthorizedClient
-from mockidp.keys.ring import TokenVerificationError, unverified_claims
+from mockidp.keys.verify import TokenVerificationError, unverified_claims
 from mockidp.model.scenario import Client, Scenario, User
 from mockidp.oauth import resources
 from mockidp.oauth.grants.jwt_bearer import check_times, verify_trusted_jwt
