@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from itertools import groupby, pairwise
-from typing import Any, cast
+from typing import Any, TypeAlias, cast
 
 from joserfc import jws, jwt
 from joserfc.errors import JoseError, SecurityWarning
@@ -50,7 +50,7 @@ CLIENT_SECRET_JWT_ALGORITHMS: tuple[str, ...] = ("HS256", "HS384", "HS512")
 
 _PACKAGED_KEY_FOR_ALG = {"RS256": "rsa-1", "ES256": "ec-p256-1", "EdDSA": "ed25519-1"}
 
-_Key = RSAKey | ECKey | OKPKey
+_Key: TypeAlias = RSAKey | ECKey | OKPKey  # explicit: mypy may meet it mid-cycle
 
 
 class TokenVerificationError(Exception):
