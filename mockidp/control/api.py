@@ -30,7 +30,7 @@ from mockidp.control.routes import ROUTES
 from mockidp.control.sync import ControlSync
 from mockidp.control.tenants import TenantRegistry
 from mockidp.errors import MockIdPError, OAuthError, ScenarioError
-from mockidp.http.endpoints import NO_STORE
+from mockidp.http.render import NO_STORE
 from mockidp.model.layout import CONTROL_PREFIX
 from mockidp.model.scenario import Scenario
 from mockidp.oauth.provider import Provider
