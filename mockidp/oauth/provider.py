@@ -44,7 +44,7 @@ from mockidp.oauth.client_metadata import Offer
 from mockidp.oauth.context import TokenRequest
 from mockidp.oauth.device import DevicePage, DeviceVerification, authorize_device
 from mockidp.oauth.dpop import Presentation
-from mockidp.oauth.grants.standard import GRANTS
+from mockidp.oauth.grants import GRANTS
 from mockidp.oauth.issuance import ACCESS, REFRESH, Deps, live_record, revoke_grant
 from mockidp.oauth.logout import LogoutPlan
 from mockidp.oauth.metadata import provider_metadata
@@ -322,7 +322,7 @@ class Provider:
         client = self._authenticate(params, authorization, issuer)
         dpop.require_proof(client, jkt)
         request = TokenRequest(
-            params,
+            params=params,
             dpop_jkt=jkt,
             audiences=self._assertion_audiences(issuer),
             claim_jti=self._claim_jti,
