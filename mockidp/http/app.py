@@ -46,7 +46,7 @@ from mockidp.http.render import (
 from mockidp.model.layout import Layout
 from mockidp.model.scenario import Fault
 from mockidp.oauth import faults
-from mockidp.oauth.client_auth import read_credentials
+from mockidp.oauth.client_auth import ClientCredentials, read_credentials
 from mockidp.oauth.provider import Provider
 from mockidp.requestlog import RequestRecord, mask_authorization, mask_params
 from mockidp.types import Params
@@ -168,7 +168,7 @@ class EndpointApp:
                 error=error,
                 fault=fault.name if fault else None,
                 params=mask_params(params),
-                client_auth=_client_auth(name, params, authorization),
+                client_auth=_client_auth(name, _credentials(ex, params, authorization)),
                 authorization=mask_authorization(authorization),
             )
             self.report(record, ex.outgoing if ex else (), response)
@@ -217,12 +217,21 @@ def _client_of(params: Mapping[str, str], request: Request) -> str | None:
 _CLIENT_AUTH_ENDPOINTS = frozenset({"token", "introspection", "revocation", "device_authorization"})
 
 
-def _client_auth(name: str | None, params: Params, authorization: str | None) -> str | None:
+def _credentials(
+    ex: Exchange | None, params: Params, authorization: str | None
+) -> ClientCredentials:
+    """The credentials the endpoint read, else (it stopped before) from what was read."""
+    if ex is not None and ex.credentials is not None:
+        return ex.credentials
+    return ClientCredentials(authorization, params)
+
+
+def _client_auth(name: str | None, credentials: ClientCredentials) -> str | None:
     """How the request authenticated its client, for the request log (None: not at all)."""
     if name not in _CLIENT_AUTH_ENDPOINTS:
         return None
     try:
-        creds = read_credentials(authorization, params)
+        creds = credentials.read()  # what the provider read, not a second reading
     except OAuthError:
         return None
     if creds is None or creds.method != "jwt":

@@ -28,6 +28,7 @@ from mockidp.http.input import (
 from mockidp.http.render import NO_STORE, PAGE_HEADERS, html_response, json_response
 from mockidp.oauth import jwt_responses, logout, session_management
 from mockidp.oauth.authorize import error_params, resolve_target
+from mockidp.oauth.client_auth import ClientCredentials
 from mockidp.oauth.device import DeviceConfirm
 from mockidp.oauth.dpop import Presentation
 from mockidp.oauth.provider import Provider
@@ -51,6 +52,16 @@ class Exchange:
     params: Params = field(default_factory=dict)
     outgoing: list[RequestRecord] = field(default_factory=list)
     """Requests the provider made while answering (back-channel logout), for the log."""
+    credentials: ClientCredentials | None = None
+    """The client credentials, once an endpoint that authenticates clients read them."""
+
+    def client_credentials(self) -> ClientCredentials:
+        """The request's client credentials (from its params, read so far, and its
+        Authorization header), read once for the provider and the request log."""
+        if self.credentials is None:
+            authorization = self.request.headers.get("authorization")
+            self.credentials = ClientCredentials(authorization, self.params)
+        return self.credentials
 
     @property
     def request(self) -> Request:
@@ -130,11 +141,10 @@ async def _back_channel_params(provider: Provider, incoming: Incoming) -> Params
 
 async def token(provider: Provider, ex: Exchange) -> Response:
     ex.params = await _back_channel_params(provider, ex.incoming)
-    auth = ex.request.headers.get("authorization")
     return json_response(
         provider.token(
             ex.params,
-            authorization=auth,
+            credentials=ex.client_credentials(),
             issuer=ex.issuer,
             dpop_proofs=tuple(ex.request.headers.getlist("dpop")),  # RFC 9449 5
             request_url=_request_url(ex.request),
@@ -145,10 +155,9 @@ async def token(provider: Provider, ex: Exchange) -> Response:
 async def pushed_authorization_request(provider: Provider, ex: Exchange) -> Response:
     """RFC 9126 2: 201 with the request_uri, or an RFC 6749 error as JSON."""
     ex.params = await form_params(ex.incoming)
-    auth = ex.request.headers.get("authorization")
     pushed = provider.push_authorization_request(
         ex.params,
-        authorization=auth,
+        credentials=ex.client_credentials(),
         issuer=ex.issuer,
         dpop_proofs=tuple(ex.request.headers.getlist("dpop")),  # RFC 9449 10.1
         request_url=_request_url(ex.request),
@@ -208,18 +217,16 @@ async def system_user(provider: Provider, ex: Exchange) -> Response:
 
 async def introspection(provider: Provider, ex: Exchange) -> Response:
     ex.params = await form_params(ex.incoming)
-    auth = ex.request.headers.get("authorization")
+    creds = ex.client_credentials()
     if jwt_responses.wants_introspection_jwt(ex.request.headers.get("accept")):  # RFC 9701
-        signed = provider.introspect_jwt(ex.params, authorization=auth, issuer=ex.issuer)
+        signed = provider.introspect_jwt(ex.params, credentials=creds, issuer=ex.issuer)
         return Response(signed, media_type=jwt_responses.INTROSPECTION_JWT, headers=NO_STORE)
-    return json_response(provider.introspect(ex.params, authorization=auth, issuer=ex.issuer))
+    return json_response(provider.introspect(ex.params, credentials=creds, issuer=ex.issuer))
 
 
 async def revocation(provider: Provider, ex: Exchange) -> Response:
     ex.params = await _back_channel_params(provider, ex.incoming)
-    provider.revoke(
-        ex.params, authorization=ex.request.headers.get("authorization"), issuer=ex.issuer
-    )
+    provider.revoke(ex.params, credentials=ex.client_credentials(), issuer=ex.issuer)
     if provider.scenario.quirks.revocation_json:  # LoginRadius answers {}
         return json_response({})
     return Response(b"", status_code=200, headers=NO_STORE)
@@ -274,8 +281,8 @@ async def check_session(provider: Provider, ex: Exchange) -> Response:
 async def device_authorization(provider: Provider, ex: Exchange) -> Response:
     """RFC 8628 3.1 / 3.2: a device code and user code, as JSON."""
     ex.params = await _back_channel_params(provider, ex.incoming)
-    auth = ex.request.headers.get("authorization")
-    result = provider.device_authorization(ex.params, authorization=auth, issuer=ex.issuer)
+    creds = ex.client_credentials()
+    result = provider.device_authorization(ex.params, credentials=creds, issuer=ex.issuer)
     return json_response(result)
 
 

@@ -38,7 +38,7 @@ from mockidp.oauth import (
     system_user,
 )
 from mockidp.oauth.claims import SCOPE_CLAIMS, user_claims
-from mockidp.oauth.client_auth import authenticate, read_credentials
+from mockidp.oauth.client_auth import ClientCredentials, authenticate
 from mockidp.oauth.client_metadata import Offer
 from mockidp.oauth.context import TokenRequest
 from mockidp.oauth.device import DevicePage, DeviceVerification, authorize_device
@@ -236,7 +236,8 @@ class Provider:
         self,
         params: Params,
         *,
-        authorization: str | None,
+        authorization: str | None = None,
+        credentials: ClientCredentials | None = None,
         issuer: str,
         dpop_proofs: tuple[str, ...] = (),
         request_url: str | None = None,
@@ -255,7 +256,7 @@ class Provider:
             params = {**params, "dpop_jkt": jkt}
         client = authenticate(
             self.deps,
-            read_credentials(authorization, params),
+            (credentials or ClientCredentials(authorization, params)).read(),
             audiences=(*self._assertion_audiences(issuer), par_url),
             now=self.deps.state.now(),
             claim_jti=self._claim_jti,
@@ -265,10 +266,15 @@ class Provider:
     # -- device authorization grant (RFC 8628) -------------------------------------------
 
     def device_authorization(
-        self, params: Params, *, authorization: str | None, issuer: str
+        self,
+        params: Params,
+        *,
+        authorization: str | None = None,
+        credentials: ClientCredentials | None = None,
+        issuer: str,
     ) -> JSONObject:
         """RFC 8628 3.1: a device code and user code; clients authenticate as at /token."""
-        client = self._authenticate(params, authorization, issuer)
+        client = self._authenticate(params, authorization, issuer, credentials)
         base = self.endpoint_base(issuer)
         page = self.layout.url(base, "device") if self.layout.has("device") else base + "/"
         return authorize_device(self.deps, client, params, verification_uri=page)
@@ -287,7 +293,8 @@ class Provider:
         self,
         params: Params,
         *,
-        authorization: str | None,
+        authorization: str | None = None,
+        credentials: ClientCredentials | None = None,
         issuer: str,
         dpop_proofs: tuple[str, ...] = (),
         request_url: str | None = None,
@@ -306,7 +313,7 @@ class Provider:
         if dpop_proofs:  # before client authentication, which may spend an assertion's jti
             urls = self.endpoint_urls("token", issuer, request_url)
             jkt = dpop.verify_proof(self.deps, dpop_proofs, method="POST", urls=urls)
-        client = self._authenticate(params, authorization, issuer)
+        client = self._authenticate(params, authorization, issuer, credentials)
         dpop.require_proof(client, jkt)
         request = TokenRequest(
             params=params,
@@ -418,27 +425,52 @@ class Provider:
         )
         return jwt_responses.sign_as(self.keys, payload, typ="JWT", alg=alg)
 
-    def introspect(self, params: Params, *, authorization: str | None, issuer: str) -> JSONObject:
+    def introspect(
+        self,
+        params: Params,
+        *,
+        authorization: str | None = None,
+        credentials: ClientCredentials | None = None,
+        issuer: str,
+    ) -> JSONObject:
         """RFC 7662: whether a token is active, and what it grants."""
-        return self._introspection(params, authorization, issuer)[1]
+        return self._introspection(params, authorization, issuer, credentials)[1]
 
-    def introspect_jwt(self, params: Params, *, authorization: str | None, issuer: str) -> str:
+    def introspect_jwt(
+        self,
+        params: Params,
+        *,
+        authorization: str | None = None,
+        credentials: ClientCredentials | None = None,
+        issuer: str,
+    ) -> str:
         """RFC 9701: the introspection answer as a JWT for the asking client."""
-        client, answer = self._introspection(params, authorization, issuer)
+        client, answer = self._introspection(params, authorization, issuer, credentials)
         now = int(self.deps.state.now())
         return jwt_responses.introspection_jwt(
             self.keys, answer, issuer=issuer, client_id=client.client_id, now=now
         )
 
     def _introspection(
-        self, params: Params, authorization: str | None, issuer: str
+        self,
+        params: Params,
+        authorization: str | None,
+        issuer: str,
+        credentials: ClientCredentials | None,
     ) -> tuple[Client, JSONObject]:
-        client = self._authenticate(params, authorization, issuer)
+        client = self._authenticate(params, authorization, issuer, credentials)
         return client, introspection.introspect(self.deps, client, params)
 
-    def revoke(self, params: Params, *, authorization: str | None, issuer: str) -> None:
+    def revoke(
+        self,
+        params: Params,
+        *,
+        authorization: str | None = None,
+        credentials: ClientCredentials | None = None,
+        issuer: str,
+    ) -> None:
         """RFC 7009: revoke a token; revoking a refresh token revokes its whole grant."""
-        client = self._authenticate(params, authorization, issuer)
+        client = self._authenticate(params, authorization, issuer, credentials)
         revocation.revoke(self.deps, client, params)
 
     def end_session(
@@ -495,10 +527,18 @@ class Provider:
             urls.insert(0, self.layout.url(self.endpoint_base(issuer), name))
         return tuple(urls)
 
-    def _authenticate(self, params: Params, authorization: str | None, issuer: str) -> Client:
+    def _authenticate(
+        self,
+        params: Params,
+        authorization: str | None,
+        issuer: str,
+        credentials: ClientCredentials | None,
+    ) -> Client:
+        """The client the request authenticates as (RFC 6749 2.3). ``credentials``: the
+        request's, when the caller reads them too; else read from the header and params."""
         return authenticate(
             self.deps,
-            read_credentials(authorization, params),
+            (credentials or ClientCredentials(authorization, params)).read(),
             audiences=self._assertion_audiences(issuer),
             now=self.deps.state.now(),
             claim_jti=self._claim_jti,
