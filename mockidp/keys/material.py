@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
-from typing import Any, cast
+from typing import Any, TypeAlias, cast
 
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, OKPKey, RSAKey
@@ -30,7 +30,7 @@ PACKAGED_KEY_FOR_ALG = {"RS256": "rsa-1", "ES256": "ec-p256-1", "EdDSA": "ed2551
 PACKAGED_ALG = {"rsa-1": "RS256", "rsa-2": "RS256", "ec-p256-1": "ES256", "ed25519-1": "EdDSA"}
 """Every packaged key (``keydata/<name>.json``) and the algorithm it signs with."""
 
-Key = RSAKey | ECKey | OKPKey
+Key: TypeAlias = RSAKey | ECKey | OKPKey  # explicit: mypy may meet it mid-import-cycle
 """An imported asymmetric key."""
 
 

@@ -15,7 +15,7 @@ from mockidp.model.scenario import AUTH_METHODS, DEVICE_CODE_GRANT, Scenario
 from mockidp.oauth.authorize import PROMPTS
 from mockidp.oauth.claims import STANDARD_CLAIMS
 from mockidp.oauth.dpop import ALGORITHMS as DPOP_ALGORITHMS
-from mockidp.oauth.grants.standard import GRANTS
+from mockidp.oauth.grants import GRANTS
 from mockidp.oauth.pkce import METHODS as PKCE_METHODS
 from mockidp.types import JSONObject
 
