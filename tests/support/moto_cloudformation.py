@@ -10,6 +10,7 @@ permissions, log group and URL. Nothing here is invoked: moto does not run the f
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from moto.awslambda.models import lambda_backends
@@ -74,10 +75,8 @@ class FunctionUrl(CloudFormationModel):
     ) -> None:
         function = str(cloudformation_json["Properties"]["TargetFunctionArn"])
         backend = lambda_backends[account_id][region_name]
-        try:
+        with contextlib.suppress(Exception):  # the function went first, and its URL with it
             backend.delete_function_url_config(function)
-        except Exception:  # the function went first: its URL with it
-            pass
 
 
 parsing.get_model_map.cache_clear()
