@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import secrets
 from collections.abc import Callable, Mapping
@@ -88,6 +89,7 @@ def stack_parameters(
     scenario_file: str | None,
     issuer: str | None,
     arch: str,
+    python: str,
 ) -> list[dict[str, Any]]:
     """CloudFormation parameters; a missing admin token keeps the stack's current one."""
     values = {
@@ -97,6 +99,7 @@ def stack_parameters(
         "Scenario": "",
         "Issuer": (issuer or "").rstrip("/"),
         "Architecture": arch,
+        "PythonVersion": python,
     }
     parameters: list[dict[str, Any]] = [
         {"ParameterKey": key, "ParameterValue": value} for key, value in values.items()
@@ -133,6 +136,7 @@ def write_dry_run(
     scenario_file: str | None,
     issuer: str | None,
     arch: str,
+    python: str,
     bucket: str | None,
 ) -> Path:
     """The template, the parameters (admin token left out) and the package, in ``folder``."""
@@ -145,6 +149,7 @@ def write_dry_run(
         scenario_file=scenario_file,
         issuer=issuer,
         arch=arch,
+        python=python,
     )
     (folder / "parameters.json").write_text(json.dumps(parameters, indent=2) + "\n", "utf-8")
     if package.resolve() != (folder / package.name).resolve():
@@ -210,6 +215,7 @@ class _Session:
 
     def __init__(self, region: str | None) -> None:
         boto3 = _boto3()
+        region = region or os.environ.get("AWS_REGION") or None  # boto3 reads AWS_DEFAULT_REGION
         session = boto3.session.Session(region_name=region)
         if not session.region_name:
             raise DeployError("no AWS region: pass --region or set AWS_REGION")
@@ -298,17 +304,21 @@ def _ensure_bucket(session: _Session, bucket: str | None) -> str:
 def deploy(
     *,
     stack: str,
-    package: Path,
-    scenario_file: str | None,
+    build: Callable[[], tuple[Path, str | None]],
     region: str | None,
     admin_token: str | None,
     issuer: str | None = None,
     arch: str = "arm64",
+    python: str = "3.12",
     bucket: str | None = None,
     poll_seconds: int = 5,
     log: Callable[[str], None] = print,
 ) -> Deployment:
-    """Create the stack, or update it when it exists; wait; return its outputs."""
+    """Create the stack, or update it when it exists; wait; return its outputs.
+
+    ``build`` makes the package (the zip and the scenario's path inside it); it is called
+    once the credentials, the region, the stack and the admin token are found fit.
+    """
     check_stack_name(stack)
     session = _Session(region)
     existing = session.stack(stack)
@@ -319,6 +329,7 @@ def deploy(
             _delete_stack(session, stack, poll_seconds=poll_seconds)
             existing = None
     check_admin_token(admin_token, new_stack=existing is None)
+    package, scenario_file = build()
     bucket = _ensure_bucket(session, bucket)
     key = code_key(stack, package)
     try:
@@ -338,6 +349,7 @@ def deploy(
             scenario_file=scenario_file,
             issuer=issuer,
             arch=arch,
+            python=python,
         ),
         "Capabilities": ["CAPABILITY_IAM"],
         "Tags": [{"Key": STACK_TAG, "Value": stack}],

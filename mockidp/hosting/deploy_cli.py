@@ -115,42 +115,37 @@ def _run_deploy(args: argparse.Namespace) -> int:
     except (DeployError, PackageError) as exc:
         return _fail(str(exc), 2)
     token = os.environ.get(ADMIN_TOKEN_ENV) or None
-    with tempfile.TemporaryDirectory(prefix="mockidp-deploy-") as scratch:
-        folder = (
-            (args.out or Path(tempfile.mkdtemp(prefix="mockidp-dry-run-")))
-            if args.dry_run
-            else Path(scratch)
-        )
+    if args.dry_run:
+        folder = args.out or Path(tempfile.mkdtemp(prefix="mockidp-dry-run-"))
         try:
             package, scenario_file = _package(args, folder)
         except PackageError as exc:
             return _fail(str(exc))
-        if args.dry_run:
-            write_dry_run(
-                folder,
-                stack=args.stack,
-                package=package,
-                scenario_file=scenario_file,
-                issuer=args.issuer,
-                arch=args.arch,
-                bucket=args.bucket,
-            )
-            print(
-                f"mockidp: dry run, nothing deployed: template, parameters and package in {folder}"
-            )
-            return 0
+        write_dry_run(
+            folder,
+            stack=args.stack,
+            package=package,
+            scenario_file=scenario_file,
+            issuer=args.issuer,
+            arch=args.arch,
+            python=args.python,
+            bucket=args.bucket,
+        )
+        print(f"mockidp: dry run, nothing deployed: template, parameters and package in {folder}")
+        return 0
+    with tempfile.TemporaryDirectory(prefix="mockidp-deploy-") as scratch:
         try:
             deployment = deploy(
                 stack=args.stack,
-                package=package,
-                scenario_file=scenario_file,
+                build=lambda: _package(args, Path(scratch)),
                 region=args.region,
                 admin_token=token,
                 issuer=args.issuer,
                 arch=args.arch,
+                python=args.python,
                 bucket=args.bucket,
             )
-        except DeployError as exc:
+        except (DeployError, PackageError) as exc:
             return _fail(str(exc))
     _report(deployment, token_given=token is not None)
     return 0

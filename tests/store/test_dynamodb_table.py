@@ -86,8 +86,8 @@ def test_the_function_runs_the_handler_on_python_311_or_later() -> None:
     assert function["Handler"] == "mockidp.lambda_handler.handler"
     assert function["Architectures"] == [{"Ref": "Architecture"}]
     assert _template()["Parameters"]["Architecture"]["Default"] == "arm64"
-    version = re.fullmatch(r"python3\.(\d+)", function["Runtime"])
-    assert version is not None and int(version.group(1)) >= 11
+    versions = _template()["Parameters"]["PythonVersion"]["AllowedValues"]
+    assert all(int(v.split(".")[1]) >= 11 for v in versions)
     assert _resource("AWS::Lambda::Url")["AuthType"] == "NONE"
     variables = function["Environment"]["Variables"]
     assert {"MOCKIDP_TABLE", "MOCKIDP_SCENARIO_FILE", "MOCKIDP_ADMIN_TOKEN"} <= set(variables)
@@ -101,7 +101,8 @@ def test_the_package_is_built_for_the_templates_runtime() -> None:
     module at each cold start."""
     from mockidp.hosting.package import DEFAULT_PYTHON
 
-    assert _resource("AWS::Lambda::Function")["Runtime"] == f"python{DEFAULT_PYTHON}"
+    assert _resource("AWS::Lambda::Function")["Runtime"] == {"Sub": "python${PythonVersion}"}
+    assert _template()["Parameters"]["PythonVersion"]["Default"] == DEFAULT_PYTHON
 
 
 def _store_operations() -> set[str]:
