@@ -61,7 +61,10 @@ def add_commands(commands: Any) -> None:
         "created when missing)",
     )
     deploy_.add_argument(
-        "--package", type=Path, help="a zip `mockidp package` built (default: build one)"
+        "--package",
+        type=Path,
+        help="a zip `mockidp package` built with the same --scenario, --python and --arch "
+        "(default: build one)",
     )
     _build_options(deploy_, scenario_required=True)
     deploy_.set_defaults(run=_run_deploy)

@@ -127,7 +127,7 @@ def build_package(
         root = Path(work) / "package"
         _pip_install(root, python=python, platform=ARCHITECTURES[arch])
         shutil.copytree(
-            _PACKAGE_DIR, root / "mockidp", ignore=shutil.ignore_patterns("__pycache__")
+            _PACKAGE_DIR, root / "mockidp", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
         )
         scenario_file = None
         if scenario is not None and scenario_text is not None:
