@@ -230,7 +230,7 @@ def test_deploy_without_credentials_names_the_fix(
     assert "no AWS credentials" in result.stderr
     assert "configure-aws-credentials" in result.stderr and "forks" in result.stderr
     assert "Traceback" not in result.stderr
-    assert not list(tmp_path.iterdir())  # nothing built, nothing written
+    assert "mockidp: package" not in result.stdout  # checked before anything is built
     destroyed = installed_wheel.run("destroy", "--stack", "mockidp-pr-1", env=env)
     assert destroyed.returncode == 1 and "no AWS credentials" in destroyed.stderr
 
