@@ -26,8 +26,8 @@ THIRD_PARTY_HOMES: Mapping[str, tuple[str, ...]] = {
     "joserfc": ("keys",),
     "yaml": ("scenario",),
     "jsonschema": ("scenario",),
-    "boto3": ("store.dynamodb",),
-    "botocore": ("store.dynamodb",),
+    "boto3": ("store.dynamodb", "hosting.deploy"),  # state; the per-PR stack (CloudFormation)
+    "botocore": ("store.dynamodb", "hosting.deploy"),
     "mangum": ("lambda_handler",),
     "uvicorn": ("cli", "hosting", "testing.serving"),
 }
