@@ -67,6 +67,7 @@ from mockidp.http.input import (
     is_form,
     parse_pairs,
 )
+from mockidp.http.vendor_api import VENDOR_ENDPOINTS
 from mockidp.keys.ring import KeyRing
 from mockidp.model.layout import Layout
 from mockidp.model.quirks import Quirks
@@ -263,7 +264,7 @@ class MockIdPApp:
         started = time.perf_counter()
         request = Request(scope, receive)
         name = self._route(_route_path(scope), scope)
-        endpoint = ENDPOINTS.get(name) if name else None
+        endpoint = (ENDPOINTS.get(name) or VENDOR_ENDPOINTS.get(name)) if name else None
         cors = endpoint.cors if endpoint else True
         ex: Exchange | None = None
         error: str | None = None

@@ -19,8 +19,6 @@ from mockidp.errors import (
     InvalidClient,
     InvalidGrant,
     InvalidRequest,
-    InvalidToken,
-    MissingToken,
     PageError,
     ScenarioError,
     ScenarioProblem,
@@ -36,7 +34,6 @@ from mockidp.oauth import (
     par,
     registration,
     session_management,
-    system_user,
 )
 from mockidp.oauth.claims import SCOPE_CLAIMS, user_claims
 from mockidp.oauth.client_auth import authenticate, read_credentials
@@ -52,8 +49,6 @@ from mockidp.oauth.redirects import add_query, uri_allowed
 from mockidp.oauth.shapes import (
     origin_of,
     shape_token_response,
-    superoffice_principal,
-    template_values,
     userinfo_claims,
     userinfo_jwt_claims,
 )
@@ -385,24 +380,6 @@ class Provider:
         if self.scenario.quirks.userinfo_all_claims:
             return [*scope, *SCOPE_CLAIMS]
         return scope
-
-    def current_principal(self, access_token: str | None, ctx: str, *, issuer: str) -> JSONObject:
-        """SuperOffice's current principal for a bearer token of tenant ``ctx``."""
-        if not access_token:
-            raise MissingToken("send the access token as 'Authorization: Bearer <token>'")
-        record = live_record(self.deps, ACCESS, access_token)
-        if record is None:
-            raise InvalidToken("the access token is unknown, expired or revoked")
-        user = self.scenario.user_or_adhoc(record.get("uid") or record["sub"])
-        quirks = self.scenario.quirks
-        values = template_values(quirks, user, self.endpoint_base(issuer), record.get("tenant"))
-        if values.get(quirks.tenant_claim) != ctx:
-            raise InvalidToken(f"the access token is not for tenant {ctx!r}")
-        return superoffice_principal(values, user)
-
-    def system_user(self, params: Params, *, issuer: str) -> JSONObject:
-        """SuperOffice's PartnerSystemUser/Authenticate (see :mod:`mockidp.oauth.system_user`)."""
-        return system_user.authenticate(self.deps, params, origin=self.endpoint_base(issuer))
 
     def userinfo_jwt(
         self,

@@ -591,3 +591,91 @@ async def test_an_unregistered_redirect_url_is_authorization_error_2() -> None:
     assert response.status_code == 400
     assert "location" not in response.headers  # never sent to an untrusted address
     assert "Authorization error: InvalidRedirectUrl (2)" in response.text
+
+
+def _system_user_app() -> tuple[MockIdPApp, dict[str, str]]:
+    """An app with a partner application and a system user, and a valid request."""
+    private, public = _partner_key()
+    app = sod_app(
+        clients=[
+            {
+                "client_id": "partner-app",
+                "client_secret": "app-token",
+                "redirect_uris": [REDIRECT_URI],
+                "jwks": {"keys": [public]},
+            }
+        ],
+        users=[
+            {
+                "sub": "system",
+                "claims": {"email": "system@example.com", "system_token": "DevNet-8k8Q7DmBgo"},
+            }
+        ],
+    )
+    now = datetime.fromtimestamp(app.provider.clock.now(), UTC)
+    request = {
+        "SignedSystemToken": _signed_system_token(private, "DevNet-8k8Q7DmBgo", now),
+        "ApplicationToken": "app-token",
+        "ContextIdentifier": "Cust12345",
+        "ReturnTokenType": "Jwt",
+    }
+    return app, request
+
+
+async def _ticket(app: MockIdPApp, request: dict[str, str]) -> str:
+    async with http_for(app, SOD) as http:
+        answer = (await http.post("/Login/api/PartnerSystemUser/Authenticate", json=request)).json()
+    assert answer["IsSuccessful"] is True, answer
+    _, claims = jwt_parts(answer["Token"])
+    ticket: str = claims["ticket"]
+    assert ticket.startswith("7T:")
+    return ticket
+
+
+async def test_a_system_user_ticket_reads_the_current_principal() -> None:
+    app, request = _system_user_app()
+    ticket = await _ticket(app, request)
+    headers = {"Authorization": "SOTicket " + ticket, "SO-AppToken": "app-token"}
+    async with http_for(app, SOD) as http:
+        response = await http.get("/Cust12345/api/v1/User/currentPrincipal", headers=headers)
+    assert response.status_code == 200, response.text
+    principal = response.json()
+    assert principal["EMailAddress"] == "system@example.com"
+    assert principal["ContextIdentifier"] == "Cust12345"
+    assert principal["EjUserStatus"] == "StatusNormal"  # a value of the vendor's enum
+
+
+async def test_a_ticket_is_refused_elsewhere_without_its_app_token_or_late() -> None:
+    app, request = _system_user_app()
+    ticket = await _ticket(app, request)
+    path = "/Cust12345/api/v1/User/currentPrincipal"
+    async with http_for(app, SOD) as http:
+        for headers in (
+            {"Authorization": "SOTicket " + ticket},  # no SO-AppToken
+            {"Authorization": "SOTicket " + ticket, "SO-AppToken": "mockidp-secret"},
+            {"Authorization": "SOTicket 7T:unknown", "SO-AppToken": "app-token"},
+        ):
+            refused = await http.get(path, headers=headers)
+            assert refused.status_code == 401, headers
+            assert refused.json()["error"] == "invalid_token"
+            assert "WWW-Authenticate" in refused.headers
+        good = {"Authorization": "SOTicket " + ticket, "SO-AppToken": "app-token"}
+        other = await http.get("/Cust99999/api/v1/User/currentPrincipal", headers=good)
+        assert other.status_code == 401  # another tenant's web API
+        app.provider.clock.advance(6 * 3600 + 1)  # a ticket lives 6 hours
+        assert (await http.get(path, headers=good)).status_code == 401
+
+
+@pytest.mark.parametrize("kind", ["Saml", "None", "jwt2"])
+async def test_return_token_type_other_than_jwt_is_refused(kind: str) -> None:
+    app, request = _system_user_app()
+    async with http_for(app, SOD) as http:
+        answer = await http.post(
+            "/Login/api/PartnerSystemUser/Authenticate", json={**request, "ReturnTokenType": kind}
+        )
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "IsSuccessful": False,
+        "Token": None,
+        "ErrorMessage": f"ReturnTokenType {kind!r} is not supported; use Jwt",
+    }
