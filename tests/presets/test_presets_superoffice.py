@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import re
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from joserfc.errors import JoseError
 
-import mockidp
 from mockidp import MockIdPApp
 from tests.support.e2e import CONFIDENTIAL, REDIRECT_URI, SECRET, decode_jwt, validated_id_token
 from tests.support.presets import (
@@ -26,6 +23,8 @@ from tests.support.presets import (
     http_for,
     jwt_parts,
     oauth_for,
+    partner_key,
+    signed_system_token,
 )
 
 pytestmark = pytest.mark.anyio
@@ -472,29 +471,8 @@ async def test_current_principal_at_the_webapi_url() -> None:
         assert anonymous.status_code == 401
 
 
-def _partner_key() -> tuple[Any, dict[str, Any]]:
-    """The partner's RSA key (a packaged test key): the private key and its public JWK."""
-    from joserfc.jwk import RSAKey
-
-    data = json.loads(
-        (Path(mockidp.__file__).parent / "keys" / "keydata" / "rsa-2.json").read_text()
-    )
-    key = RSAKey.import_key(data)
-    return key.private_key, dict(key.as_dict(private=False))
-
-
-def _signed_system_token(private: Any, system_token: str, when: datetime) -> str:
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import padding
-
-    stamp = when.strftime("%Y%m%d%H%M")
-    data = f"{system_token}.{stamp}".encode()
-    signature = private.sign(data, padding.PKCS1v15(), hashes.SHA256())
-    return f"{system_token}.{stamp}.{base64.b64encode(signature).decode()}"
-
-
 async def test_system_user_exchanges_a_signed_system_token_for_a_jwt() -> None:
-    private, public = _partner_key()
+    private, public = partner_key()
     app = sod_app(
         clients=[
             {
@@ -513,7 +491,7 @@ async def test_system_user_exchanges_a_signed_system_token_for_a_jwt() -> None:
     )
     now = datetime.fromtimestamp(app.provider.clock.now(), UTC)
     request = {
-        "SignedSystemToken": _signed_system_token(private, "DevNet-8k8Q7DmBgo", now),
+        "SignedSystemToken": signed_system_token(private, "DevNet-8k8Q7DmBgo", now),
         "ApplicationToken": "app-token",
         "ContextIdentifier": "Cust12345",
         "ReturnTokenType": "JWT",
@@ -536,7 +514,7 @@ async def test_system_user_exchanges_a_signed_system_token_for_a_jwt() -> None:
             {"ContextIdentifier": "Cust99999"},
             {"SignedSystemToken": request["SignedSystemToken"][:-8] + "AAAAAAA="},
             {
-                "SignedSystemToken": _signed_system_token(
+                "SignedSystemToken": signed_system_token(
                     private, "DevNet-8k8Q7DmBgo", now - timedelta(hours=2)
                 )
             },
@@ -595,7 +573,7 @@ async def test_an_unregistered_redirect_url_is_authorization_error_2() -> None:
 
 def _system_user_app() -> tuple[MockIdPApp, dict[str, str]]:
     """An app with a partner application and a system user, and a valid request."""
-    private, public = _partner_key()
+    private, public = partner_key()
     app = sod_app(
         clients=[
             {
@@ -614,7 +592,7 @@ def _system_user_app() -> tuple[MockIdPApp, dict[str, str]]:
     )
     now = datetime.fromtimestamp(app.provider.clock.now(), UTC)
     request = {
-        "SignedSystemToken": _signed_system_token(private, "DevNet-8k8Q7DmBgo", now),
+        "SignedSystemToken": signed_system_token(private, "DevNet-8k8Q7DmBgo", now),
         "ApplicationToken": "app-token",
         "ContextIdentifier": "Cust12345",
         "ReturnTokenType": "Jwt",
