@@ -13,6 +13,7 @@ import pytest
 from joserfc.errors import JoseError
 
 from mockidp import MockIdPApp
+from mockidp.errors import ScenarioError
 from tests.support.e2e import CONFIDENTIAL, REDIRECT_URI, SECRET, decode_jwt, validated_id_token
 from tests.support.presets import (
     IssuerMismatch,
@@ -657,3 +658,32 @@ async def test_return_token_type_other_than_jwt_is_refused(kind: str) -> None:
         "Token": None,
         "ErrorMessage": f"ReturnTokenType {kind!r} is not supported; use Jwt",
     }
+
+
+async def test_principal_enums_are_set_per_user_and_checked_at_load() -> None:
+    user = {
+        "sub": "reader",
+        "claims": {
+            "email": "reader@example.com",
+            "current_principal": {"EjUserStatus": "StatusReadOnly", "UserType": "SystemAssociate"},
+        },
+    }
+    app = sod_app(users=[user], default_user="reader")
+    body = await _tokens(app)
+    async with http_for(app, SOD) as http:
+        response = await http.get(
+            "/Cust12345/api/v1/User/currentPrincipal",
+            headers={"Authorization": "Bearer " + body["access_token"]},
+        )
+    principal = response.json()
+    assert (principal["EjUserStatus"], principal["UserType"]) == (
+        "StatusReadOnly",
+        "SystemAssociate",
+    )
+    assert principal["RoleType"] == "Employee"
+    typo = {**user, "claims": {**user["claims"], "current_principal": {"EjUserStatus": "Normal"}}}
+    with pytest.raises(ScenarioError) as bad:
+        sod_app(users=[typo])
+    problem = bad.value.problems[0]
+    assert problem.location.endswith("current_principal.EjUserStatus"), problem
+    assert "'Normal' is not one of StatusNone, StatusNormal" in problem.message
