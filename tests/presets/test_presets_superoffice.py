@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from joserfc.errors import JoseError
 
 from mockidp import MockIdPApp
 from mockidp.errors import ScenarioError
+from mockidp.store.memory import MemoryStore
 from tests.support.e2e import CONFIDENTIAL, REDIRECT_URI, SECRET, decode_jwt, validated_id_token
 from tests.support.presets import (
     IssuerMismatch,
@@ -628,6 +630,7 @@ async def test_a_ticket_is_refused_elsewhere_without_its_app_token_or_late() -> 
     app, request = _system_user_app()
     ticket = await _ticket(app, request)
     path = "/Cust12345/api/v1/User/currentPrincipal"
+    before = _stored(app)
     async with http_for(app, SOD) as http:
         for headers in (
             {"Authorization": "SOTicket " + ticket},  # no SO-AppToken
@@ -641,6 +644,7 @@ async def test_a_ticket_is_refused_elsewhere_without_its_app_token_or_late() -> 
         good = {"Authorization": "SOTicket " + ticket, "SO-AppToken": "app-token"}
         other = await http.get("/Cust99999/api/v1/User/currentPrincipal", headers=good)
         assert other.status_code == 401  # another tenant's web API
+        assert _stored(app) == before  # refusals change nothing stored
         app.provider.clock.advance(6 * 3600 + 1)  # a ticket lives 6 hours
         assert (await http.get(path, headers=good)).status_code == 401
 
@@ -648,6 +652,7 @@ async def test_a_ticket_is_refused_elsewhere_without_its_app_token_or_late() -> 
 @pytest.mark.parametrize("kind", ["Saml", "None", "jwt2"])
 async def test_return_token_type_other_than_jwt_is_refused(kind: str) -> None:
     app, request = _system_user_app()
+    before = _stored(app)
     async with http_for(app, SOD) as http:
         answer = await http.post(
             "/Login/api/PartnerSystemUser/Authenticate", json={**request, "ReturnTokenType": kind}
@@ -658,6 +663,14 @@ async def test_return_token_type_other_than_jwt_is_refused(kind: str) -> None:
         "Token": None,
         "ErrorMessage": f"ReturnTokenType {kind!r} is not supported; use Jwt",
     }
+    assert _stored(app) == before  # no ticket stored
+
+
+def _stored(app: MockIdPApp) -> str:
+    """Everything the app's store holds, to compare before and after a refusal."""
+    store = app.provider.deps.state.store
+    assert isinstance(store, MemoryStore)
+    return json.dumps(store._items, sort_keys=True, default=str)
 
 
 async def test_principal_enums_are_set_per_user_and_checked_at_load() -> None:
