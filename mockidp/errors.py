@@ -188,6 +188,28 @@ class MethodNotAllowed(OAuthError):
     status = 405
 
 
+class VendorApiError(OAuthError):
+    """An error of a vendor's own API (not an OAuth endpoint), answered in that vendor's
+    shape: LoginRadius's envelope with its numeric ``ErrorCode`` (``code``) and short
+    ``Message`` (``message``); ``description`` is its ``Description``."""
+
+    def __init__(
+        self,
+        description: str,
+        *,
+        code: int,
+        message: str,
+        status: int = 400,
+        error: str = "invalid_request",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(description, status=status)
+        self.code = code
+        self.message = message
+        self.error = error  # what the request log records
+        self.headers = headers
+
+
 class PageError(MockIdPError):
     """An error the user sees as a page, never as a redirect (RFC 6749 4.1.2.1).
 

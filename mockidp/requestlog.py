@@ -20,6 +20,7 @@ from typing import Any
 SECRET_PARAMS = frozenset(
     {
         "client_secret",
+        "apisecret",  # LoginRadius's API secret (its identity API's names, lower-cased)
         "password",
         "code",  # RFC 6749 10.5: authorization codes are kept confidential
         "code_verifier",

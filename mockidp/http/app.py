@@ -43,6 +43,7 @@ from mockidp.http.render import (
     page_error_response,
     server_error_response,
 )
+from mockidp.http.vendor_api import VENDOR_ENDPOINTS
 from mockidp.model.layout import Layout
 from mockidp.model.scenario import Fault
 from mockidp.oauth import faults
@@ -93,7 +94,7 @@ class EndpointApp:
         request = Request(scope, receive)
         incoming = Incoming(request)
         name = self.route(route_path(scope), scope)
-        endpoint = ENDPOINTS.get(name) if name else None
+        endpoint = (ENDPOINTS.get(name) or VENDOR_ENDPOINTS.get(name)) if name else None
         cors = endpoint.cors if endpoint else True
         ex: Exchange | None = None
         error: str | None = None

@@ -202,19 +202,6 @@ def _request_url(request: Request) -> str:
     return str(URL(scope={**request.scope, "query_string": b""}))
 
 
-async def current_principal(provider: Provider, ex: Exchange) -> Response:
-    """SuperOffice's ``GET {webapi_url}v1/User/currentPrincipal`` with the bearer token."""
-    token = bearer_token(ex.request.headers.get("authorization"))
-    ctx = ex.request.path_params.get("ctx", "")
-    return json_response(provider.current_principal(token, ctx, issuer=ex.issuer))
-
-
-async def system_user(provider: Provider, ex: Exchange) -> Response:
-    """SuperOffice's PartnerSystemUser/Authenticate: a JSON body in, a JSON answer out."""
-    ex.params = await body_params(ex.incoming, accept_json=True)
-    return json_response(provider.system_user(ex.params, issuer=ex.issuer))
-
-
 async def introspection(provider: Provider, ex: Exchange) -> Response:
     ex.params = await form_params(ex.incoming)
     creds = ex.client_credentials()
@@ -441,8 +428,6 @@ ENDPOINTS: dict[str, Endpoint] = {
     "jwks": Endpoint(jwks, frozenset({"GET"})),
     "authorization": Endpoint(authorization, frozenset({"GET", "POST"}), cors=False),
     "authorization_tenant": Endpoint(authorization, frozenset({"GET", "POST"}), cors=False),
-    "current_principal": Endpoint(current_principal, frozenset({"GET"})),
-    "system_user": Endpoint(system_user, frozenset({"POST"})),
     "login": Endpoint(login, frozenset({"POST"}), cors=False),
     "consent": Endpoint(consent, frozenset({"POST"}), cors=False),
     "token": Endpoint(token, frozenset({"POST"})),

@@ -61,6 +61,8 @@ class Quirks:
     error_messages: dict[str, JSONObject] = field(default_factory=dict)
     envelope_codes: dict[str, JSONObject] = field(default_factory=dict)
     error_status: dict[str, int] = field(default_factory=dict)
+    not_found_shape: ErrorShape = "oauth"
+    system_user_ticket_lifetime: int = 6 * 3600
 
 
 ERROR_REASONS = (
@@ -265,6 +267,18 @@ QUIRKS_SCHEMA: JSONObject = {
                     "description": {"type": "string", "minLength": 1},
                 },
             },
+        },
+        "not_found_shape": {
+            "enum": ["oauth", "loginradius"],
+            "description": "The shape of the answer to a path nothing serves, or a method it "
+            "does not take (404 / 405). loginradius: its envelope with an ErrorCode, so "
+            "LoginRadius's SDKs see an error, not data.",
+        },
+        "system_user_ticket_lifetime": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "Seconds a SuperOffice system-user ticket (7T:...) stays valid "
+            "for web API calls with 'Authorization: SOTicket' (default 6 hours).",
         },
         "error_status": {
             "type": "object",

@@ -16,8 +16,6 @@ from mockidp.clock import Clock
 from mockidp.errors import (
     InsufficientScope,
     InvalidRequest,
-    InvalidToken,
-    MissingToken,
     ScenarioError,
     ScenarioProblem,
     UnsupportedGrantType,
@@ -35,7 +33,6 @@ from mockidp.oauth import (
     registration,
     revocation,
     session_management,
-    system_user,
 )
 from mockidp.oauth.claims import SCOPE_CLAIMS, user_claims
 from mockidp.oauth.client_auth import ClientCredentials, authenticate
@@ -50,8 +47,6 @@ from mockidp.oauth.metadata import provider_metadata
 from mockidp.oauth.shapes import (
     origin_of,
     shape_token_response,
-    superoffice_principal,
-    template_values,
     userinfo_claims,
     userinfo_jwt_claims,
 )
@@ -391,24 +386,6 @@ class Provider:
         if self.scenario.quirks.userinfo_all_claims:
             return [*scope, *SCOPE_CLAIMS]
         return scope
-
-    def current_principal(self, access_token: str | None, ctx: str, *, issuer: str) -> JSONObject:
-        """SuperOffice's current principal for a bearer token of tenant ``ctx``."""
-        if not access_token:
-            raise MissingToken("send the access token as 'Authorization: Bearer <token>'")
-        record = live_record(self.deps, ACCESS, access_token)
-        if record is None:
-            raise InvalidToken("the access token is unknown, expired or revoked")
-        user = self.scenario.user_or_adhoc(record.get("uid") or record["sub"])
-        quirks = self.scenario.quirks
-        values = template_values(quirks, user, self.endpoint_base(issuer), record.get("tenant"))
-        if values.get(quirks.tenant_claim) != ctx:
-            raise InvalidToken(f"the access token is not for tenant {ctx!r}")
-        return superoffice_principal(values, user)
-
-    def system_user(self, params: Params, *, issuer: str) -> JSONObject:
-        """SuperOffice's PartnerSystemUser/Authenticate (see :mod:`mockidp.oauth.system_user`)."""
-        return system_user.authenticate(self.deps, params, origin=self.endpoint_base(issuer))
 
     def userinfo_jwt(
         self,

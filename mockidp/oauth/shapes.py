@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from mockidp.errors import OAuthError
+from mockidp.errors import MethodNotAllowed, NotFound, OAuthError, VendorApiError
 from mockidp.model.quirks import Quirks
 from mockidp.model.scenario import User
 from mockidp.oauth.claims import STANDARD_CLAIMS
@@ -176,10 +176,22 @@ def origin_of(issuer: str, issuer_path: str) -> str:
     return base[: -len(suffix)] if suffix and base.endswith(suffix) else base
 
 
+# LoginRadius's "Oops, something is going wrong" (its SSO API codes): the envelope's
+# ErrorCode for an error its documents give no number of. Never null: LoginRadius's SDKs
+# read a body without an ErrorCode as a success.
+ENVELOPE_FALLBACK_CODE = 1000
+
+
 def error_body(error: OAuthError, quirks: Quirks) -> tuple[JSONObject, int]:
     """An OAuthError's JSON body and status: RFC 6749 5.2 (``oauth``) or LoginRadius's
     envelope (``loginradius``: Description, ErrorCode, Message, IsProviderError, ...),
-    worded as the vendor words it (``error_messages``)."""
+    worded as the vendor words it (``error_messages``). A vendor API's own error
+    (:class:`VendorApiError`) is always its envelope; so is a path nothing serves when
+    ``not_found_shape`` says so."""
+    if isinstance(error, VendorApiError):
+        return _envelope(error.description or error.message, error.code, error.message), (
+            error.status
+        )
     code = error.error
     description = error.description or ""
     status = error.status
@@ -190,19 +202,29 @@ def error_body(error: OAuthError, quirks: Quirks) -> tuple[JSONObject, int]:
             status = 401 if code == "invalid_client" else 400  # RFC 6749 5.2
         description = str(wording.get("description", description))
     status = quirks.error_status.get(code, status)
-    if quirks.error_shape != "loginradius" or code in ("invalid_token", "insufficient_scope"):
+    unrouted = isinstance(error, NotFound | MethodNotAllowed)
+    shape = quirks.not_found_shape if unrouted else quirks.error_shape
+    if shape != "loginradius" or code in ("invalid_token", "insufficient_scope"):
         body: JSONObject = {"error": code}
         if description:
             body["error_description"] = description
         return body, status
-    numbers = quirks.envelope_codes.get(error.reason) or quirks.envelope_codes.get(code)
+    key = "not_found" if unrouted else code
+    numbers = quirks.envelope_codes.get(error.reason) or quirks.envelope_codes.get(key) or {}
+    number = int(numbers.get("ErrorCode", ENVELOPE_FALLBACK_CODE))
+    if unrouted:  # the HTTP status says which: 404 or 405 (with its Allow header)
+        return _envelope(description or code, number, code), status
+    return _envelope(description or code, number, code), int(numbers.get("status", status))
+
+
+def _envelope(description: str, code: int, message: str) -> JSONObject:
     return {
-        "Description": description or code,
-        "ErrorCode": numbers["ErrorCode"] if numbers else None,
-        "Message": code,
+        "Description": description,
+        "ErrorCode": code,
+        "Message": message,
         "IsProviderError": False,
         "ProviderErrorResponse": None,
-    }, int(numbers.get("status", status)) if numbers else status
+    }
 
 
 def _number(value: str | None) -> int | str | None:
@@ -240,7 +262,7 @@ def superoffice_principal(values: Mapping[str, str], user: User) -> JSONObject:
         "FunctionRights": [],
         "EjUserId": 0,
         "EjAccessLevel": 0,
-        "EjUserStatus": "Normal",
+        "EjUserStatus": "StatusNormal",  # @superoffice/webapi's EjUserStatus enum
         "ProvidedCredentials": None,
         "SecondaryGroups": [],
         "ContextId": ctx,

@@ -5,7 +5,10 @@ v1.5, SHA-256) and POSTs ``{SignedSystemToken, ApplicationToken, ContextIdentifi
 ReturnTokenType}`` to ``/Login/api/PartnerSystemUser/Authenticate``. mockidp checks the
 signature against the client's registered ``jwks`` (the client whose secret is the
 application token), the time stamp, and that a user of that tenant holds the system
-token; the answer is ``{"IsSuccessful", "Token", "ErrorMessage"}``.
+token; the answer is ``{"IsSuccessful", "Token", "ErrorMessage"}``. The JWT's
+``ticket`` claim is stored (:mod:`mockidp.oauth.tickets`) for the web API's
+``Authorization: SOTicket``. ``ReturnTokenType`` must be ``Jwt`` (any case; the vendor's
+enum also has ``Saml``): anything else is refused the same documented way.
 """
 
 from __future__ import annotations
@@ -13,11 +16,11 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import secrets
 from datetime import UTC, datetime
 
 from mockidp.keys.verify import TokenVerificationError, verify_rsa_sha256
 from mockidp.model.scenario import Client, User
+from mockidp.oauth import tickets
 from mockidp.oauth.issuance import Deps
 from mockidp.oauth.shapes import template_values
 from mockidp.types import JSONObject, Params
@@ -40,6 +43,9 @@ def authenticate(deps: Deps, params: Params, *, origin: str) -> JSONObject:
 
 
 def _token(deps: Deps, params: Params, origin: str) -> str:
+    kind = params.get("ReturnTokenType", "Jwt")
+    if kind.lower() != "jwt":  # its enum also has Saml, which mockidp does not issue
+        raise SystemUserError(f"ReturnTokenType {kind!r} is not supported; use Jwt")
     signed = params.get("SignedSystemToken", "")
     context = params.get("ContextIdentifier", "")
     client = _client(deps, params.get("ApplicationToken", ""))
@@ -60,7 +66,7 @@ def _token(deps: Deps, params: Params, origin: str) -> str:
             values.get("system_token") == system_token
             and values.get(quirks.tenant_claim) == context
         ):
-            return _jwt(deps, user, values)
+            return _jwt(deps, user, values, client)
     raise SystemUserError(f"no system user of {context!r} has that system token")
 
 
@@ -94,15 +100,16 @@ def _check_time(stamp: str, now: float) -> None:
         raise SystemUserError("the SignedSystemToken time stamp is too old or in the future")
 
 
-def _jwt(deps: Deps, user: User, values: dict[str, str]) -> str:
+def _jwt(deps: Deps, user: User, values: dict[str, str], client: Client) -> str:
     now = int(deps.state.now())
     serial = values.get("serial", "")
+    ctx = values.get(deps.scenario.quirks.tenant_claim, "")
     claims: JSONObject = {
         "iss": ISSUER,
         "aud": f"spn:{serial}",
         "sub": user.claims.get("email") or user.sub,
-        "ticket": "7T:" + secrets.token_urlsafe(36),
-        "ctx": values.get(deps.scenario.quirks.tenant_claim),
+        "ticket": tickets.issue(deps, user, ctx=ctx, client=client),  # usable: stored
+        "ctx": ctx,
         "serial": serial,
         "iat": now,
         "nbf": now,

@@ -13,6 +13,17 @@ from typing import Any
 NAME = "loginradius"
 DESCRIPTION = "LoginRadius legacy: /sso/oidc/v2/{oidcappname}/token, JSON bodies, GUID tokens"
 
+# LoginRadius's identity API, the token part its SDKs call with the OIDC flow's access
+# token (mockidp/oauth/loginradius_identity.py); on api.loginradius.com, here on the origin.
+IDENTITY_API_PATHS = {
+    "identity_validate": "/identity/v2/auth/access_token/validate",
+    "identity_invalidate": "/identity/v2/auth/access_token/invalidate",
+    "identity_token_info": "/identity/v2/auth/access_token",
+    "identity_account": "/identity/v2/auth/account",
+    "identity_refresh": "/identity/v2/manage/account/access_token/refresh",
+    "identity_revoke_refresh": "/identity/v2/manage/account/access_token/refresh/revoke",
+}
+
 PATHS = {
     "discovery": "/sso/oidc/v2/{sitename}/{oidcappname}/.well-known/openid-configuration",
     "jwks": "/sso/oidc/v2/{sitename}/{oidcappname}/jwks",
@@ -25,6 +36,7 @@ PATHS = {
     "login": "/sso/oidc/v2/{oidcappname}/interaction/login",
     "consent": "/sso/oidc/v2/{oidcappname}/interaction/consent",
     "home": "/",
+    **IDENTITY_API_PATHS,
 }
 
 # LoginRadius's wording of token endpoint refusals (providers.md). A wrong secret is
@@ -65,6 +77,9 @@ SCENARIO: dict[str, Any] = {
     # say why, so the preset issues access tokens for that long (override in lifetimes).
     "lifetimes": {"access_token": 394, "id_token": 600},
     "quirks": {
+        # An unserved path answers the envelope with an ErrorCode: LoginRadius's SDKs read
+        # a body without one as data.
+        "not_found_shape": "loginradius",
         "accept_json_body": True,
         "revocation_json": True,
         "token_type": "access_token",

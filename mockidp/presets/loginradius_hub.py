@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockidp.presets.loginradius import IDENTITY_API_PATHS
+
 NAME = "loginradius-hub"
 DESCRIPTION = "LoginRadius hub: /service/oidc/{app}/..., /api/oidc/{app}/token"
 
@@ -26,11 +28,15 @@ PATHS = {
     "login": "/service/oidc/{app}/interaction/login",
     "consent": "/service/oidc/{app}/interaction/consent",
     "home": "/",
+    **IDENTITY_API_PATHS,
 }
 
 SCENARIO: dict[str, Any] = {
     "path_params": {"app": "myapp"},
     "quirks": {
+        # An unserved path answers the envelope with an ErrorCode: LoginRadius's SDKs read
+        # a body without one as data.
+        "not_found_shape": "loginradius",
         "accept_json_body": True,
         "issuer_path": "/service/oidc/{app}",
         "metadata_values": {

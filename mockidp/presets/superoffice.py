@@ -14,6 +14,30 @@ NAME = "superoffice"
 DESCRIPTION = "SuperOffice (SuperID): /login/common/oauth/..., 8A: tokens, x5t ID tokens"
 SCHEMES = "http://schemes.superoffice.net/identity/"
 
+# The enums of currentPrincipal's members, as the vendor's own client parses them
+# (@superoffice/webapi 12.4 Enums.ts; its converter drops any other value). A user's
+# current_principal claim is checked against them at load.
+PRINCIPAL_ENUMS: dict[str, tuple[str, ...]] = {
+    "UserType": (
+        "Unknown",
+        "InternalAssociate",
+        "ResourceAssociate",
+        "ExternalAssociate",
+        "AnonymousAssociate",
+        "SystemAssociate",
+    ),
+    "RoleType": ("Employee", "ExternalUser", "Anonymous", "System"),
+    "EjUserStatus": (
+        "StatusNone",
+        "StatusNormal",
+        "StatusNotAvailable",
+        "StatusDeleted",
+        "StatusReadOnly",
+        "StatusSpm",
+        "StatusSystem",
+    ),
+}
+
 PATHS = {
     "discovery": "/login/.well-known/openid-configuration",
     "jwks": "/login/.well-known/jwks",

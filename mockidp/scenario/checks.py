@@ -20,6 +20,7 @@ from mockidp.model.response_types import registration_problems
 from mockidp.model.scenario import SECRET_METHODS, STANDARD_SCOPES, RotationStep
 from mockidp.model.token_formats import parse_template
 from mockidp.presets import base_paths, known_endpoints
+from mockidp.presets.superoffice import PRINCIPAL_ENUMS
 from mockidp.types import JSONObject
 
 JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -189,6 +190,22 @@ def _users(data: JSONObject, problem: Problem) -> list[ScenarioProblem]:
     default_user = data.get("default_user")
     if default_user is not None and default_user not in _logins(data):
         found.append(problem(("default_user",), f"no user {default_user!r} in users"))
+    return found
+
+
+def _principals(data: JSONObject, problem: Problem) -> list[ScenarioProblem]:
+    """A user's ``current_principal`` (SuperOffice) holds enum members the vendor's client
+    can parse: any other value it drops, so a typo would pass silently."""
+    found: list[ScenarioProblem] = []
+    for i, user in enumerate(data.get("users", [])):
+        principal = user.get("claims", {}).get("current_principal")
+        if not isinstance(principal, dict):
+            continue
+        for member, allowed in PRINCIPAL_ENUMS.items():
+            value = principal.get(member)
+            if member in principal and value not in allowed:
+                path = ("users", i, "claims", "current_principal", member)
+                found.append(problem(path, f"{value!r} is not one of {', '.join(allowed)}"))
     return found
 
 
@@ -465,6 +482,7 @@ _CHECKS: tuple[
         frozenset({"clients", "endpoints", "preset", "require_pushed_authorization_requests"}),
     ),
     (_users, frozenset({"users", "default_user"})),
+    (_principals, frozenset({"users"})),
     (
         _behaviour,
         frozenset(

@@ -10,7 +10,8 @@ Invariants checked on every answer:
 
 1. never a 5xx (no scenario here scripts a fault);
 2. an error is either RFC 6749 5.2 JSON (``error`` and ``error_description`` within the
-   characters 5.2 allows; LoginRadius's envelope where the preset sets ``error_shape``)
+   characters 5.2 allows; LoginRadius's envelope, with a numeric ``ErrorCode``, where
+   the preset sets ``error_shape`` or ``not_found_shape``)
    or an HTML page; a 401 carries ``WWW-Authenticate``, a 405 ``Allow``;
 3. a redirect (``Location``) or a form_post form only ever targets a registered
    redirect / post-logout URI (or a loopback one for a client that allows any port), or
@@ -423,8 +424,13 @@ def check(t: Target, request: dict[str, Any], answer: Answer, before: str) -> No
     if answer.status >= 400 and request["method"] != "HEAD":
         if ctype.startswith("application/json"):
             body = json.loads(answer.body)
-            if t.app.provider.scenario.quirks.error_shape == "loginradius" and "Message" in body:
+            quirks = t.app.provider.scenario.quirks
+            # LoginRadius's envelope: its presets' identity API and unserved paths, and
+            # every error with error_shape loginradius
+            envelope = "loginradius" in (quirks.error_shape, quirks.not_found_shape)
+            if envelope and "Message" in body:
                 assert {"Description", "ErrorCode", "Message"} <= body.keys(), (shown, body)
+                assert isinstance(body["ErrorCode"], int), (shown, body)  # never null
             else:
                 assert set(body) <= {"error", "error_description"}, (shown, body)
                 assert _ERROR_CODE.fullmatch(body["error"]), (shown, body)

@@ -620,3 +620,28 @@ async def test_prompt_none_without_a_session_is_login_required() -> None:
     assert response.status_code == 302
     location = response.headers["location"]
     assert "error=login_required" in location and "state=s1" in location
+
+
+@pytest.mark.parametrize("preset", ["loginradius", "loginradius-hub"])
+@pytest.mark.parametrize("quirks", [{}, {"error_shape": "loginradius"}])
+async def test_every_envelope_carries_a_numeric_error_code(
+    preset: str, quirks: dict[str, str]
+) -> None:
+    """LoginRadius's SDKs read a body without an ErrorCode as data: an unserved path, a
+    wrong method and the identity API's refusals all carry one."""
+    app = app_for({"preset": preset, "quirks": quirks})
+    async with http_for(app) as http:
+        answers = {
+            "unserved": await http.get("/identity/v2/auth/securityquestion/email"),
+            "method": await http.post("/identity/v2/auth/access_token/validate"),
+            "no key": await http.get("/identity/v2/auth/access_token/validate"),
+            "repeated": await http.get("/identity/v2/auth/account?apikey=a&apikey=b"),
+        }
+    assert answers["unserved"].status_code == 404
+    assert answers["method"].status_code == 405 and "Allow" in answers["method"].headers
+    codes = {name: answer.json()["ErrorCode"] for name, answer in answers.items()}
+    assert codes == {"unserved": 1000, "method": 1000, "no key": 922, "repeated": 908}
+    for answer in answers.values():
+        assert set(answer.json()) == {
+            "Description", "ErrorCode", "Message", "IsProviderError", "ProviderErrorResponse"
+        }  # fmt: skip

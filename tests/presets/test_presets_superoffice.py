@@ -8,14 +8,14 @@ import hashlib
 import json
 import re
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from joserfc.errors import JoseError
 
-import mockidp
 from mockidp import MockIdPApp
+from mockidp.errors import ScenarioError
+from mockidp.store.memory import MemoryStore
 from tests.support.e2e import CONFIDENTIAL, REDIRECT_URI, SECRET, decode_jwt, validated_id_token
 from tests.support.presets import (
     IssuerMismatch,
@@ -26,6 +26,8 @@ from tests.support.presets import (
     http_for,
     jwt_parts,
     oauth_for,
+    partner_key,
+    signed_system_token,
 )
 
 pytestmark = pytest.mark.anyio
@@ -472,29 +474,8 @@ async def test_current_principal_at_the_webapi_url() -> None:
         assert anonymous.status_code == 401
 
 
-def _partner_key() -> tuple[Any, dict[str, Any]]:
-    """The partner's RSA key (a packaged test key): the private key and its public JWK."""
-    from joserfc.jwk import RSAKey
-
-    data = json.loads(
-        (Path(mockidp.__file__).parent / "keys" / "keydata" / "rsa-2.json").read_text()
-    )
-    key = RSAKey.import_key(data)
-    return key.private_key, dict(key.as_dict(private=False))
-
-
-def _signed_system_token(private: Any, system_token: str, when: datetime) -> str:
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import padding
-
-    stamp = when.strftime("%Y%m%d%H%M")
-    data = f"{system_token}.{stamp}".encode()
-    signature = private.sign(data, padding.PKCS1v15(), hashes.SHA256())
-    return f"{system_token}.{stamp}.{base64.b64encode(signature).decode()}"
-
-
 async def test_system_user_exchanges_a_signed_system_token_for_a_jwt() -> None:
-    private, public = _partner_key()
+    private, public = partner_key()
     app = sod_app(
         clients=[
             {
@@ -513,7 +494,7 @@ async def test_system_user_exchanges_a_signed_system_token_for_a_jwt() -> None:
     )
     now = datetime.fromtimestamp(app.provider.clock.now(), UTC)
     request = {
-        "SignedSystemToken": _signed_system_token(private, "DevNet-8k8Q7DmBgo", now),
+        "SignedSystemToken": signed_system_token(private, "DevNet-8k8Q7DmBgo", now),
         "ApplicationToken": "app-token",
         "ContextIdentifier": "Cust12345",
         "ReturnTokenType": "JWT",
@@ -536,7 +517,7 @@ async def test_system_user_exchanges_a_signed_system_token_for_a_jwt() -> None:
             {"ContextIdentifier": "Cust99999"},
             {"SignedSystemToken": request["SignedSystemToken"][:-8] + "AAAAAAA="},
             {
-                "SignedSystemToken": _signed_system_token(
+                "SignedSystemToken": signed_system_token(
                     private, "DevNet-8k8Q7DmBgo", now - timedelta(hours=2)
                 )
             },
@@ -591,3 +572,131 @@ async def test_an_unregistered_redirect_url_is_authorization_error_2() -> None:
     assert response.status_code == 400
     assert "location" not in response.headers  # never sent to an untrusted address
     assert "Authorization error: InvalidRedirectUrl (2)" in response.text
+
+
+def _system_user_app() -> tuple[MockIdPApp, dict[str, str]]:
+    """An app with a partner application and a system user, and a valid request."""
+    private, public = partner_key()
+    app = sod_app(
+        clients=[
+            {
+                "client_id": "partner-app",
+                "client_secret": "app-token",
+                "redirect_uris": [REDIRECT_URI],
+                "jwks": {"keys": [public]},
+            }
+        ],
+        users=[
+            {
+                "sub": "system",
+                "claims": {"email": "system@example.com", "system_token": "DevNet-8k8Q7DmBgo"},
+            }
+        ],
+    )
+    now = datetime.fromtimestamp(app.provider.clock.now(), UTC)
+    request = {
+        "SignedSystemToken": signed_system_token(private, "DevNet-8k8Q7DmBgo", now),
+        "ApplicationToken": "app-token",
+        "ContextIdentifier": "Cust12345",
+        "ReturnTokenType": "Jwt",
+    }
+    return app, request
+
+
+async def _ticket(app: MockIdPApp, request: dict[str, str]) -> str:
+    async with http_for(app, SOD) as http:
+        answer = (await http.post("/Login/api/PartnerSystemUser/Authenticate", json=request)).json()
+    assert answer["IsSuccessful"] is True, answer
+    _, claims = jwt_parts(answer["Token"])
+    ticket: str = claims["ticket"]
+    assert ticket.startswith("7T:")
+    return ticket
+
+
+async def test_a_system_user_ticket_reads_the_current_principal() -> None:
+    app, request = _system_user_app()
+    ticket = await _ticket(app, request)
+    headers = {"Authorization": "SOTicket " + ticket, "SO-AppToken": "app-token"}
+    async with http_for(app, SOD) as http:
+        response = await http.get("/Cust12345/api/v1/User/currentPrincipal", headers=headers)
+    assert response.status_code == 200, response.text
+    principal = response.json()
+    assert principal["EMailAddress"] == "system@example.com"
+    assert principal["ContextIdentifier"] == "Cust12345"
+    assert principal["EjUserStatus"] == "StatusNormal"  # a value of the vendor's enum
+
+
+async def test_a_ticket_is_refused_elsewhere_without_its_app_token_or_late() -> None:
+    app, request = _system_user_app()
+    ticket = await _ticket(app, request)
+    path = "/Cust12345/api/v1/User/currentPrincipal"
+    before = _stored(app)
+    async with http_for(app, SOD) as http:
+        for headers in (
+            {"Authorization": "SOTicket " + ticket},  # no SO-AppToken
+            {"Authorization": "SOTicket " + ticket, "SO-AppToken": "mockidp-secret"},
+            {"Authorization": "SOTicket 7T:unknown", "SO-AppToken": "app-token"},
+        ):
+            refused = await http.get(path, headers=headers)
+            assert refused.status_code == 401, headers
+            assert refused.json()["error"] == "invalid_token"
+            assert "WWW-Authenticate" in refused.headers
+        good = {"Authorization": "SOTicket " + ticket, "SO-AppToken": "app-token"}
+        other = await http.get("/Cust99999/api/v1/User/currentPrincipal", headers=good)
+        assert other.status_code == 401  # another tenant's web API
+        assert _stored(app) == before  # refusals change nothing stored
+        app.provider.clock.advance(6 * 3600 + 1)  # a ticket lives 6 hours
+        assert (await http.get(path, headers=good)).status_code == 401
+
+
+@pytest.mark.parametrize("kind", ["Saml", "None", "jwt2"])
+async def test_return_token_type_other_than_jwt_is_refused(kind: str) -> None:
+    app, request = _system_user_app()
+    before = _stored(app)
+    async with http_for(app, SOD) as http:
+        answer = await http.post(
+            "/Login/api/PartnerSystemUser/Authenticate", json={**request, "ReturnTokenType": kind}
+        )
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "IsSuccessful": False,
+        "Token": None,
+        "ErrorMessage": f"ReturnTokenType {kind!r} is not supported; use Jwt",
+    }
+    assert _stored(app) == before  # no ticket stored
+
+
+def _stored(app: MockIdPApp) -> str:
+    """Everything the app's store holds, to compare before and after a refusal."""
+    store = app.provider.deps.state.store
+    assert isinstance(store, MemoryStore)
+    return json.dumps(store._items, sort_keys=True, default=str)
+
+
+async def test_principal_enums_are_set_per_user_and_checked_at_load() -> None:
+    user = {
+        "sub": "reader",
+        "claims": {
+            "email": "reader@example.com",
+            "current_principal": {"EjUserStatus": "StatusReadOnly", "UserType": "SystemAssociate"},
+        },
+    }
+    app = sod_app(users=[user], default_user="reader")
+    body = await _tokens(app)
+    async with http_for(app, SOD) as http:
+        response = await http.get(
+            "/Cust12345/api/v1/User/currentPrincipal",
+            headers={"Authorization": "Bearer " + body["access_token"]},
+        )
+    principal = response.json()
+    assert (principal["EjUserStatus"], principal["UserType"]) == (
+        "StatusReadOnly",
+        "SystemAssociate",
+    )
+    assert principal["RoleType"] == "Employee"
+    typo = {**user, "claims": {**user["claims"], "current_principal": {"EjUserStatus": "Normal"}}}
+    with pytest.raises(ScenarioError) as bad:
+        sod_app(users=[typo])
+    problem = bad.value.problems[0]
+    assert problem.location.endswith("current_principal.EjUserStatus"), problem
+    assert "'Normal' is not one of StatusNone, StatusNormal" in problem.message

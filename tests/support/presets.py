@@ -8,12 +8,14 @@ import json
 import secrets
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
 
 import httpx
 
+import mockidp
 from mockidp import MockIdPApp, create_app
 from tests.support.e2e import (
     REDIRECT_URI,
@@ -114,3 +116,26 @@ def jwt_parts(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
 def origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def partner_key() -> tuple[Any, dict[str, Any]]:
+    """A SuperOffice partner's RSA key (a packaged test key): the private key and its
+    public JWK (the client's ``jwks``)."""
+    from joserfc.jwk import RSAKey
+
+    data = json.loads(
+        (Path(mockidp.__file__).parent / "keys" / "keydata" / "rsa-2.json").read_text()
+    )
+    key = RSAKey.import_key(data)
+    return key.private_key, dict(key.as_dict(private=False))
+
+
+def signed_system_token(private: Any, system_token: str, when: datetime) -> str:
+    """SuperOffice's system-user flow: ``{system_token}.{yyyyMMddHHmm}.{RS256 signature}``."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    stamp = when.strftime("%Y%m%d%H%M")
+    data = f"{system_token}.{stamp}".encode()
+    signature = private.sign(data, padding.PKCS1v15(), hashes.SHA256())
+    return f"{system_token}.{stamp}.{base64.b64encode(signature).decode()}"
