@@ -109,7 +109,7 @@ def test_image_runs_as_non_root_with_runtime_dependencies_only(image: str) -> No
     (inspected,) = json.loads(podman("image", "inspect", image).stdout)
     assert inspected["Config"]["User"] == "10001"
     assert "8000/tcp" in inspected["Config"]["ExposedPorts"]
-    assert "/.well-known/openid-configuration" in " ".join(inspected["Healthcheck"]["Test"])
+    assert "mockidp.hosting.healthcheck" in inspected["Healthcheck"]["Test"]
     probe = "import os, mockidp, uvicorn; print(os.getuid())\ntry:\n import pytest\nexcept ImportError: print('no pytest')\ntry:\n import boto3\nexcept ImportError: print('no boto3')"
     done = run_once([image, "python", "-c", probe])
     assert done.stdout.split() == ["10001", "no", "pytest", "no", "boto3"], done.stderr
