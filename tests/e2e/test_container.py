@@ -53,6 +53,7 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> str:
     prepare_base()
     done = build_image(tmp_path_factory.mktemp("build"))
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    podman("image", "prune", "--force", "--filter", "until=1h")  # earlier runs' leftovers
     return IMAGE
 
 
