@@ -132,10 +132,11 @@ def free_port() -> int:
 class Container:
     name: str
     port: int
+    scheme: str = "http"
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def logs(self) -> str:
         done = podman("logs", self.name)
@@ -150,7 +151,7 @@ class Container:
         """Until the server answers ``path`` (any status), or fail with its logs."""
         for _ in range(300):
             try:
-                httpx.get(self.url + path, timeout=1)
+                httpx.get(self.url + path, timeout=1, verify=False)  # up, not trusted
                 return
             except httpx.TransportError:
                 if not self.state().get("Running", False):
@@ -162,12 +163,12 @@ class Container:
         podman("rm", "--force", "--time", "0", self.name)
 
 
-def start(run_args: Sequence[str], *, port: int) -> Container:
+def start(run_args: Sequence[str], *, port: int, scheme: str = "http") -> Container:
     """``podman run -d`` with ``run_args`` (options, image, command) under a new name."""
     name = f"mockidp-test-{os.getpid()}-{next(_names)}"
     done = podman("run", "-d", "--name", name, *RUN_FLAGS, *run_args)
     assert done.returncode == 0, done.stderr
-    return Container(name, port)
+    return Container(name, port, scheme)
 
 
 def run_once(run_args: Sequence[str]) -> subprocess.CompletedProcess[str]:
@@ -183,7 +184,8 @@ def translate_docker_run(
     Only what differs here changes: the host's network on a loopback ``port`` of its own
     (``-p 8000:8000`` dropped; MOCKIDP_HOST/MOCKIDP_PORT, or the command's own
     ``--host``/``--port``, point at it), the locally built image, and mounted folders
-    (``"$PWD/x"``) replaced by the test's ones from ``volumes``.
+    (``"$PWD/x"``) replaced by the test's ones from ``volumes``; ``--user`` is the
+    test's own uid and gid, as ``"$(id -u):$(id -g)"`` would be.
     """
     words = shlex.split(command.replace('"$PWD', '"PWD'))
     assert words[:2] == ["docker", "run"], command
@@ -196,6 +198,9 @@ def translate_docker_run(
             source, _, target = next(rest).partition(":")
             local = (volumes or {})[source.removeprefix("PWD/")]
             args += ["-v", f"{local}:{target}"]
+        elif word == "--user":
+            next(rest)
+            args += [word, f"{os.getuid()}:{os.getgid()}"]
         elif word == PUBLISHED:
             args.append(IMAGE)
         elif word == "--host":
