@@ -1,6 +1,6 @@
 """The container image, built and run with podman: the README's examples as written.
 
-The image is built once per session from the repository's Containerfile (FROM a local
+The image is built once per test run from the repository's Containerfile (FROM a local
 Debian base, see tests/support/container.py); each test runs its own container on a
 loopback port of its own. Skipped only where podman is not installed; ``.ci/run``
 installs it and prepares the base image.
