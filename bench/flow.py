@@ -45,7 +45,7 @@ from asgi_driver import DirectClient
 
 import mockidp
 from mockidp import create_app
-from mockidp.keys.ring import unverified_claims
+from mockidp.keys.verify import unverified_claims
 
 BASE_URL = "http://testserver"
 CLIENT_ID = "mockidp-public"

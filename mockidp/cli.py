@@ -1,4 +1,5 @@
-"""The command line: ``mockidp serve | validate | schema | create-table``."""
+"""The command line: ``mockidp serve | validate | schema | create-table | package | deploy |
+destroy`` (the last three live in :mod:`mockidp.hosting.deploy_cli`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from mockidp.asgi import create_app
 from mockidp.errors import ScenarioError
+from mockidp.hosting.deploy_cli import add_commands as add_deploy_commands
 from mockidp.hosting.settings import Settings
 from mockidp.hosting.wiring import scenario_from_settings, store_from_settings, store_problem
 from mockidp.hosting.workers import run_workers
@@ -86,11 +88,15 @@ def _parser() -> argparse.ArgumentParser:
     table.add_argument(
         "--endpoint-url", help="DynamoDB endpoint (default: AWS_ENDPOINT_URL_DYNAMODB)"
     )
+    add_deploy_commands(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if hasattr(args, "run"):  # package, deploy, destroy
+        status: int = args.run(args)
+        return status
     if args.command == "validate":
         return _validate(args.files)
     if args.command == "schema":

@@ -3,8 +3,9 @@
 The app is built once per container, at import, from the environment (the same
 :class:`~mockidp.hosting.settings.Settings` the CLI reads):
 
-- ``MOCKIDP_SCENARIO``: a scenario file path, or the scenario itself (YAML or JSON);
-  unset, the embedded default.
+- ``MOCKIDP_SCENARIO_FILE``: the scenario file ``mockidp package`` put in the package,
+  relative to its root (template.yaml sets it); or ``MOCKIDP_SCENARIO``: a scenario file
+  path, or the scenario itself (YAML or JSON). Neither: the embedded default.
 - ``MOCKIDP_ISSUER``: the issuer URL; unset, derived from each request's Host (and the
   API Gateway stage, see below).
 - ``MOCKIDP_TABLE``: the DynamoDB table holding state shared by every container (the

@@ -1,4 +1,5 @@
-"""Shared fixtures: the app in-process, and one live server on a random loopback port.
+"""Fixtures shared by more than one test folder: the app in-process, one live server on a
+random loopback port, and the browser. A fixture one folder uses lives in its conftest.
 
 ``idp`` is parametrized over both transports, so a test written once runs against the
 ASGI app in-process and against uvicorn over real HTTP.
@@ -18,24 +19,13 @@ import uvicorn
 
 from mockidp import MockIdPApp, Provider, create_app
 from mockidp.scenario.loader import default_scenario
-from tests.support.browser import RelyingParty, launch_chromium, serve_relying_party
+from tests.support.browser import launch_chromium
+from tests.support.negative import guarded_client
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
-pytest_plugins = ["pytester"]
-
-
-@pytest.fixture
-def pytester(pytester: pytest.Pytester) -> pytest.Pytester:
-    """A fresh session with the ini a project using pytest-asyncio has (else it warns).
-
-    Tests run it with ``runpytest_subprocess``: an in-process run drops every module it
-    imported first when it ends, and what a later test imports again (httpcore's, uvicorn's
-    protocol modules) then raises exception classes the earlier copies do not catch.
-    """
-    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
-    return pytester
+pytest_plugins = ["pytester"]  # only here: pytest reads pytest_plugins from the root conftest
 
 
 @pytest.fixture
@@ -130,6 +120,13 @@ async def http(idp: IdP) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
+async def web(idp: IdP) -> AsyncIterator[httpx.AsyncClient]:
+    """A cookie-keeping client for ``idp`` (both transports) that fails the test on any 5xx."""
+    async with guarded_client(idp) as client:
+        yield client
+
+
+@pytest.fixture
 def app() -> MockIdPApp:
     """A fresh in-process app on the default scenario."""
     return create_app()
@@ -160,18 +157,23 @@ def request_in_process(app: MockIdPApp, method: str, url: str, **kwargs: Any) ->
     return run(go())
 
 
-# -- browser tests (tests/browser_support.py) -----------------------------------------------
+@pytest.fixture
+def event_loop_for_mangum() -> Iterator[None]:
+    """Mangum runs each call on the thread's current event loop (a Lambda process has one,
+    for good): give the test one, and close it after (else its sockets leak into a later
+    test's warnings)."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield
+    asyncio.set_event_loop(None)
+    loop.close()
+
+
+# -- browser tests (tests/support/browser.py) ----------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """One headless Debian Chromium per module (never per session: see browser_support)."""
+    """One headless Debian Chromium per module (never per session: see tests/support/browser.py)."""
     with launch_chromium() as chromium:
         yield chromium
-
-
-@pytest.fixture
-def rp() -> Iterator[RelyingParty]:
-    """A loopback relying party, for the pages that call back to one."""
-    with serve_relying_party() as relying_party:
-        yield relying_party

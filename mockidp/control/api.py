@@ -6,38 +6,35 @@ request log and mint tokens. The operations live in :mod:`mockidp.control.ops`; 
 module is their HTTP shell: the admin token, body reading, routing, and errors as JSON
 ``{error, error_description}`` (``problems`` too for a scenario that does not load).
 
-The prefix never leaks into the emulated API: :class:`~mockidp.asgi.MockIdPApp` hands
-it over before routing by the layout, no endpoint may be moved under it, and discovery
+The prefix never leaks into the emulated API: the app (:mod:`mockidp.asgi`) hands it
+over before routing by the layout, no endpoint may be moved under it, and discovery
 does not mention it.
 """
 
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from mockidp.control.base import ControlCall, ControlError, Route, ok
 from mockidp.control.inspector.app import Inspector, is_inspector_path
-from mockidp.control.ops import ControlError, Route, ok
+from mockidp.control.inspector.journal import TokenJournal
 from mockidp.control.routes import ROUTES
+from mockidp.control.sync import ControlSync
+from mockidp.control.tenants import TenantRegistry
 from mockidp.errors import MockIdPError, OAuthError, ScenarioError
-from mockidp.http.endpoints import NO_STORE
+from mockidp.http.render import NO_STORE
 from mockidp.model.layout import CONTROL_PREFIX
 from mockidp.model.scenario import Scenario
 from mockidp.oauth.provider import Provider
 from mockidp.requestlog import RequestLog, RequestRecord
-
-if TYPE_CHECKING:
-    from mockidp.control.sync import ControlSync
-    from mockidp.control.tenants import TenantRegistry
 
 log = logging.getLogger("mockidp")
 
@@ -59,74 +56,6 @@ def without_tenant_routes(routes: tuple[Route, ...] = ROUTES) -> tuple[Route, ..
 def is_control_path(path: str) -> bool:
     """Whether ``path`` (without the root path) belongs to the test-control API."""
     return path == CONTROL_PREFIX.rstrip("/") or path.startswith(CONTROL_PREFIX)
-
-
-@dataclass
-class ControlCall:
-    """One control request, parsed: what an operation receives."""
-
-    control: Control
-    request: Request
-    params: dict[str, str]
-    """Path parameters (``{sub}``), percent-decoded."""
-    body: bytes
-    base_url: str
-    """scheme://host[:port][root_path] of the request, for links and the issuer."""
-    query: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def provider(self) -> Provider:
-        return self.control.provider
-
-    @property
-    def content_type(self) -> str:
-        return self.request.headers.get("content-type", "").split(";")[0].strip().lower()
-
-    def json(self, *, required: bool = True) -> Any:
-        """The body as JSON; ControlError 400 when it is not (or is absent but required)."""
-        if not self.body.strip():
-            if required:
-                raise ControlError(400, "invalid_request", "the request needs a JSON body")
-            return None
-        if self.content_type and not (
-            self.content_type == "application/json" or self.content_type.endswith("+json")
-        ):
-            raise ControlError(
-                415, "invalid_request", f"send application/json, not {self.content_type}"
-            )
-        return parse_json(self.body)
-
-    def json_object(self, *, required: bool = True) -> dict[str, Any]:
-        """The body as a JSON object; ``{}`` when there is none and none is ``required``."""
-        if not required and not self.body.strip():
-            return {}
-        data = self.json()
-        if not isinstance(data, dict):
-            raise ControlError(400, "invalid_request", "the body must be a JSON object")
-        return data
-
-
-def parse_json(body: bytes) -> Any:
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ControlError(400, "invalid_request", "the body is not valid UTF-8") from None
-    try:
-        data = json.loads(text, parse_constant=_no_constant)
-        json.dumps(data, ensure_ascii=False).encode("utf-8")  # no lone surrogates (\ud800)
-        return data
-    except UnicodeEncodeError:
-        raise ControlError(
-            400, "invalid_request", "the body holds a lone UTF-16 surrogate"
-        ) from None
-    except json.JSONDecodeError as exc:
-        raise ControlError(400, "invalid_request", f"the body is not valid JSON: {exc}") from None
-    except (RecursionError, ValueError) as exc:
-        raise ControlError(400, "invalid_request", f"the body is not usable JSON: {exc}") from None
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
 
 
 class Control:
@@ -167,6 +96,10 @@ class Control:
     @property
     def protected(self) -> bool:
         return self._admin is not None
+
+    @property
+    def journal(self) -> TokenJournal:
+        return self.inspector.journal
 
     def record(self, record: RequestRecord) -> None:
         """Log ``record``, unless the log is the app's own (its ``on_request`` logged it)."""

@@ -1,6 +1,6 @@
 """The OpenAPI 3.1 document of the test-control API, built from its route table.
 
-Built from :data:`mockidp.control.ops.ROUTES`, so it lists exactly the operations the
+Built from :data:`mockidp.control.routes.ROUTES`, so it lists exactly the operations the
 API serves. The scenario, user, client and fault schemas are the scenario format's
 own (:mod:`mockidp.scenario.schema`).
 """
@@ -8,10 +8,10 @@ own (:mod:`mockidp.scenario.schema`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from importlib.metadata import version
 from typing import Any
 
-from mockidp import __version__
-from mockidp.control.ops import PREFIX, Route
+from mockidp.control.base import PREFIX, Route
 from mockidp.scenario.schema import CLIENT_SCHEMA, FAULT_SCHEMA, SCENARIO_SCHEMA, USER_SCHEMA
 from mockidp.types import JSONObject
 
@@ -267,7 +267,7 @@ def openapi_document(routes: Sequence[Route], server: str, protected: bool) -> J
         "openapi": "3.1.0",
         "info": {
             "title": "mockidp test-control API",
-            "version": __version__,
+            "version": version("mockidp"),
             "description": "Script a running mockidp: scenario, users, clients, faults, "
             "clock, state, request log and tokens. Not part of the emulated provider.",
         },

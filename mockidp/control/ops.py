@@ -1,128 +1,36 @@
-"""The test-control API's building blocks (ControlError, Route) and its scenario, user,
-client and fault operations (the clock, state and tokens are in control_runtime).
+"""The test-control API's scenario, user, client and fault operations (the clock, state
+and tokens are in :mod:`mockidp.control.runtime`).
 
-Each operation takes a parsed :class:`~mockidp.control.api.ControlCall` and returns a
-response; :data:`mockidp.control.routes.ROUTES` routes to it. Scenario edits work on the document of the scenario in force
-(:func:`~mockidp.scenario.dump.dump_scenario`) and load the result whole: a document
-that does not load changes nothing.
+Each operation takes a parsed :class:`~mockidp.control.base.ControlCall` and returns a
+response; :data:`mockidp.control.routes.ROUTES` routes to it. Scenario edits work on the
+document of the scenario in force (:func:`~mockidp.scenario.dump.dump_scenario`) and
+load the result whole: a document that does not load changes nothing.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
 
 from starlette.responses import Response
 
+from mockidp.control.base import (
+    JSON_TYPES,
+    PREFIX,
+    YAML_TYPES,
+    ControlCall,
+    ControlError,
+    Handler,
+    no_content,
+    ok,
+)
 from mockidp.errors import ScenarioError
 from mockidp.model.scenario import Scenario
 from mockidp.scenario.dump import dump_client, dump_fault, dump_scenario, dump_user
 from mockidp.scenario.loader import parse_scenario
 from mockidp.types import JSONObject
-
-if TYPE_CHECKING:
-    from mockidp.control.api import ControlCall
-
-PREFIX = "/_mockidp"
-JSON_TYPES = ("application/json",)
-YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
-
-
-class ControlError(Exception):
-    """A control call refused: rendered as ``{error, error_description[, problems]}``."""
-
-    def __init__(
-        self,
-        status: int,
-        error: str,
-        description: str,
-        *,
-        problems: list[JSONObject] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(description)
-        self.status = status
-        self.error = error
-        self.description = description
-        self.problems = problems
-        self.headers = dict(headers or {})
-
-
-Handler = Callable[["ControlCall"], Awaitable[Response]]
-
-
-@dataclass(frozen=True)
-class Route:
-    """One operation: method, path under the prefix (``{name}`` only as the last segment,
-    taking the rest of the path), handler, and what the OpenAPI document says of it.
-
-    ``request`` / ``response`` name schemas of the document's components (None: no body).
-    """
-
-    method: str
-    path: str
-    handler: Handler
-    summary: str
-    request: str | None = None
-    request_types: tuple[str, ...] = JSON_TYPES
-    request_required: bool = True
-    response: str | None = None
-    status: int = 200
-    also: tuple[int, ...] = ()
-    """Other success statuses, with the same response body (201 for a PUT that creates)."""
-    errors: tuple[int, ...] = ()
-    query: tuple[tuple[str, str, bool], ...] = ()
-    """(name, description, whether an integer) of each query parameter."""
-    description: str = field(default="")
-
-    @property
-    def params(self) -> tuple[str, ...]:
-        return tuple(p.strip("{}") for p in self.path.split("/") if p.startswith("{"))
-
-    def match(self, path: str) -> dict[str, str] | None:
-        """The path parameters if ``path`` (under the prefix) is this route's, else None."""
-        if not self.params:
-            return {} if path == self.path else None
-        head = self.path[: self.path.index("{")]
-        rest = path[len(head) :]
-        return {self.params[0]: rest} if path.startswith(head) and rest else None
-
-
-def ok(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    """A JSON answer. ASCII-escaped: whatever text it holds, rendering cannot fail."""
-    body = json.dumps(data, separators=(",", ":")).encode("ascii")
-    return Response(body, status, dict(headers or {}), media_type="application/json")
-
-
-def no_content() -> Response:
-    return Response(b"", status_code=204)
-
-
-# -- index and document ------------------------------------------------------------------
-
-
-async def index(call: ControlCall) -> Response:
-    return ok(
-        {
-            "name": "mockidp test-control API",
-            "openapi": f"{call.base_url}{PREFIX}/openapi.json",
-            "inspector": f"{call.base_url}{PREFIX}/inspector",  # the debugging web page
-            "admin_token_required": call.control.protected,
-            "operations": [
-                {"method": r.method, "path": PREFIX + r.path, "summary": r.summary}
-                for r in call.control.routes
-            ],
-        }
-    )
-
-
-async def openapi(call: ControlCall) -> Response:
-    from mockidp.control.openapi import openapi_document
-
-    return ok(openapi_document(call.control.routes, call.base_url, call.control.protected))
-
 
 # -- the scenario ------------------------------------------------------------------------
 

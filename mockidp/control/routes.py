@@ -7,23 +7,21 @@ drift apart.
 
 from __future__ import annotations
 
+from starlette.responses import Response
+
+from mockidp.control.base import JSON_TYPES, PREFIX, YAML_TYPES, ControlCall, Route, ok
 from mockidp.control.ops import (
     CLIENTS,
-    JSON_TYPES,
     USERS,
-    YAML_TYPES,
     Collection,
-    Route,
     add_fault,
     add_handler,
     clear_faults,
     delete_handler,
     get_handler,
     get_scenario,
-    index,
     list_faults,
     list_handler,
-    openapi,
     patch_scenario,
     put_handler,
     put_scenario,
@@ -37,6 +35,30 @@ from mockidp.control.runtime import (
     reset,
 )
 from mockidp.control.tenant_ops import delete_tenant, get_tenant, list_tenants, put_tenant
+
+# -- index and document ------------------------------------------------------------------
+
+
+async def index(call: ControlCall) -> Response:
+    return ok(
+        {
+            "name": "mockidp test-control API",
+            "openapi": f"{call.base_url}{PREFIX}/openapi.json",
+            "inspector": f"{call.base_url}{PREFIX}/inspector",  # the debugging web page
+            "admin_token_required": call.control.protected,
+            "operations": [
+                {"method": r.method, "path": PREFIX + r.path, "summary": r.summary}
+                for r in call.control.routes
+            ],
+        }
+    )
+
+
+async def openapi(call: ControlCall) -> Response:
+    # on first use: the document's schemas are the scenario format's, presets and all
+    from mockidp.control.openapi import openapi_document
+
+    return ok(openapi_document(call.control.routes, call.base_url, call.control.protected))
 
 
 def _collection_routes(

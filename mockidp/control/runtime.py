@@ -7,19 +7,15 @@ import math
 from collections.abc import Mapping
 from dataclasses import fields
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.responses import Response
 
-from mockidp.control.ops import ControlError, no_content, ok
+from mockidp.control.base import ControlCall, ControlError, no_content, ok
 from mockidp.oauth.issuance import mint
 from mockidp.oauth.scopes import requested_scopes
 from mockidp.requestlog import RequestRecord
 from mockidp.types import JSONObject
-
-if TYPE_CHECKING:
-    from mockidp.control.api import ControlCall
-
 
 # -- the clock ---------------------------------------------------------------------------
 
@@ -126,7 +122,7 @@ async def reset(call: ControlCall) -> Response:
         call.provider.clock.reset()
     call.provider.reset()
     call.control.requests.clear()
-    call.control.inspector.journal.clear()  # the inspector's decoded tokens go too
+    call.control.journal.clear()  # the inspector's decoded tokens go too
     return no_content()
 
 

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from starlette.responses import Response
 
-from mockidp.control.ops import PREFIX, ControlError, no_content, ok, read_scenario
+from mockidp.control.base import PREFIX, ControlCall, ControlError, no_content, ok
+from mockidp.control.ops import read_scenario
 from mockidp.control.tenants import TENANT_PREFIX, Tenant, TenantRegistry, check_name
 from mockidp.errors import OAuthError
 from mockidp.types import JSONObject
-
-if TYPE_CHECKING:
-    from mockidp.control.api import ControlCall
 
 
 def _registry(call: ControlCall) -> TenantRegistry:

@@ -25,19 +25,18 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import Protocol
+
+from starlette.types import Receive, Scope, Send
 
 from mockidp.clock import Clock
-from mockidp.control.sync import CONTROL_KEY, FOREVER
+from mockidp.control.sync import CONTROL_KEY, FOREVER, ControlSync
 from mockidp.errors import InvalidRequest, NotFound, ScenarioError
 from mockidp.model.scenario import Scenario
 from mockidp.oauth.provider import Provider
 from mockidp.scenario.dump import dump_scenario
 from mockidp.scenario.loader import parse_scenario
 from mockidp.types import JSONObject
-
-if TYPE_CHECKING:
-    from mockidp.asgi import MockIdPApp
 
 log = logging.getLogger("mockidp")
 
@@ -63,10 +62,26 @@ def check_name(name: str) -> str:
     return name
 
 
+class TenantApp(Protocol):
+    """A tenant's own app, as the registry's ``make_app`` builds it (:mod:`mockidp.asgi`)."""
+
+    @property
+    def provider(self) -> Provider: ...
+
+    @property
+    def sync(self) -> ControlSync:
+        """The tenant's control record: the registry stamps its generation there."""
+        ...
+
+    async def serve(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
+        """Answer a request at ``path`` (under the tenant's prefix), already synced."""
+        ...
+
+
 @dataclass
 class Tenant:
     name: str
-    app: MockIdPApp
+    app: TenantApp
     generation: str
     created: float
 
@@ -83,7 +98,7 @@ class TenantRegistry:
         self,
         base: Provider,
         initial: Scenario,
-        make_app: Callable[[Provider], MockIdPApp],
+        make_app: Callable[[Provider], TenantApp],
         *,
         fingerprint: Callable[[], str],
         max_tenants: int = DEFAULT_MAX_TENANTS,
@@ -238,6 +253,7 @@ __all__ = [
     "DEFAULT_MAX_TENANTS",
     "TENANT_PREFIX",
     "Tenant",
+    "TenantApp",
     "TenantRegistry",
     "check_name",
     "split_tenant_path",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from mockidp.control.tenants import DEFAULT_MAX_TENANTS
@@ -33,6 +34,11 @@ class Settings:
 
     ``preset`` (``MOCKIDP_PRESET``, ``--preset``): the provider to emulate when the
     scenario names none (one of :data:`mockidp.presets.PRESETS`).
+
+    ``MOCKIDP_SCENARIO_FILE`` names a scenario file like ``MOCKIDP_SCENARIO`` does, but
+    is always a path, and a relative one is relative to the folder mockidp is installed
+    in: the root of a Lambda package (``mockidp package`` puts the scenario there), so
+    the scenario is not limited by Lambda's 4 KB for all environment variables.
     """
 
     scenario: str | None = None
@@ -51,7 +57,7 @@ class Settings:
         if not port.isdigit() or not 0 <= int(port) <= 65535:
             raise ValueError(f"MOCKIDP_PORT must be a port number, not {port!r}")
         return cls(
-            scenario=env.get("MOCKIDP_SCENARIO") or None,
+            scenario=_scenario_from_env(env),
             issuer=env.get("MOCKIDP_ISSUER") or None,
             host=env.get("MOCKIDP_HOST", "127.0.0.1"),
             port=int(port),
@@ -64,6 +70,20 @@ class Settings:
     def override(self, **values: Any) -> Settings:
         """These settings with every non-None value of ``values`` replacing its own."""
         return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+
+#: The folder holding the ``mockidp`` package: a Lambda package's root (``/var/task``).
+INSTALL_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _scenario_from_env(env: Mapping[str, str]) -> str | None:
+    scenario = env.get("MOCKIDP_SCENARIO") or None
+    scenario_file = env.get("MOCKIDP_SCENARIO_FILE") or None
+    if scenario and scenario_file:
+        raise ValueError("set MOCKIDP_SCENARIO or MOCKIDP_SCENARIO_FILE, not both")
+    if scenario_file:
+        return str(INSTALL_ROOT / scenario_file)  # an absolute path stays as it is
+    return scenario
 
 
 def _max_tenants(value: str | None) -> int:

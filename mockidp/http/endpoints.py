@@ -15,6 +15,7 @@ from mockidp.errors import InvalidRequest, NotFound, OAuthError, PageError
 from mockidp.http import pages
 from mockidp.http.device_pages import device_page
 from mockidp.http.input import (
+    Incoming,
     RepeatedParameters,
     bearer_token,
     body_params,
@@ -23,10 +24,11 @@ from mockidp.http.input import (
     is_form,
     is_json,
     query_params,
-    read_body,
 )
+from mockidp.http.render import NO_STORE, PAGE_HEADERS, html_response, json_response
 from mockidp.oauth import jwt_responses, logout, session_management
 from mockidp.oauth.authorize import error_params, resolve_target
+from mockidp.oauth.client_auth import ClientCredentials
 from mockidp.oauth.device import DeviceConfirm
 from mockidp.oauth.dpop import Presentation
 from mockidp.oauth.provider import Provider
@@ -38,29 +40,32 @@ from mockidp.types import JSONObject, Params
 
 SESSION_COOKIE = "mockidp_session"
 
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-PAGE_HEADERS = {
-    **NO_STORE,
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    # No form-action: browsers apply it to the redirect that follows a form, which
-    # must be free to reach any registered redirect URI.
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-    "frame-ancestors 'none'; base-uri 'none'",
-}
-
 
 @dataclass
 class Exchange:
     """One request on its way through a handler, with what the log line needs."""
 
-    request: Request
+    incoming: Incoming
+    """The request, its body and parameters read at most once."""
     issuer: str
     endpoint: str
     params: Params = field(default_factory=dict)
     outgoing: list[RequestRecord] = field(default_factory=list)
     """Requests the provider made while answering (back-channel logout), for the log."""
+    credentials: ClientCredentials | None = None
+    """The client credentials, once an endpoint that authenticates clients read them."""
+
+    def client_credentials(self) -> ClientCredentials:
+        """The request's client credentials (from its params, read so far, and its
+        Authorization header), read once for the provider and the request log."""
+        if self.credentials is None:
+            authorization = self.request.headers.get("authorization")
+            self.credentials = ClientCredentials(authorization, self.params)
+        return self.credentials
+
+    @property
+    def request(self) -> Request:
+        return self.incoming.request
 
     @property
     def secure(self) -> bool:
@@ -75,17 +80,6 @@ class Exchange:
 Handler = Callable[[Provider, Exchange], Awaitable[Response]]
 
 
-def json_response(data: JSONObject, *, status: int = 200, no_store: bool = True) -> Response:
-    return JSONResponse(data, status_code=status, headers=NO_STORE if no_store else None)
-
-
-def html_response(body: str, *, status: int = 200, csp: str | None = None) -> Response:
-    headers = dict(PAGE_HEADERS)
-    if csp is not None:
-        headers["Content-Security-Policy"] = csp
-    return HTMLResponse(body, status_code=status, headers=headers)
-
-
 async def discovery(provider: Provider, ex: Exchange) -> Response:
     return json_response(provider.metadata(ex.issuer), no_store=False)
 
@@ -97,7 +91,7 @@ async def jwks(provider: Provider, ex: Exchange) -> Response:
 async def authorization(provider: Provider, ex: Exchange) -> Response:
     repeated: frozenset[str] = frozenset()
     try:
-        ex.params = await _query_or_form(ex.request)
+        ex.params = await _query_or_form(ex.incoming)
     except RepeatedParameters as exc:  # RFC 6749 4.1.2.1: redirected if the target is sure
         ex.params, repeated = exc.params, exc.names
     except InvalidRequest as exc:  # no trustworthy client yet: the user sees a page
@@ -125,20 +119,20 @@ def authorization_error(provider: Provider, ex: Exchange, error: OAuthError) -> 
 
 
 async def login(provider: Provider, ex: Exchange) -> Response:
-    ex.params = await form_params(ex.request)
+    ex.params = await form_params(ex.incoming)
     return _render(provider, ex, provider.submit_login(ex.params, issuer=ex.issuer))
 
 
 async def consent(provider: Provider, ex: Exchange) -> Response:
-    ex.params = await form_params(ex.request)
+    ex.params = await form_params(ex.incoming)
     return _render(provider, ex, provider.submit_consent(ex.params, issuer=ex.issuer))
 
 
-async def _back_channel_params(provider: Provider, request: Request) -> Params:
+async def _back_channel_params(provider: Provider, incoming: Incoming) -> Params:
     """Form body parameters, or as the preset's quirks allow, JSON and query ones too."""
     quirks = provider.scenario.quirks
     return await body_params(
-        request,
+        incoming,
         merge_query=quirks.merge_query_into_body,
         accept_json=quirks.accept_json_body,
         strip_json_keys=quirks.strip_json_keys,
@@ -146,12 +140,11 @@ async def _back_channel_params(provider: Provider, request: Request) -> Params:
 
 
 async def token(provider: Provider, ex: Exchange) -> Response:
-    ex.params = await _back_channel_params(provider, ex.request)
-    auth = ex.request.headers.get("authorization")
+    ex.params = await _back_channel_params(provider, ex.incoming)
     return json_response(
         provider.token(
             ex.params,
-            authorization=auth,
+            credentials=ex.client_credentials(),
             issuer=ex.issuer,
             dpop_proofs=tuple(ex.request.headers.getlist("dpop")),  # RFC 9449 5
             request_url=_request_url(ex.request),
@@ -161,11 +154,10 @@ async def token(provider: Provider, ex: Exchange) -> Response:
 
 async def pushed_authorization_request(provider: Provider, ex: Exchange) -> Response:
     """RFC 9126 2: 201 with the request_uri, or an RFC 6749 error as JSON."""
-    ex.params = await form_params(ex.request)
-    auth = ex.request.headers.get("authorization")
+    ex.params = await form_params(ex.incoming)
     pushed = provider.push_authorization_request(
         ex.params,
-        authorization=auth,
+        credentials=ex.client_credentials(),
         issuer=ex.issuer,
         dpop_proofs=tuple(ex.request.headers.getlist("dpop")),  # RFC 9449 10.1
         request_url=_request_url(ex.request),
@@ -179,7 +171,7 @@ async def userinfo(provider: Provider, ex: Exchange) -> Response:
     header_token = bearer_token(authorization) or bound_token
     body_token = None
     if ex.request.method == "POST" and is_form(ex.request):
-        ex.params = await form_params(ex.request)
+        ex.params = await form_params(ex.incoming)
         body_token = ex.params.get("access_token")  # RFC 6750 2.2
     if header_token and body_token:
         raise InvalidRequest("send the access token once: in the header or in the body")
@@ -219,24 +211,22 @@ async def current_principal(provider: Provider, ex: Exchange) -> Response:
 
 async def system_user(provider: Provider, ex: Exchange) -> Response:
     """SuperOffice's PartnerSystemUser/Authenticate: a JSON body in, a JSON answer out."""
-    ex.params = await body_params(ex.request, accept_json=True)
+    ex.params = await body_params(ex.incoming, accept_json=True)
     return json_response(provider.system_user(ex.params, issuer=ex.issuer))
 
 
 async def introspection(provider: Provider, ex: Exchange) -> Response:
-    ex.params = await form_params(ex.request)
-    auth = ex.request.headers.get("authorization")
+    ex.params = await form_params(ex.incoming)
+    creds = ex.client_credentials()
     if jwt_responses.wants_introspection_jwt(ex.request.headers.get("accept")):  # RFC 9701
-        signed = provider.introspect_jwt(ex.params, authorization=auth, issuer=ex.issuer)
+        signed = provider.introspect_jwt(ex.params, credentials=creds, issuer=ex.issuer)
         return Response(signed, media_type=jwt_responses.INTROSPECTION_JWT, headers=NO_STORE)
-    return json_response(provider.introspect(ex.params, authorization=auth, issuer=ex.issuer))
+    return json_response(provider.introspect(ex.params, credentials=creds, issuer=ex.issuer))
 
 
 async def revocation(provider: Provider, ex: Exchange) -> Response:
-    ex.params = await _back_channel_params(provider, ex.request)
-    provider.revoke(
-        ex.params, authorization=ex.request.headers.get("authorization"), issuer=ex.issuer
-    )
+    ex.params = await _back_channel_params(provider, ex.incoming)
+    provider.revoke(ex.params, credentials=ex.client_credentials(), issuer=ex.issuer)
     if provider.scenario.quirks.revocation_json:  # LoginRadius answers {}
         return json_response({})
     return Response(b"", status_code=200, headers=NO_STORE)
@@ -244,7 +234,7 @@ async def revocation(provider: Provider, ex: Exchange) -> Response:
 
 async def end_session(provider: Provider, ex: Exchange) -> Response:
     try:
-        ex.params = await _query_or_form(ex.request)
+        ex.params = await _query_or_form(ex.incoming)
     except InvalidRequest as exc:  # a browser's request: the user sees a page
         raise PageError("invalid_request", exc.description) from None
     session_id = ex.request.cookies.get(SESSION_COOKIE)
@@ -290,16 +280,16 @@ async def check_session(provider: Provider, ex: Exchange) -> Response:
 
 async def device_authorization(provider: Provider, ex: Exchange) -> Response:
     """RFC 8628 3.1 / 3.2: a device code and user code, as JSON."""
-    ex.params = await _back_channel_params(provider, ex.request)
-    auth = ex.request.headers.get("authorization")
-    result = provider.device_authorization(ex.params, authorization=auth, issuer=ex.issuer)
+    ex.params = await _back_channel_params(provider, ex.incoming)
+    creds = ex.client_credentials()
+    result = provider.device_authorization(ex.params, credentials=creds, issuer=ex.issuer)
     return json_response(result)
 
 
 async def device(provider: Provider, ex: Exchange) -> Response:
     """RFC 8628 3.3: the verification page (GET: the code; POST: sign in, approve, deny)."""
     try:
-        ex.params = await _query_or_form(ex.request)
+        ex.params = await _query_or_form(ex.incoming)
     except InvalidRequest as exc:  # a browser's request: the user sees a page
         raise PageError("invalid_request", exc.description) from None
     if ex.request.method == "POST":
@@ -335,7 +325,7 @@ async def home(provider: Provider, ex: Exchange) -> Response:
 
 async def registration(provider: Provider, ex: Exchange) -> Response:
     """RFC 7591 3: client metadata as JSON in, 201 with the client's credentials out."""
-    body = await _json_object(ex.request)
+    body = await _json_object(ex.incoming)
     bearer = bearer_token(ex.request.headers.get("authorization"))
     registered = provider.register_client(body, bearer=bearer, issuer=ex.issuer)
     ex.params = {"client_id": str(registered["client_id"])}  # the request log names it
@@ -354,7 +344,7 @@ async def registration_client(provider: Provider, ex: Exchange) -> Response:
         provider.delete_registered_client(client_id, bearer=bearer)
         return Response(status_code=204, headers=NO_STORE)
     if method == "PUT":
-        body = await _json_object(ex.request)
+        body = await _json_object(ex.incoming)
         updated = provider.update_registered_client(
             client_id, body, bearer=bearer, issuer=ex.issuer
         )
@@ -362,11 +352,11 @@ async def registration_client(provider: Provider, ex: Exchange) -> Response:
     return json_response(provider.registered_client(client_id, bearer=bearer, issuer=ex.issuer))
 
 
-async def _json_object(request: Request) -> JSONObject:
+async def _json_object(incoming: Incoming) -> JSONObject:
     """A JSON object body (RFC 7591 3.1), or invalid_request saying what is wrong."""
-    if not is_json(request):
+    if not is_json(incoming.request):
         raise InvalidRequest("send the client metadata as application/json")
-    body = await read_body(request)
+    body = await incoming.body()
     try:
         data = json.loads(body.decode("utf-8"), parse_constant=_no_constant)
         json.dumps(data, ensure_ascii=False).encode("utf-8")  # no lone surrogates (\ud800)
@@ -381,10 +371,10 @@ def _no_constant(name: str) -> object:
     raise ValueError(f"{name} is not JSON")
 
 
-async def _query_or_form(request: Request) -> Params:
-    if request.method == "POST":
-        return await form_params(request)
-    return query_params(request)
+async def _query_or_form(incoming: Incoming) -> Params:
+    if incoming.request.method == "POST":
+        return await form_params(incoming)
+    return query_params(incoming)
 
 
 def _render(provider: Provider, ex: Exchange, result: AuthorizeResult) -> Response:

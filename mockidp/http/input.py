@@ -1,4 +1,4 @@
-"""Reading OAuth parameters from HTTP requests, strictly.
+"""Reading OAuth parameters (and the origin) from HTTP requests, strictly.
 
 RFC 6749 3.1 and 3.2: parameters sent without a value are treated as omitted, and no
 parameter may appear twice. Bodies are capped, must be form-encoded UTF-8, and anything
@@ -8,9 +8,13 @@ else is an ``invalid_request`` (never a 500).
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+from starlette.datastructures import Headers
 from starlette.requests import Request
+from starlette.types import Scope
 
 from mockidp.errors import InvalidRequest
 from mockidp.types import Params
@@ -70,14 +74,6 @@ def parse_pairs(raw: str) -> Params:
     return params
 
 
-def query_params(request: Request) -> Params:
-    raw: bytes = request.scope.get("query_string", b"")
-    try:
-        return parse_pairs(raw.decode("ascii"))
-    except UnicodeDecodeError:
-        raise InvalidRequest("the query string must be ASCII (percent-encode the rest)") from None
-
-
 def is_form(request: Request) -> bool:
     media_type = request.headers.get("content-type", "").partition(";")[0]
     return media_type.strip().lower() == FORM_TYPE
@@ -98,8 +94,104 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     return b"".join(chunks)
 
 
-async def form_params(request: Request) -> Params:
+@dataclass(frozen=True)
+class Parsed:
+    """Parameters as far as they could be read, and why a strict reading refuses them."""
+
+    readable: Params
+    """What fault matching sees: repeated parameters left out, nothing when unreadable."""
+    error: InvalidRequest | None = None
+
+    def strict(self) -> Params:
+        """The parameters (RFC 6749 3.1, 3.2), or the error that makes them unusable."""
+        if self.error is not None:
+            raise self.error
+        return self.readable
+
+
+def _parse(text: str) -> Parsed:
+    try:
+        return Parsed(parse_pairs(text))
+    except RepeatedParameters as exc:
+        return Parsed(exc.params, exc)
+    except InvalidRequest as exc:
+        return Parsed({}, exc)
+
+
+class Incoming:
+    """One request's input, each part read and parsed at most once.
+
+    Fault matching (before the endpoint runs) and the endpoint share the same bytes and
+    the same parse: matching takes :attr:`Parsed.readable`, the endpoint
+    :meth:`Parsed.strict`.
+    """
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self._query: Parsed | None = None
+        self._body: bytes | InvalidRequest | None = None
+        self._form: Parsed | None = None
+
+    def query(self) -> Parsed:
+        """The query string's parameters (ASCII: percent-encode the rest)."""
+        if self._query is None:
+            raw: bytes = self.request.scope.get("query_string", b"")
+            try:
+                text = raw.decode("ascii")
+            except UnicodeDecodeError:
+                error = InvalidRequest("the query string must be ASCII (percent-encode the rest)")
+                try:
+                    readable = _parse(raw.decode("utf-8")).readable
+                except UnicodeDecodeError:
+                    readable = {}
+                self._query = Parsed(readable, error)
+            else:
+                self._query = _parse(text)
+        return self._query
+
+    async def body(self) -> bytes:
+        """The body, refused past MAX_BODY_BYTES (the refusal is remembered too)."""
+        if self._body is None:
+            try:
+                self._body = await read_body(self.request)
+            except InvalidRequest as exc:
+                self._body = exc
+        if isinstance(self._body, InvalidRequest):
+            raise self._body
+        return self._body
+
+    async def form(self) -> Parsed:
+        """The form-encoded body's parameters (content type and charset unchecked)."""
+        if self._form is None:
+            try:
+                body = await self.body()
+            except InvalidRequest as exc:
+                self._form = Parsed({}, exc)
+            else:
+                try:
+                    text = body.decode("utf-8")
+                except UnicodeDecodeError:
+                    self._form = Parsed({}, InvalidRequest("the body is not valid UTF-8"))
+                else:
+                    self._form = _parse(text)
+        return self._form
+
+    async def readable(self) -> Params:
+        """The query's and a POSTed form's parameters as far as they can be read: what
+        scripted faults match on. Lenient where endpoints are strict."""
+        params = self.query().readable
+        if self.request.method == "POST" and is_form(self.request):
+            params = {**params, **(await self.form()).readable}
+        return params
+
+
+def query_params(incoming: Incoming) -> Params:
+    return incoming.query().strict()
+
+
+async def form_params(incoming: Incoming) -> Params:
     """The form-encoded body's parameters (RFC 6749 3.2: the token endpoint takes only these)."""
+    request = incoming.request
     if not is_form(request):
         got = request.headers.get("content-type") or "none"
         raise InvalidRequest(f"the body must be {FORM_TYPE}, not {got}")
@@ -114,12 +206,7 @@ async def form_params(request: Request) -> Params:
     )
     if charset not in ("utf-8", "utf8", "us-ascii"):
         raise InvalidRequest(f"the body must be UTF-8, not {charset}")
-    body = await read_body(request)
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InvalidRequest("the body is not valid UTF-8") from None
-    return parse_pairs(text)
+    return (await incoming.form()).strict()
 
 
 def _scheme_token(authorization: str | None, scheme: str) -> str | None:
@@ -180,7 +267,7 @@ def json_pairs(body: bytes, *, strip_keys: bool = False) -> Params:
 
 
 async def body_params(
-    request: Request,
+    incoming: Incoming,
     *,
     merge_query: bool = False,
     accept_json: bool = False,
@@ -188,18 +275,46 @@ async def body_params(
 ) -> Params:
     """A back-channel request's parameters: the form body (RFC 6749 3.2), and as a
     preset's quirks allow, a JSON object body and the query string (the body wins)."""
+    request = incoming.request
     if not (merge_query or accept_json) or is_form(request):
-        body = await form_params(request)
+        body = await form_params(incoming)
     elif accept_json and is_json(request):
-        raw = await read_body(request)
+        raw = await incoming.body()
         body = json_pairs(raw, strip_keys=strip_json_keys) if raw.strip() else {}
     elif merge_query:  # SuperOffice clients send every parameter in the query, body empty
-        if await read_body(request):
+        if await incoming.body():
             got = request.headers.get("content-type") or "none"
             raise InvalidRequest(f"the body must be {FORM_TYPE}, not {got}")
         body = {}
     else:
-        body = await form_params(request)  # refuses the content type as usual
+        body = await form_params(incoming)  # refuses the content type as usual
     if not merge_query:
         return body
-    return {**query_params(request), **body}
+    return {**query_params(incoming), **body}
+
+
+_HOST = re.compile(r"[A-Za-z0-9.\-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
+
+
+def request_origin(scope: Scope, headers: Headers) -> str:
+    """scheme://host[:port][root_path] of a request: the issuer when none is configured."""
+    host = headers.get("host")
+    if host is None:
+        server = scope.get("server") or ("localhost", None)
+        name = f"[{server[0]}]" if ":" in str(server[0]) else str(server[0])
+        host = f"{name}:{server[1]}" if server[1] else name
+    match = _HOST.fullmatch(host)
+    port = (match.group(1) or match.group(2)) if match else None
+    if match is None or (port is not None and int(port[1:]) > 65535):
+        raise InvalidRequest("the Host header is not a valid host name")
+    root = str(scope.get("root_path") or "").rstrip("/")
+    return f"{scope.get('scheme', 'http')}://{host}{root}"
+
+
+def route_path(scope: Scope) -> str:
+    """The request's path without the root path (what layouts and prefixes match)."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path") or ""
+    if root and path.startswith(root):
+        path = path[len(root) :] or "/"
+    return path

@@ -1,4 +1,4 @@
-"""The scenario model: frozen dataclasses the core reads. Loading lives in scenario_loader."""
+"""The scenario model: frozen dataclasses the core reads. Loading lives in mockidp.scenario."""
 
 from __future__ import annotations
 

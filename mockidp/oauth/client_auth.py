@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
-from mockidp.errors import InvalidClient, InvalidRequest
-from mockidp.keys.ring import (
+from mockidp.errors import InvalidClient, InvalidRequest, OAuthError
+from mockidp.keys.verify import (
     CLIENT_ASSERTION_ALGORITHMS,
     CLIENT_SECRET_JWT_ALGORITHMS,
     TokenVerificationError,
@@ -77,6 +77,29 @@ def read_credentials(authorization: str | None, params: Params) -> Credentials |
     if secret is not None:
         return Credentials("client_secret_post", body_id, secret=secret)
     return Credentials("none", body_id)
+
+
+class ClientCredentials:
+    """A request's client credentials, read on first need and then remembered, so the
+    provider authenticating the client and the request log naming the method share one
+    reading (a reading that failed fails the same way again)."""
+
+    def __init__(self, authorization: str | None, params: Params) -> None:
+        self._authorization = authorization
+        self._params = params
+        self._read: tuple[Credentials | None, OAuthError | None] | None = None
+
+    def read(self) -> Credentials | None:
+        """The credentials (:func:`read_credentials`), or the error reading them raised."""
+        if self._read is None:
+            try:
+                self._read = (read_credentials(self._authorization, self._params), None)
+            except OAuthError as exc:
+                self._read = (None, exc)
+        found, error = self._read
+        if error is not None:
+            raise error
+        return found
 
 
 def _basic(header: str) -> tuple[str, str] | None:

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mockidp.errors import OAuthError
-from mockidp.keys.ring import TokenVerificationError, client_key_set
+from mockidp.keys.verify import TokenVerificationError, client_key_set
 from mockidp.model.response_types import canonical, grant_types_for
 from mockidp.model.scenario import GRANT_TYPES, Scenario
 from mockidp.scenario.checks import JWT_BEARER_GRANT, logout_uri_problems

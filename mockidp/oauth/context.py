@@ -1,43 +1,35 @@
-"""A token request's parameters together with what the provider learnt about the request.
+"""What a token request learned beyond its parameters, passed to the grants explicitly.
 
-Grants receive the parameters as a plain mapping and hand them on to issuance
-(``Authorization.params``); a :class:`TokenRequest` is that mapping plus the facts a
-grant or issuance may need beyond the parameters: the key of a verified DPoP proof
-(RFC 9449), the values an assertion's ``aud`` may hold (the token endpoint URL and the
-issuer, RFC 7523 3), and the replay guard for ``jti``s.
+The token endpoint reads the parameters, verifies a DPoP proof (RFC 9449 4.3) and
+authenticates the client; a grant then needs the parameters and some of those facts:
+the key thumbprint of the verified proof (RFC 9449 5 and 10 bind codes and refresh
+tokens to it, RFC 9449 6 binds the access token), the values an assertion's ``aud``
+may hold (the token endpoint URL and the issuer, RFC 7523 3), and the replay guard for
+an assertion's ``jti`` (RFC 7523 3 item 7).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from mockidp.types import Params
 
 
-def _no_jti_guard(issuer: str, jti: str, exp: float) -> bool:
+def no_jti_guard(issuer: str, jti: str, exp: float) -> bool:
+    """A guard that remembers nothing: every jti is new."""
     return True
 
 
-class TokenRequest(dict[str, str]):
-    """The parameters (a dict, as every grant expects) and the request's verified facts."""
+@dataclass(frozen=True)
+class TokenRequest:
+    """One token request: its parameters and what the provider verified about it."""
 
-    def __init__(
-        self,
-        params: Mapping[str, str],
-        *,
-        dpop_jkt: str | None = None,
-        audiences: tuple[str, ...] = (),
-        claim_jti: Callable[[str, str, float], bool] = _no_jti_guard,
-    ) -> None:
-        super().__init__(params)
-        self.dpop_jkt = dpop_jkt
-        """RFC 7638 thumbprint of the key of the request's verified DPoP proof, if any."""
-        self.audiences = audiences
-        """Values an assertion's ``aud`` may hold: the token endpoint URL, the issuer."""
-        self.claim_jti = claim_jti
-        """``claim_jti(issuer, jti, exp)``: False when that jti was used before."""
-
-
-def dpop_jkt(params: Params | Mapping[str, str]) -> str | None:
-    """The DPoP key thumbprint behind a token request's parameters, if it had a proof."""
-    return params.dpop_jkt if isinstance(params, TokenRequest) else None
+    params: Params
+    """The form parameters (RFC 6749 3.2), as the endpoint read them."""
+    dpop_jkt: str | None = None
+    """RFC 7638 thumbprint of the key of the request's verified DPoP proof, if any."""
+    audiences: tuple[str, ...] = ()
+    """Values an assertion's ``aud`` may hold: the token endpoint URL, the issuer."""
+    claim_jti: Callable[[str, str, float], bool] = no_jti_guard
+    """``claim_jti(issuer, jti, exp)``: False when that jti was used before."""

@@ -30,6 +30,7 @@ from mockidp.errors import (
     UnauthorizedClient,
 )
 from mockidp.model.scenario import DEVICE_CODE_GRANT, Client, DeviceFlow, User
+from mockidp.oauth.context import TokenRequest
 from mockidp.oauth.issuance import Authorization, Deps, issue_user_grant, new_grant
 from mockidp.oauth.redirects import add_query
 from mockidp.oauth.scopes import requested_scopes
@@ -149,8 +150,9 @@ def _new_user_code(deps: Deps, flow: DeviceFlow, handle: str, *, ttl: float) -> 
 # -- polling the token endpoint (RFC 8628 3.4, 3.5) -----------------------------------
 
 
-def poll(deps: Deps, client: Client, params: Params, issuer: str) -> JSONObject:
+def poll(deps: Deps, client: Client, request: TokenRequest, issuer: str) -> JSONObject:
     """The token endpoint's ``urn:ietf:params:oauth:grant-type:device_code`` grant."""
+    params = request.params
     _allowed(client)
     device_code = params.get("device_code")
     if device_code is None:
@@ -189,6 +191,7 @@ def poll(deps: Deps, client: Client, params: Params, issuer: str) -> JSONObject:
         sid=decision.get("sid"),
         grant_type=DEVICE_CODE_GRANT,
         params=params,
+        dpop_jkt=request.dpop_jkt,
     )
     return issue_user_grant(deps, auth, issuer=issuer)
 

@@ -25,7 +25,7 @@ from mockidp.errors import (
     OAuthError,
     UseDPoPNonce,
 )
-from mockidp.keys.ring import (
+from mockidp.keys.verify import (
     CLIENT_ASSERTION_ALGORITHMS,
     TokenVerificationError,
     unverified_header,

@@ -17,7 +17,6 @@ from mockidp.model.token_formats import compiled, render
 from mockidp.oauth import defects, resources
 from mockidp.oauth.claims import user_claims
 from mockidp.oauth.clients import client_deleted, find_client
-from mockidp.oauth.context import dpop_jkt
 from mockidp.oauth.shapes import (
     add_token_response_extras,
     origin_of,
@@ -79,6 +78,8 @@ class Authorization:
     """The access token's aud, decided by the grant (token exchange); wins over resources."""
     act: JSONObject | None = None
     """RFC 8693 4.1: the actor of an exchanged token (and the actors before it)."""
+    dpop_jkt: str | None = None
+    """RFC 9449 6: the key thumbprint of the token request's verified DPoP proof, if any."""
 
 
 def new_grant(deps: Deps, client: Client, user: User | None) -> str:
@@ -136,7 +137,7 @@ def issue(
     targets = auth.audience or resources.token_targets(
         deps.scenario, client, auth.params, auth.resources
     )
-    jkt = dpop_jkt(auth.params)  # RFC 9449 6: the key of the request's DPoP proof
+    jkt = auth.dpop_jkt  # RFC 9449 6: the key of the request's DPoP proof
     at_claims = access_token_claims(
         AccessTokenInput(
             issuer=issuer,
@@ -278,7 +279,7 @@ def _refresh_token(
             "tenant": auth.tenant,
             "resources": list(auth.resources),
             # RFC 9449 5: a public client's refresh token is bound to its DPoP key
-            "dpop_jkt": dpop_jkt(auth.params) if auth.client.public else None,
+            "dpop_jkt": auth.dpop_jkt if auth.client.public else None,
             "iat": now,
             "exp": expires,
             "iss": issuer,

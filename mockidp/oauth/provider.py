@@ -1,14 +1,13 @@
 """The core: every endpoint's behaviour as plain Python, independent of HTTP.
 
 Endpoints receive parameters (already parsed and checked for duplicates) and return
-plain data or raise :class:`~mockidp.errors.OAuthError`; :mod:`mockidp.asgi` turns both
+plain data or raise :class:`~mockidp.errors.OAuthError`; :mod:`mockidp.http` turns both
 into HTTP. One Provider serves uvicorn, httpx.ASGITransport and Mangum alike.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -16,39 +15,38 @@ from typing import Any
 from mockidp.clock import Clock
 from mockidp.errors import (
     InsufficientScope,
-    InvalidClient,
-    InvalidGrant,
     InvalidRequest,
     InvalidToken,
     MissingToken,
-    PageError,
     ScenarioError,
     ScenarioProblem,
     UnsupportedGrantType,
 )
-from mockidp.keys.ring import KeyRing, TokenVerificationError
+from mockidp.keys.ring import KeyRing
 from mockidp.model.layout import Layout
 from mockidp.model.scenario import Client, Scenario
 from mockidp.oauth import (
     dpop,
+    end_session,
+    introspection,
     jwt_responses,
     logout,
     par,
     registration,
+    revocation,
     session_management,
     system_user,
 )
 from mockidp.oauth.claims import SCOPE_CLAIMS, user_claims
-from mockidp.oauth.client_auth import authenticate, read_credentials
+from mockidp.oauth.client_auth import ClientCredentials, authenticate
 from mockidp.oauth.client_metadata import Offer
 from mockidp.oauth.context import TokenRequest
 from mockidp.oauth.device import DevicePage, DeviceVerification, authorize_device
 from mockidp.oauth.dpop import Presentation
-from mockidp.oauth.grants.standard import GRANTS
-from mockidp.oauth.issuance import ACCESS, REFRESH, Deps, live_record, revoke_grant
-from mockidp.oauth.logout import LogoutPlan
+from mockidp.oauth.end_session import EndSessionResult
+from mockidp.oauth.grants import GRANTS
+from mockidp.oauth.issuance import ACCESS, Deps, live_record
 from mockidp.oauth.metadata import provider_metadata
-from mockidp.oauth.redirects import add_query, uri_allowed
 from mockidp.oauth.shapes import (
     origin_of,
     shape_token_response,
@@ -57,23 +55,24 @@ from mockidp.oauth.shapes import (
     userinfo_claims,
     userinfo_jwt_claims,
 )
-from mockidp.oauth.signin import SESSION, AuthorizeResult, SignIn
+from mockidp.oauth.signin import AuthorizeResult, SignIn
 from mockidp.oauth.subjects import subject
-from mockidp.oauth.tokens import token_handle
-from mockidp.scenario.loader import load_scenario
+from mockidp.scenario.default import default_scenario
 from mockidp.store import MemoryStore, Store
 from mockidp.store.state import State
 from mockidp.types import JSONObject, Params
 
 
-@dataclass(frozen=True)
-class EndSessionResult:
-    """RP-initiated logout done: where to send the user, if anywhere."""
+def _scenario_of(source: Scenario | str | Path | Mapping[str, Any] | None) -> Scenario:
+    """The default scenario, a Scenario as it is, or a file or mapping loaded now: the
+    loader (PyYAML, jsonschema, every check) is imported only when one is given."""
+    if source is None:
+        return default_scenario()
+    if isinstance(source, Scenario):
+        return source
+    from mockidp.scenario.loader import load_scenario
 
-    redirect_to: str | None
-    client: Client | None
-    logout: LogoutPlan = field(default_factory=LogoutPlan)
-    """Relying parties to tell that the session ended (front- and back-channel)."""
+    return load_scenario(source)
 
 
 class Provider:
@@ -100,7 +99,7 @@ class Provider:
         layout: Layout | None = None,
         namespace: str = "",
     ) -> None:
-        loaded = load_scenario(scenario)
+        loaded = _scenario_of(scenario)
         self.clock = clock or Clock()
         self._layout_override = layout  # else the scenario's preset gives the base layout
         self._fixed_keys = keys is not None
@@ -155,7 +154,7 @@ class Provider:
         queued): the clock is left alone, and so are the keys and their timeline
         unless the edit changed them.
         """
-        loaded = load_scenario(scenario)
+        loaded = _scenario_of(scenario)
         layout, ring = self._load(loaded, keep_time=keep_time)
         if ring is not None:
             self.deps.keys = ring
@@ -249,7 +248,8 @@ class Provider:
         self,
         params: Params,
         *,
-        authorization: str | None,
+        authorization: str | None = None,
+        credentials: ClientCredentials | None = None,
         issuer: str,
         dpop_proofs: tuple[str, ...] = (),
         request_url: str | None = None,
@@ -268,7 +268,7 @@ class Provider:
             params = {**params, "dpop_jkt": jkt}
         client = authenticate(
             self.deps,
-            read_credentials(authorization, params),
+            (credentials or ClientCredentials(authorization, params)).read(),
             audiences=(*self._assertion_audiences(issuer), par_url),
             now=self.deps.state.now(),
             claim_jti=self._claim_jti,
@@ -278,10 +278,15 @@ class Provider:
     # -- device authorization grant (RFC 8628) -------------------------------------------
 
     def device_authorization(
-        self, params: Params, *, authorization: str | None, issuer: str
+        self,
+        params: Params,
+        *,
+        authorization: str | None = None,
+        credentials: ClientCredentials | None = None,
+        issuer: str,
     ) -> JSONObject:
         """RFC 8628 3.1: a device code and user code; clients authenticate as at /token."""
-        client = self._authenticate(params, authorization, issuer)
+        client = self._authenticate(params, authorization, issuer, credentials)
         base = self.endpoint_base(issuer)
         page = self.layout.url(base, "device") if self.layout.has("device") else base + "/"
         return authorize_device(self.deps, client, params, verification_uri=page)
@@ -300,7 +305,8 @@ class Provider:
         self,
         params: Params,
         *,
-        authorization: str | None,
+        authorization: str | None = None,
+        credentials: ClientCredentials | None = None,
         issuer: str,
         dpop_proofs: tuple[str, ...] = (),
         request_url: str | None = None,
@@ -319,10 +325,10 @@ class Provider:
         if dpop_proofs:  # before client authentication, which may spend an assertion's jti
             urls = self.endpoint_urls("token", issuer, request_url)
             jkt = dpop.verify_proof(self.deps, dpop_proofs, method="POST", urls=urls)
-        client = self._authenticate(params, authorization, issuer)
+        client = self._authenticate(params, authorization, issuer, credentials)
         dpop.require_proof(client, jkt)
         request = TokenRequest(
-            params,
+            params=params,
             dpop_jkt=jkt,
             audiences=self._assertion_audiences(issuer),
             claim_jti=self._claim_jti,
@@ -431,96 +437,59 @@ class Provider:
         )
         return jwt_responses.sign_as(self.keys, payload, typ="JWT", alg=alg)
 
-    def introspect(self, params: Params, *, authorization: str | None, issuer: str) -> JSONObject:
+    def introspect(
+        self,
+        params: Params,
+        *,
+        authorization: str | None = None,
+        credentials: ClientCredentials | None = None,
+        issuer: str,
+    ) -> JSONObject:
         """RFC 7662: whether a token is active, and what it grants."""
-        return self._introspection(params, authorization, issuer)[1]
+        return self._introspection(params, authorization, issuer, credentials)[1]
 
-    def introspect_jwt(self, params: Params, *, authorization: str | None, issuer: str) -> str:
+    def introspect_jwt(
+        self,
+        params: Params,
+        *,
+        authorization: str | None = None,
+        credentials: ClientCredentials | None = None,
+        issuer: str,
+    ) -> str:
         """RFC 9701: the introspection answer as a JWT for the asking client."""
-        client, answer = self._introspection(params, authorization, issuer)
+        client, answer = self._introspection(params, authorization, issuer, credentials)
         now = int(self.deps.state.now())
         return jwt_responses.introspection_jwt(
             self.keys, answer, issuer=issuer, client_id=client.client_id, now=now
         )
 
     def _introspection(
-        self, params: Params, authorization: str | None, issuer: str
+        self,
+        params: Params,
+        authorization: str | None,
+        issuer: str,
+        credentials: ClientCredentials | None,
     ) -> tuple[Client, JSONObject]:
-        client = self._authenticate(params, authorization, issuer)
-        if client.public:
-            raise InvalidClient("a public client may not introspect tokens")
-        token = params.get("token")
-        if token is None:
-            raise InvalidRequest("token is missing")
-        found = self._find_token(token, params.get("token_type_hint"))
-        if found is None:
-            return client, {"active": False}
-        kind, record = found
-        out: JSONObject = {"active": True}
-        for name in ("scope", "client_id", "sub", "exp", "iat", "iss", "aud", "jti", "cnf", "act"):
-            if record.get(name) not in (None, ""):
-                out[name] = record[name]
-        user = self.scenario.user(record.get("uid") or record["sub"])
-        if user is not None:
-            out["username"] = user.claims.get("preferred_username", user.username)
-        if kind == ACCESS:  # RFC 9449 6.2: a DPoP-bound token is introspected as DPoP
-            out["token_type"] = "DPoP" if dpop.thumbprint_of(record) else "Bearer"
-        return client, out
+        client = self._authenticate(params, authorization, issuer, credentials)
+        return client, introspection.introspect(self.deps, client, params)
 
-    def revoke(self, params: Params, *, authorization: str | None, issuer: str) -> None:
+    def revoke(
+        self,
+        params: Params,
+        *,
+        authorization: str | None = None,
+        credentials: ClientCredentials | None = None,
+        issuer: str,
+    ) -> None:
         """RFC 7009: revoke a token; revoking a refresh token revokes its whole grant."""
-        client = self._authenticate(params, authorization, issuer)
-        token = params.get("token")
-        if token is None:
-            raise InvalidRequest("token is missing")
-        found = self._find_token(token, params.get("token_type_hint"))
-        if found is None:
-            return  # RFC 7009 2.2: an unknown token is not an error
-        kind, record = found
-        if record.get("client_id") != client.client_id:
-            raise InvalidGrant("the token was issued to another client")  # RFC 6749 5.2
-        if kind == REFRESH:
-            revoke_grant(self.deps, record.get("gid"))
-        self.deps.state.delete(kind, token_handle(token))
+        client = self._authenticate(params, authorization, issuer, credentials)
+        revocation.revoke(self.deps, client, params)
 
     def end_session(
         self, params: Params, *, issuer: str, session_id: str | None
     ) -> EndSessionResult:
         """OpenID Connect RP-Initiated Logout 1.0 section 2."""
-        client_id = params.get("client_id")
-        hint = params.get("id_token_hint")
-        if hint:
-            client_id = self._hinted_client(hint, client_id, issuer)
-        client = self.deps.client(client_id) if client_id else None
-        if client_id and client is None:
-            raise PageError("invalid_client", f"unknown client_id {client_id!r}")
-        redirect_to = None
-        quirks = self.scenario.quirks
-        names = (quirks.end_session_redirect_param, *quirks.end_session_redirect_aliases)
-        redirect_param = next((n for n in names if n in params), names[0])
-        target = params.get(redirect_param)
-        if target:
-            # A site-wide logout page (LoginRadius) takes any client's registered URI.
-            site_wide = quirks.end_session_site_wide
-            candidates = [client] if client else list(self.scenario.clients) if site_wide else []
-            if not candidates:
-                raise PageError(
-                    "invalid_request", f"{redirect_param} needs client_id or id_token_hint"
-                )
-            if not any(
-                uri_allowed(target, c.post_logout_redirect_uris, loopback=c.loopback_redirects)
-                for c in candidates
-            ):
-                raise PageError(
-                    "invalid_request",
-                    f"{redirect_param} {target!r} is not registered for "
-                    + ("this client" if client else "any client"),
-                )
-            redirect_to = add_query(target, {"state": params["state"]} if "state" in params else {})
-        notify = logout.plan(self.deps, session_id, issuer)
-        if session_id:
-            self.deps.state.delete(SESSION, session_id)
-        return EndSessionResult(redirect_to, client, notify)
+        return end_session.end_session(self.deps, params, issuer=issuer, session_id=session_id)
 
     # -- dynamic client registration (RFC 7591, RFC 7592; see mockidp.oauth.registration) ----
 
@@ -570,10 +539,18 @@ class Provider:
             urls.insert(0, self.layout.url(self.endpoint_base(issuer), name))
         return tuple(urls)
 
-    def _authenticate(self, params: Params, authorization: str | None, issuer: str) -> Client:
+    def _authenticate(
+        self,
+        params: Params,
+        authorization: str | None,
+        issuer: str,
+        credentials: ClientCredentials | None,
+    ) -> Client:
+        """The client the request authenticates as (RFC 6749 2.3). ``credentials``: the
+        request's, when the caller reads them too; else read from the header and params."""
         return authenticate(
             self.deps,
-            read_credentials(authorization, params),
+            (credentials or ClientCredentials(authorization, params)).read(),
             audiences=self._assertion_audiences(issuer),
             now=self.deps.state.now(),
             claim_jti=self._claim_jti,
@@ -582,30 +559,6 @@ class Provider:
     def _claim_jti(self, client_id: str, jti: str, exp: float) -> bool:
         ttl = max(exp - self.deps.state.now(), 0) + 60
         return self.deps.state.add("jti", f"{client_id}:{jti}", {}, ttl=ttl)
-
-    def _find_token(self, token: str, hint: str | None) -> tuple[str, JSONObject] | None:
-        kinds = (REFRESH, ACCESS) if hint == "refresh_token" else (ACCESS, REFRESH)
-        for kind in kinds:
-            record = live_record(self.deps, kind, token)
-            if record is not None:
-                return kind, record
-        return None
-
-    def _hinted_client(self, hint: str, client_id: str | None, issuer: str) -> str | None:
-        try:
-            _, claims = self.keys.verify(hint)  # an expired hint is still a valid hint
-        except TokenVerificationError:
-            raise PageError(
-                "invalid_request", "id_token_hint is not an ID token from this provider"
-            ) from None
-        if claims.get("iss") != issuer:
-            raise PageError("invalid_request", "id_token_hint was issued by another issuer")
-        aud = claims.get("aud")
-        audiences = aud if isinstance(aud, list) else [aud]
-        if client_id is not None and client_id not in audiences:
-            raise PageError("invalid_request", "client_id is not an audience of id_token_hint")
-        first = audiences[0] if audiences else None
-        return client_id or (first if isinstance(first, str) else None)
 
 
 def _key_config(scenario: Scenario) -> tuple[Any, ...]:

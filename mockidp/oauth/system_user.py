@@ -16,7 +16,7 @@ import hmac
 import secrets
 from datetime import UTC, datetime
 
-from mockidp.keys.ring import TokenVerificationError, verify_rsa_sha256
+from mockidp.keys.verify import TokenVerificationError, verify_rsa_sha256
 from mockidp.model.scenario import Client, User
 from mockidp.oauth.issuance import Deps
 from mockidp.oauth.shapes import template_values

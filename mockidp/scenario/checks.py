@@ -12,12 +12,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mockidp.errors import ScenarioProblem
-from mockidp.keys.ring import (
-    TokenVerificationError,
-    client_key_set,
-    key_timeline,
-    resolve_key,
-)
+from mockidp.keys.material import resolve_key
+from mockidp.keys.timeline import key_timeline
+from mockidp.keys.verify import TokenVerificationError, client_key_set
 from mockidp.model.layout import Layout
 from mockidp.model.response_types import registration_problems
 from mockidp.model.scenario import SECRET_METHODS, STANDARD_SCOPES, RotationStep

@@ -1,4 +1,4 @@
-"""A :class:`Scenario` back into a scenario document: the inverse of scenario_build.
+"""A :class:`Scenario` back into a scenario document: the inverse of build.py.
 
 The control API reads and edits the scenario in force as a document, however it was
 loaded (a file, a mapping, a Scenario built in Python). ``build_scenario(dump(s))``

@@ -6,12 +6,10 @@ Every problem is collected and reported at once, each with its location
 
 from __future__ import annotations
 
-import copy
 import difflib
 import json
 from collections.abc import Mapping
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,7 @@ from mockidp.model.scenario import Scenario
 from mockidp.presets import merged, preset_problems
 from mockidp.scenario.build import build_scenario
 from mockidp.scenario.checks import semantic_problems
+from mockidp.scenario.default import default_document, default_scenario, shared_default_document
 from mockidp.scenario.schema import SCENARIO_SCHEMA
 
 PathKey = tuple[str | int, ...]
@@ -184,23 +183,13 @@ def check_scenario_text(text: str, *, name: str = "<inline>") -> list[ScenarioPr
 def _problems(src: _Source) -> list[ScenarioProblem]:
     if not isinstance(src.data, dict):
         return [ScenarioProblem("", "a scenario is a mapping of keys to values", 1)]
-    src.data = merged(src.data, _default_document())  # a preset's data under the file's keys
+    src.data = merged(src.data, shared_default_document())  # a preset's data under the file's keys
     schema = _schema_problems(src)
     invalid = frozenset(str(p.location).split(".")[0].split("[")[0] for p in schema)
     if "" in invalid:  # a problem at the top level: no section can be trusted
         return src.problems + schema
     found = src.problems + schema + semantic_problems(src.data, src.problem, invalid=invalid)
     return found + ([] if schema else preset_problems(src.data, src.problem))
-
-
-@cache
-def _default_document() -> dict[str, Any]:
-    """The embedded default scenario as plain data (a preset alone keeps its clients and users)."""
-    text = (
-        resources.files("mockidp").joinpath("scenarios").joinpath("default.yaml").read_text("utf-8")
-    )
-    data: dict[str, Any] = yaml.safe_load(text)
-    return data
 
 
 def parse_scenario(text: str, *, name: str = "<inline>", preset: str | None = None) -> Scenario:
@@ -217,29 +206,11 @@ def parse_scenario(text: str, *, name: str = "<inline>", preset: str | None = No
     return build_scenario(src.data, name)
 
 
-@cache
-def default_scenario() -> Scenario:
-    """The embedded default scenario (``scenarios/default.yaml``), parsed once."""
-    text = (
-        resources.files("mockidp").joinpath("scenarios").joinpath("default.yaml").read_text("utf-8")
-    )
-    # The package's own document, validated by the test suite (tests/hosting/test_cold_start.py):
-    # the schema check is skipped, which spares every cold start jsonschema's import.
-    # The cross-reference checks still run; they are cheap.
-    name = "default.yaml (embedded)"
-    src = _parse(text, name)
-    src.data = merged(src.data, _default_document())
-    problems = src.problems + semantic_problems(src.data, src.problem, invalid=frozenset())
-    if problems:  # pragma: no cover - the tests keep the packaged document valid
-        raise ScenarioError(problems, source=name)
-    return build_scenario(src.data, name)
-
-
 def scenario_document(source: str | Path | Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The document of a scenario file, a mapping, or None (the embedded default), parsed
     but not validated: for callers that change keys before :func:`load_scenario`."""
     if source is None:
-        return copy.deepcopy(_default_document())
+        return default_document()
     if isinstance(source, Mapping):
         return dict(source)
     try:

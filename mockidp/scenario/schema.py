@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockidp.keys.ring import SIGNING_ALGORITHMS
+from mockidp.keys.material import SIGNING_ALGORITHMS
 from mockidp.model.quirks import QUIRKS_SCHEMA
 from mockidp.model.response_types import RESPONSE_TYPE_SPELLINGS
 from mockidp.model.scenario import AUTH_METHODS, GRANT_TYPES, PACKAGED_KEYS, TOKEN_DEFECTS

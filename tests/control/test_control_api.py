@@ -23,7 +23,7 @@ from openapi_spec_validator import validate
 from mockidp import MockIdPApp, Provider, create_app
 from mockidp.cli import _parser
 from mockidp.control.api import MAX_CONTROL_BODY_BYTES
-from mockidp.control.ops import PREFIX
+from mockidp.control.base import PREFIX
 from mockidp.control.routes import ROUTES
 from mockidp.hosting.settings import Settings
 from mockidp.model.layout import Layout

@@ -25,7 +25,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from tests.conftest import LiveServer
-from tests.support.browser import RelyingParty, serve_relying_party, single
+from tests.support.browser import RelyingParty, single
 from tests.support.session_state import assert_session_state
 
 if TYPE_CHECKING:
@@ -41,17 +41,7 @@ SESSION_COOKIE = "mockidp_session"
 XSS = '"><script>alert(1)</script>'
 
 
-# -- the browser -----------------------------------------------------------------------
-
-
-# -- the relying party -----------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def relying_party_server() -> Iterator[RelyingParty]:
-    """The loopback relying party the browser is sent back to."""
-    with serve_relying_party() as rp:
-        yield rp
+# -- the relying party (its server: tests/e2e/conftest.py) ----------------------------
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from tests.conftest import LiveServer
-from tests.support.browser import RelyingParty, serve_relying_party
+from tests.support.browser import RelyingParty
 from tests.support.session_state import assert_session_state
 
 if TYPE_CHECKING:
@@ -34,17 +34,7 @@ CLIENT_NAME = "Scenario App"
 SESSION_COOKIE = "mockidp_session"
 
 
-# -- the browser and the relying party -------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def relying_party() -> Iterator[RelyingParty]:
-    """The loopback relying party the browser is sent back to."""
-    with serve_relying_party() as rp:
-        yield rp
-
-
-# -- one test's world ------------------------------------------------------------------
+# -- one test's world (browser: tests/conftest.py; relying party: tests/e2e/conftest.py) ---
 
 
 @dataclass
@@ -78,12 +68,14 @@ class World:
 
 
 @pytest.fixture
-def world(browser: Browser, live: LiveServer, relying_party: RelyingParty) -> Iterator[World]:
-    relying_party.hits.clear()
+def world(
+    browser: Browser, live: LiveServer, relying_party_server: RelyingParty
+) -> Iterator[World]:
+    relying_party_server.hits.clear()
     context = browser.new_context()
     context.set_default_timeout(10_000)
     page = context.new_page()
-    w = World(live, relying_party, context, page)
+    w = World(live, relying_party_server, context, page)
     page.on(
         "response",
         lambda r: (
@@ -94,7 +86,7 @@ def world(browser: Browser, live: LiveServer, relying_party: RelyingParty) -> It
     )
     yield w
     context.close()
-    relying_party.hits.clear()
+    relying_party_server.hits.clear()
 
 
 def authorize_url(w: World, **params: str) -> str:

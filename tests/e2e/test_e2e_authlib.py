@@ -27,6 +27,7 @@ from tests.support.e2e import (
     discover,
     new_verifier,
     oauth_client,
+    recording_hooks,
     sign_in,
     start_authorization,
     validated_id_token,
@@ -84,13 +85,6 @@ async def test_oauth_authorization_server_metadata_matches_openid_configuration(
 # -- sign-in with the authorization code flow ---------------------------------------------
 
 
-def _token_requests(log: list[httpx.Request]) -> Any:
-    async def record(request: httpx.Request) -> None:
-        log.append(request)
-
-    return {"request": [record]}
-
-
 async def test_public_client_signs_alice_in_with_pkce_s256(idp: IdP) -> None:
     async with oauth_client(idp, PUBLIC, scope="openid profile email") as client:
         provider = await discover(client)
@@ -120,7 +114,7 @@ async def test_confidential_client_signs_in_with_its_secret(idp: IdP, method: st
         client_secret=SECRET,
         token_endpoint_auth_method=method,
         scope="openid email",
-        event_hooks=_token_requests(sent),
+        event_hooks=recording_hooks(sent),
     ) as client:
         provider = await discover(client)
         signed = await sign_in(client, provider, clock=idp.provider.clock)

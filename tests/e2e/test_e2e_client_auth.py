@@ -23,6 +23,7 @@ from tests.support.e2e import (
     default_scenario_mapping,
     discover,
     oauth_client,
+    recording_hooks,
     sign_in,
 )
 
@@ -65,13 +66,6 @@ def _use_jwt_clients(idp: IdP, public_jwk: dict[str, Any]) -> None:
     idp.provider.use_scenario(scenario)
 
 
-def _recording(log: list[httpx.Request]) -> dict[str, Any]:
-    async def record(request: httpx.Request) -> None:
-        log.append(request)
-
-    return {"request": [record]}
-
-
 def _form(request: httpx.Request) -> dict[str, str]:
     return dict(httpx.QueryParams(request.content.decode()))
 
@@ -103,7 +97,7 @@ async def test_private_key_jwt_client_signs_in_and_introspects(idp: IdP, alg: st
     token_url = provider.endpoint("token_endpoint")
     sent: list[httpx.Request] = []
     async with _key_client(
-        idp, token_url, key, alg, scope="openid email", event_hooks=_recording(sent)
+        idp, token_url, key, alg, scope="openid email", event_hooks=recording_hooks(sent)
     ) as client:
         signed = await sign_in(client, provider, clock=idp.provider.clock)
         introspected = await client.introspect_token(
@@ -138,7 +132,7 @@ async def test_client_secret_jwt_client_gets_client_credentials(idp: IdP) -> Non
         client_secret=HMAC_SECRET,
         token_endpoint_auth_method="client_secret_jwt",
         scope="profile",
-        event_hooks=_recording(sent),
+        event_hooks=recording_hooks(sent),
     ) as client:
         client.register_client_auth_method(ClientSecretJWT(token_url))
         token = await client.fetch_token(token_url, grant_type="client_credentials")

@@ -9,7 +9,6 @@ Gateway HTTP API (payload 2.0, also on a named stage), REST API (payload 1.0, on
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import importlib.util
 import itertools
@@ -46,16 +45,8 @@ _names = itertools.count()
 
 Containers = Callable[..., list[Handler]]
 
-
-@pytest.fixture(autouse=True)
-def event_loop_for_mangum() -> Iterator[None]:
-    """Mangum runs each call on the thread's current event loop (a Lambda process has
-    one, for good); a test gives it one and closes it after."""
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    yield
-    asyncio.set_event_loop(None)
-    loop.close()
+# Every test gets its own event loop for Mangum (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("event_loop_for_mangum")
 
 
 def _container(env: dict[str, str]) -> ModuleType:

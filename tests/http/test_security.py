@@ -17,7 +17,6 @@ import base64
 import hashlib
 import importlib.util
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -132,18 +131,7 @@ def _lambda_container(env: dict[str, str]) -> Any:
     return module
 
 
-@pytest.fixture
-def lambda_loop() -> Iterator[None]:
-    """The container sets up (and Mangum runs on) the thread's event loop: give it one,
-    and close it after (else its sockets leak into a later test's warnings)."""
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    yield
-    asyncio.set_event_loop(None)
-    loop.close()
-
-
-@pytest.mark.usefixtures("lambda_loop")
+@pytest.mark.usefixtures("event_loop_for_mangum")
 def test_the_lambda_container_refuses_to_start_without_an_admin_token() -> None:
     with pytest.raises(RuntimeError, match="MOCKIDP_ADMIN_TOKEN"):
         _lambda_container({})
@@ -387,7 +375,7 @@ def test_the_session_cookie_is_httponly_samesite_and_secure_over_https() -> None
     assert "; secure" not in plain  # http on loopback: a Secure cookie would never come back
 
 
-@pytest.mark.usefixtures("lambda_loop")
+@pytest.mark.usefixtures("event_loop_for_mangum")
 def test_behind_the_lambda_gateway_https_is_recognised() -> None:
     """Mangum takes the scheme from X-Forwarded-Proto (API Gateway, Function URLs)."""
     from tests.support.lambda_events import FUNCTION_URL, Browser

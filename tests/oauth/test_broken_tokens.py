@@ -27,11 +27,12 @@ from joserfc.jwk import KeySet, RSAKey
 from joserfc.jwt import JWTClaimsRegistry
 
 from mockidp.errors import ScenarioError
-from mockidp.keys.ring import half_hash, resolve_key
+from mockidp.keys.material import resolve_key
+from mockidp.keys.ring import half_hash
 from mockidp.oauth.defects import SKEW, WRONG_AUDIENCE
 from mockidp.scenario.loader import load_scenario
 from tests.conftest import IdP
-from tests.support.e2e import CONFIDENTIAL, PUBLIC, decode_jwt, validated_id_token
+from tests.support.e2e import CONFIDENTIAL, PUBLIC, decode_jwt, provider_key_set, validated_id_token
 from tests.support.issuance import (
     Tokens,
     code_flow,
@@ -97,10 +98,6 @@ def _b64json(part: str) -> dict[str, Any]:
     return loaded
 
 
-def _jwks(idp: IdP) -> KeySet:
-    return KeySet.import_key_set(cast(Any, idp.provider.jwks()))
-
-
 # -- ID token defects in the claims ------------------------------------------------------
 
 CLAIM_DEFECTS: dict[str, tuple[type[ClaimError], str]] = {
@@ -123,7 +120,7 @@ async def test_id_token_claim_defects_fail_exactly_as_named(defect: str) -> None
     assert caught.value.claim == claim
 
     # the signature is good; putting the one claim right makes the token valid
-    header, claims = decode_jwt(tokens.id_token, _jwks(idp), "RS256")
+    header, claims = decode_jwt(tokens.id_token, provider_key_set(idp), "RS256")
     now = idp.provider.clock.now()
     repaired = dict(claims)
     if defect == "expired":
@@ -151,7 +148,7 @@ async def test_id_token_claim_defects_fail_exactly_as_named(defect: str) -> None
 async def test_wrong_nonce_is_present_even_when_the_request_sent_none() -> None:
     idp = make_idp(_broken({"token": "id_token", "defect": "wrong_nonce"}))
     body = await password_grant(idp, "alice")
-    _, claims = decode_jwt(body["id_token"], _jwks(idp), "RS256")
+    _, claims = decode_jwt(body["id_token"], provider_key_set(idp), "RS256")
     assert claims["nonce"].startswith("wrong-")
 
 
@@ -207,7 +204,7 @@ async def test_rotating_key_without_rotation_signs_with_the_published_second_key
     first_only = RSAKey.import_key(tokens.provider.jwks["keys"][0])
     with pytest.raises(BadSignatureError):  # one that takes the first key of the JWKS
         decode_jwt(tokens.id_token, cast(Any, first_only), "RS256")
-    header, _ = decode_jwt(tokens.access_token, _jwks(idp), "RS256")
+    header, _ = decode_jwt(tokens.access_token, provider_key_set(idp), "RS256")
     assert header["kid"] == "primary"  # only the ID token was broken
 
 
@@ -228,14 +225,14 @@ async def test_rotating_key_is_the_key_the_rotation_retires() -> None:
     idp.provider.clock.advance(1800)  # the rotation retires the key; a fresh JWKS lacks it
     assert [key["kid"] for key in idp.provider.jwks()["keys"]] == ["secondary"]
     with pytest.raises(InvalidKeyIdError):
-        decode_jwt(tokens.id_token, _jwks(idp), "RS256")
+        decode_jwt(tokens.id_token, provider_key_set(idp), "RS256")
 
 
 # -- access token defects (RFC 9068 validation by a resource server) --------------------
 
 
 def _validate_access_token(idp: IdP, token: str, issuer: str, audience: str) -> dict[str, Any]:
-    header, claims = decode_jwt(token, _jwks(idp), "RS256")
+    header, claims = decode_jwt(token, provider_key_set(idp), "RS256")
     assert header["typ"] == "at+jwt"
     JWTClaimsRegistry(
         now=int(idp.provider.clock.now()),
@@ -289,7 +286,7 @@ async def test_good_tokens_pass_the_same_checks() -> None:
 async def _id_token_ok(idp: IdP, username: str, client_id: str, secret: str) -> bool:
     body = await password_grant(idp, username, client_id=client_id, secret=secret)
     try:
-        _, claims = decode_jwt(body["id_token"], _jwks(idp), "RS256")
+        _, claims = decode_jwt(body["id_token"], provider_key_set(idp), "RS256")
         JWTClaimsRegistry(now=int(idp.provider.clock.now())).validate(claims)
     except JoseError:
         return False
@@ -332,7 +329,7 @@ async def test_match_by_grant_type_and_scope() -> None:
 
 
 def _validate_id_token_claims(idp: IdP, token: str) -> dict[str, Any]:
-    return decode_jwt(token, _jwks(idp), "RS256")[1]
+    return decode_jwt(token, provider_key_set(idp), "RS256")[1]
 
 
 async def test_match_by_token_request_parameters() -> None:
@@ -443,7 +440,7 @@ async def test_the_expired_id_token_example_breaks_what_its_comments_say() -> No
     # mockidp-client's 3rd token request gets an access token with a bad signature
     third = await password_grant(idp, "alice")
     with pytest.raises(BadSignatureError):
-        decode_jwt(third["access_token"], _jwks(idp), "RS256")
+        decode_jwt(third["access_token"], provider_key_set(idp), "RS256")
     fourth = await password_grant(idp, "alice")
     _validate_access_token(idp, fourth["access_token"], _issuer(fourth), CONFIDENTIAL)
 

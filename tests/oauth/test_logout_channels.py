@@ -9,7 +9,6 @@ the relying party's logout URI is loaded in an iframe before the browser continu
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import socket
 import threading
@@ -396,16 +395,6 @@ async def test_a_back_channel_that_never_answers_times_out() -> None:
 
 
 # -- on AWS Lambda ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def event_loop_for_mangum() -> Iterator[None]:
-    """Mangum runs each call on the thread's current event loop; give it one."""
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    yield
-    asyncio.set_event_loop(None)
-    loop.close()
 
 
 @pytest.mark.usefixtures("event_loop_for_mangum")

@@ -26,7 +26,6 @@ from tests.support.negative import (
     assert_oauth_error,
     auth_params,
     authorize,
-    guarded_client,
     redeem,
     redirect_params,
 )
@@ -34,12 +33,6 @@ from tests.support.negative import (
 pytestmark = pytest.mark.anyio
 
 URN = "urn:ietf:params:oauth:request_uri:"
-
-
-@pytest.fixture
-async def web(idp: IdP) -> Any:
-    async with guarded_client(idp) as client:
-        yield client
 
 
 async def _par_url(web: httpx.AsyncClient) -> str:

@@ -4,15 +4,12 @@ access_token_template, refresh_token_template), and the JWT default."""
 from __future__ import annotations
 
 import re
-from typing import Any, cast
 
 import pytest
-from joserfc.jwk import KeySet
 
 from mockidp.keys.ring import half_hash
 from mockidp.model import token_formats
-from tests.conftest import IdP
-from tests.support.e2e import CONFIDENTIAL, decode_jwt, validated_id_token
+from tests.support.e2e import CONFIDENTIAL, decode_jwt, provider_key_set, validated_id_token
 from tests.support.issuance import (
     code_flow,
     introspect,
@@ -126,7 +123,7 @@ async def test_refresh_token_template_shapes_refresh_tokens_through_rotation() -
 async def test_jwt_access_tokens_remain_the_default() -> None:
     idp = make_idp(scenario())
     body = await password_grant(idp, "alice")
-    header, claims = decode_jwt(body["access_token"], _jwks(idp), "RS256")
+    header, claims = decode_jwt(body["access_token"], provider_key_set(idp), "RS256")
     assert header["typ"] == "at+jwt"  # RFC 9068 2.1
     assert claims["client_id"] == CONFIDENTIAL and claims["sub"] == "alice"
     default_refresh = re.compile(r"[A-Za-z0-9_-]{64}")  # {random:base64url:64}
@@ -150,10 +147,6 @@ async def test_templates_are_parsed_once_not_per_token(monkeypatch: pytest.Monke
     assert sorted(calls) == sorted(
         ["8A:{ctx}.{random:base64:64}", "RT-{client_id}-{guid}-{random:digits:12}"]
     )
-
-
-def _jwks(idp: IdP) -> KeySet:
-    return KeySet.import_key_set(cast(Any, idp.provider.jwks()))
 
 
 async def test_the_opaque_tokens_example_issues_what_its_comments_say() -> None:

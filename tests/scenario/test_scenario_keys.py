@@ -16,7 +16,7 @@ from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet
 
-import mockidp.keys.ring
+import mockidp.keys.material
 from mockidp import KeyRing, Provider, ScenarioError, load_scenario
 from tests.conftest import IdP
 from tests.support import e2e as e2e_support
@@ -313,7 +313,7 @@ def test_signing_and_publishing_import_no_key_after_load(monkeypatch: pytest.Mon
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("a key was imported after the scenario was loaded")
 
-    monkeypatch.setattr(mockidp.keys.ring, "_import_key_now", refuse)
+    monkeypatch.setattr(mockidp.keys.material, "_import_key_now", refuse)
     monkeypatch.setattr(KeySet, "import_key_set", refuse)
     for elapsed, published, signer in TIMELINE:
         provider.clock.set(T0 + elapsed, frozen=True)

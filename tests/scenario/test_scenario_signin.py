@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import AsyncIterator
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -65,13 +64,6 @@ def with_client(data: dict[str, Any], client_id: str, **fields: Any) -> dict[str
         if client["client_id"] == client_id:
             client.update(fields)
     return data
-
-
-@pytest.fixture
-async def web(idp: IdP) -> AsyncIterator[httpx.AsyncClient]:
-    """A cookie-keeping client for ``idp`` (both transports) that fails on any 5xx."""
-    async with guarded_client(idp) as client:
-        yield client
 
 
 # -- driving the pages -----------------------------------------------------------------

@@ -221,6 +221,20 @@ async def sign_in(
     return SignedIn(dict(token), callback, nonce, claims)
 
 
+def provider_key_set(idp: IdP) -> KeySet:
+    """The keys ``idp`` publishes now (its JWKS), to verify the tokens it signs."""
+    return KeySet.import_key_set(cast(Any, idp.provider.jwks()))
+
+
+def recording_hooks(log: list[httpx.Request]) -> dict[str, Any]:
+    """httpx ``event_hooks`` that append every request the client sends to ``log``."""
+
+    async def record(request: httpx.Request) -> None:
+        log.append(request)
+
+    return {"request": [record]}
+
+
 def decode_jwt(token: str, keys: KeySet, alg: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Verify a JWS signature against ``keys`` and return its header and claims."""
     with warnings.catch_warnings():

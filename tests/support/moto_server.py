@@ -1,7 +1,8 @@
 """moto's DynamoDB over HTTP on a random loopback port: ``python -m tests.support.moto_server``.
 
 Prints its URL on the first line of stdout once it accepts connections, then serves
-until terminated. Requests are handled by moto one at a time (see
+until terminated. Besides DynamoDB it answers STS, S3, CloudFormation, Lambda and
+IAM (``mockidp deploy`` in tests/hosting/test_deploy.py). Requests are handled by moto one at a time (see
 ``tests/support/dynamodb.py``: real DynamoDB makes a condition and its write atomic;
 moto does not), on a threaded server that accepts connections concurrently.
 """
@@ -15,6 +16,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
+import tests.support.moto_cloudformation  # noqa: F401  (AWS::Lambda::Url for template.yaml)
 from tests.support.dynamodb import serialised
 
 

@@ -12,15 +12,17 @@ import base64
 import hashlib
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 from starlette.types import Message
 
 from mockidp import MockIdPApp
-from tests.conftest import IdP
 from tests.support.session_state import assert_session_state
+
+if TYPE_CHECKING:
+    from tests.conftest import IdP  # the conftest imports this module
 
 CLIENT_ID = "mockidp-client"
 CLIENT_SECRET = "mockidp-secret"

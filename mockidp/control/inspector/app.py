@@ -6,8 +6,9 @@ dates, signature, expiry and whether the provider still honours it), the scenari
 users and clients (never a secret), and buttons that reset state or move the clock.
 
 Tokens: the request log masks them, so the inspector keeps its own small journal of
-the token responses and authorization redirects this app sent (:class:`TokenJournal`,
-in memory, per process). A token's value is never shown, only what it decodes to.
+the token responses and authorization redirects this app sent
+(:class:`~mockidp.control.inspector.journal.TokenJournal`, in memory, per process). A
+token's value is never shown, only what it decodes to.
 
 Access, when the control API has an admin token: ``Authorization: Bearer <token>``
 as for the control API, or the page's sign-in form (or ``?token=`` once), which sets
@@ -18,37 +19,28 @@ the token). The buttons POST forms that must carry the page's CSRF token and, wh
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import json
 import secrets
-from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlsplit
+from typing import Protocol
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from mockidp.control.inspector.html import View, inspector_page, login_page, message_page
+from mockidp.control.inspector.journal import TokenJournal, decode
+from mockidp.control.sync import ControlSync
 from mockidp.errors import MockIdPError
 from mockidp.http.input import bearer_token, parse_pairs, read_body
-from mockidp.keys.ring import TokenVerificationError
 from mockidp.model.layout import CONTROL_PREFIX
-from mockidp.oauth.issuance import ACCESS, REFRESH, live_record
-from mockidp.requestlog import RequestRecord
-from mockidp.types import JSONObject
-
-if TYPE_CHECKING:
-    from mockidp.control.api import Control
+from mockidp.oauth.provider import Provider
+from mockidp.requestlog import RequestLog, RequestRecord
 
 PATH = "/inspector"
 COOKIE = "mockidp_inspector"
-JOURNAL_SIZE = 50
 LOG_ROWS = 200
-_TOKEN_FIELDS = ("id_token", "access_token", "refresh_token")
 _CLOCK_STEPS = {"60": 60, "300": 300, "3600": 3600, "86400": 86400}
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
@@ -70,124 +62,27 @@ def is_inspector_path(sub_path: str) -> bool:
     return sub_path == PATH or sub_path.startswith(PATH + "/")
 
 
-# -- the token journal --------------------------------------------------------------------
+# -- the HTTP side ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Issued:
-    """One token this app sent: which kind, to which client, when (provider time)."""
-
-    kind: str
-    value: str
-    client_id: str | None
-    at: float
-    endpoint: str
-
-
-class TokenJournal:
-    """The last tokens the app handed out, newest last (a bounded, per-process memory).
-
-    Every request pays for :meth:`observe`, the inspector's page alone for :attr:`items`:
-    so observing keeps the raw answer and parsing waits until somebody looks.
-    """
-
-    def __init__(self, maxlen: int = JOURNAL_SIZE) -> None:
-        self.maxlen = maxlen
-        # (endpoint, client, provider time, token response body or redirect location)
-        self._raw: deque[tuple[str, str | None, float, bytes | str]] = deque(maxlen=maxlen)
-
-    def observe(self, record: RequestRecord, response: Response, now: float) -> None:
-        """Keep a successful token response or an authorization redirect, unparsed."""
-        endpoint = record.endpoint or ""
-        if endpoint == "token" and response.status_code == 200:
-            self._raw.append((endpoint, record.client_id, now, bytes(response.body)))
-        elif response.status_code in (302, 303):
-            location = response.headers.get("location")
-            if location and "token=" in location:  # access_token= or id_token=
-                self._raw.append((endpoint, record.client_id, now, location))
-
-    def clear(self) -> None:
-        self._raw.clear()
+class Inspected(Protocol):
+    """What the inspector shows and changes: the app's provider, its request log, and
+    the record that shares its changes with other apps (None: nothing to share with)."""
 
     @property
-    def items(self) -> list[Issued]:
-        found: list[Issued] = []
-        for endpoint, client_id, at, answer in self._raw:
-            for kind, value in _tokens_in(answer).items():
-                found.append(Issued(kind, value, client_id, at, endpoint))
-        return found[-self.maxlen :]
+    def provider(self) -> Provider: ...
 
+    @property
+    def requests(self) -> RequestLog: ...
 
-def _tokens_in(answer: bytes | str) -> dict[str, str]:
-    """The tokens in a token response body (bytes) or a redirect location (str)."""
-    if isinstance(answer, bytes):
-        try:
-            body = json.loads(answer)
-        except ValueError:
-            return {}
-        found = body if isinstance(body, dict) else {}
-    else:
-        parts = urlsplit(answer)
-        found = dict(parse_qsl(parts.fragment or parts.query))
-    return {
-        kind: value for kind in _TOKEN_FIELDS if isinstance(value := found.get(kind), str) and value
-    }
-
-
-# -- decoding -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Decoded:
-    """What a token decodes to, and the provider's verdicts on it."""
-
-    issued: Issued
-    header: JSONObject | None
-    claims: JSONObject | None
-    signature: str
-    state: str
-
-
-def _segment(part: str) -> JSONObject | None:
-    try:
-        data = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def decode(control: Control, issued: Issued) -> Decoded:
-    provider = control.provider
-    parts = issued.value.split(".")
-    header = _segment(parts[0]) if len(parts) == 3 else None
-    claims = _segment(parts[1]) if len(parts) == 3 else None
-    if header is None or claims is None:
-        header = claims = None
-        signature = "opaque (not a JWT)"
-    else:
-        try:
-            provider.keys.verify(issued.value)
-            signature = "valid (a key published now)"
-        except TokenVerificationError as exc:
-            signature = f"does not verify: {exc}"
-    if issued.kind in ("access_token", "refresh_token"):
-        kind = ACCESS if issued.kind == "access_token" else REFRESH
-        alive = live_record(provider.deps, kind, issued.value) is not None
-        state = "active" if alive else "not active (expired, revoked or reset)"
-    else:
-        exp = claims.get("exp") if claims else None
-        now = provider.clock.now()
-        state = "expired" if isinstance(exp, int | float) and exp <= now else "unexpired"
-    return Decoded(issued, header, claims, signature, state)
-
-
-# -- the HTTP side ------------------------------------------------------------------------
+    @property
+    def sync(self) -> ControlSync | None: ...
 
 
 class Inspector:
     """The inspector of one control API (its admin token, request log and journal)."""
 
-    def __init__(self, control: Control, admin: bytes | None) -> None:
+    def __init__(self, control: Inspected, admin: bytes | None) -> None:
         self.control = control
         self._admin = admin
         self.journal = TokenJournal()
@@ -274,7 +169,7 @@ class Inspector:
         records = list(reversed(control.requests.records))
         endpoints = sorted({r.endpoint for r in records if r.endpoint})
         shown = [r for r in records if _matches(r, query)][:LOG_ROWS]
-        tokens = [decode(control, item) for item in reversed(self.journal.items)]
+        tokens = [decode(control.provider, item) for item in reversed(self.journal.items)]
         view = View(
             provider=control.provider,
             records=shown,

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from mockidp.requestlog import RequestRecord
 
 if TYPE_CHECKING:
-    from mockidp.control.inspector.app import Decoded
+    from mockidp.control.inspector.journal import Decoded
     from mockidp.oauth.provider import Provider
 
 TIME_CLAIMS = ("exp", "iat", "nbf", "auth_time", "updated_at")

@@ -14,7 +14,7 @@ import hashlib
 import math
 
 from mockidp.errors import InvalidGrant, InvalidRequest, UnauthorizedClient
-from mockidp.keys.ring import (
+from mockidp.keys.verify import (
     CLIENT_ASSERTION_ALGORITHMS,
     TokenVerificationError,
     client_key_set,
@@ -25,7 +25,7 @@ from mockidp.model.scenario import Client, Scenario, User
 from mockidp.oauth.context import TokenRequest
 from mockidp.oauth.issuance import Authorization, Deps, issue, new_grant
 from mockidp.oauth.scopes import requested_scopes
-from mockidp.types import JSONObject, Params
+from mockidp.types import JSONObject
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 SKEW = 30  # seconds of clock skew allowed on exp, nbf and iat (RFC 7523 3, items 4-6)
@@ -88,8 +88,9 @@ def _number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def jwt_bearer(deps: Deps, client: Client, params: Params, issuer: str) -> JSONObject:
+def jwt_bearer(deps: Deps, client: Client, request: TokenRequest, issuer: str) -> JSONObject:
     """RFC 7523 2.1: an access token for the assertion's subject."""
+    params = request.params
     if JWT_BEARER not in client.grant_types:
         raise UnauthorizedClient(f"client {client.client_id!r} may not use the {JWT_BEARER} grant")
     assertion = params.get("assertion")
@@ -108,7 +109,7 @@ def jwt_bearer(deps: Deps, client: Client, params: Params, issuer: str) -> JSONO
             raise InvalidGrant(
                 f"assertion sub {sub!r} is neither a user of the scenario nor the client_id"
             )
-    audiences = params.audiences if isinstance(params, TokenRequest) else (issuer,)
+    audiences = request.audiences or (issuer,)
     aud = claims.get("aud")
     aud_values = aud if isinstance(aud, list) else [aud]
     if not any(isinstance(a, str) and a in audiences for a in aud_values):
@@ -119,9 +120,8 @@ def jwt_bearer(deps: Deps, client: Client, params: Params, issuer: str) -> JSONO
     if jti is not None:
         if not isinstance(jti, str) or not jti:
             raise InvalidGrant("assertion jti must be a non-empty string")
-        claim = params.claim_jti if isinstance(params, TokenRequest) else None
         seen = hashlib.sha256(f"{iss}:{jti}".encode()).hexdigest()  # bounded store key
-        if claim is not None and not claim("jwt-bearer", seen, float(claims["exp"])):
+        if not request.claim_jti("jwt-bearer", seen, float(claims["exp"])):
             raise InvalidGrant("assertion jti was already used (RFC 7523 3 item 7)")
     scope = requested_scopes(scenario, client, params.get("scope"))
     if user is None and "openid" in scope:
@@ -133,6 +133,7 @@ def jwt_bearer(deps: Deps, client: Client, params: Params, issuer: str) -> JSONO
         new_grant(deps, client, user),
         grant_type=JWT_BEARER,
         params=params,
+        dpop_jkt=request.dpop_jkt,
     )
     # RFC 7521 4.1: the assertion is the grant; no refresh token stands in for it.
     return issue(deps, auth, issuer=issuer, id_token="openid" in scope, refresh_token=False)

@@ -1,16 +1,14 @@
-"""The token endpoint's grant types: one function each, collected in GRANTS."""
+"""The grant types of RFC 6749 itself: authorization code (4.1), refresh token (6),
+client credentials (4.4) and resource owner password (4.3), one function each."""
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
 
 from mockidp.errors import InvalidGrant, InvalidRequest, InvalidScope, UnauthorizedClient
-from mockidp.model.scenario import DEVICE_CODE_GRANT, Client
-from mockidp.oauth import device, dpop, pkce, resources
-from mockidp.oauth.context import dpop_jkt
-from mockidp.oauth.grants.jwt_bearer import JWT_BEARER, jwt_bearer
-from mockidp.oauth.grants.token_exchange import TOKEN_EXCHANGE, token_exchange
+from mockidp.model.scenario import Client
+from mockidp.oauth import dpop, pkce, resources
+from mockidp.oauth.context import TokenRequest
 from mockidp.oauth.issuance import (
     GRANT,
     REFRESH,
@@ -30,9 +28,6 @@ CODE = "code"
 USED_CODE = "usedcode"
 USED_REFRESH = "usedrt"
 
-Grant = Callable[[Deps, Client, Params, str], JSONObject]
-"""(deps, authenticated client, parameters, issuer) -> token response."""
-
 
 def _require(params: Params, name: str) -> str:
     value = params.get(name)
@@ -46,8 +41,11 @@ def _allowed(client: Client, grant_type: str) -> None:
         raise UnauthorizedClient(f"client {client.client_id!r} may not use the {grant_type} grant")
 
 
-def authorization_code(deps: Deps, client: Client, params: Params, issuer: str) -> JSONObject:
+def authorization_code(
+    deps: Deps, client: Client, request: TokenRequest, issuer: str
+) -> JSONObject:
     """RFC 6749 4.1.3, RFC 7636 4.5: redeem a code, once."""
+    params = request.params
     _allowed(client, "authorization_code")
     code = _require(params, "code")
     handle = token_handle(code)
@@ -74,7 +72,7 @@ def authorization_code(deps: Deps, client: Client, params: Params, issuer: str) 
     pkce.verify(
         record["code_challenge"], record["code_challenge_method"], params.get("code_verifier")
     )
-    dpop.check_bound(record, dpop_jkt(params), "the code")  # RFC 9449 10: dpop_jkt
+    dpop.check_bound(record, request.dpop_jkt, "the code")  # RFC 9449 10: dpop_jkt
     granted = tuple(record.get("resources") or ())
     resources.token_targets(deps.scenario, client, params, granted)  # RFC 8707 2.2
     scope = tuple(record["scope"])
@@ -93,13 +91,15 @@ def authorization_code(deps: Deps, client: Client, params: Params, issuer: str) 
         sid=record["sid"],
         grant_type="authorization_code",
         params=params,
+        dpop_jkt=request.dpop_jkt,
         resources=granted,
     )
     return issue_user_grant(deps, auth, issuer=issuer)
 
 
-def refresh_token(deps: Deps, client: Client, params: Params, issuer: str) -> JSONObject:
+def refresh_token(deps: Deps, client: Client, request: TokenRequest, issuer: str) -> JSONObject:
     """RFC 6749 6: a new access token; the refresh token rotates unless the scenario says not."""
+    params = request.params
     _allowed(client, "refresh_token")
     value = _require(params, "refresh_token")
     handle = token_handle(value)
@@ -135,7 +135,7 @@ def refresh_token(deps: Deps, client: Client, params: Params, issuer: str) -> JS
         wider = [s for s in scope if s not in granted]
         if wider:
             raise InvalidScope(f"scope {' '.join(wider)!r} was not granted to this refresh_token")
-    dpop.check_bound(record, dpop_jkt(params), "the refresh_token")  # RFC 9449 5
+    dpop.check_bound(record, request.dpop_jkt, "the refresh_token")  # RFC 9449 5
     granted = tuple(record.get("resources") or ())
     resources.token_targets(scenario, client, params, granted)  # before it rotates away
     rotate = scenario.refresh_rotation
@@ -156,6 +156,7 @@ def refresh_token(deps: Deps, client: Client, params: Params, issuer: str) -> JS
         sid=record.get("sid"),
         grant_type="refresh_token",
         params=params,
+        dpop_jkt=request.dpop_jkt,
         resources=granted,
         grant_created=created,
     )
@@ -173,8 +174,11 @@ def refresh_token(deps: Deps, client: Client, params: Params, issuer: str) -> JS
     return response
 
 
-def client_credentials(deps: Deps, client: Client, params: Params, issuer: str) -> JSONObject:
+def client_credentials(
+    deps: Deps, client: Client, request: TokenRequest, issuer: str
+) -> JSONObject:
     """RFC 6749 4.4: a token for the client itself."""
+    params = request.params
     _allowed(client, "client_credentials")
     if client.public:
         raise UnauthorizedClient("a public client cannot use client_credentials")
@@ -191,12 +195,14 @@ def client_credentials(deps: Deps, client: Client, params: Params, issuer: str) 
         new_grant(deps, client, None),
         grant_type="client_credentials",
         params=params,
+        dpop_jkt=request.dpop_jkt,
     )
     return issue(deps, auth, issuer=issuer, id_token=False, refresh_token=False)
 
 
-def password(deps: Deps, client: Client, params: Params, issuer: str) -> JSONObject:
+def password(deps: Deps, client: Client, request: TokenRequest, issuer: str) -> JSONObject:
     """RFC 6749 4.3: the resource owner's username and password."""
+    params = request.params
     _allowed(client, "password")
     username = _require(params, "username")
     secret = _require(params, "password")
@@ -216,16 +222,6 @@ def password(deps: Deps, client: Client, params: Params, issuer: str) -> JSONObj
         auth_time=int(deps.state.now()),
         grant_type="password",
         params=params,
+        dpop_jkt=request.dpop_jkt,
     )
     return issue_user_grant(deps, auth, issuer=issuer)
-
-
-GRANTS: dict[str, Grant] = {
-    "authorization_code": authorization_code,
-    "refresh_token": refresh_token,
-    "client_credentials": client_credentials,
-    "password": password,
-    DEVICE_CODE_GRANT: device.poll,  # RFC 8628 3.4
-    TOKEN_EXCHANGE: token_exchange,  # RFC 8693
-    JWT_BEARER: jwt_bearer,  # RFC 7523 2.1
-}

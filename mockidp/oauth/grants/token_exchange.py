@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mockidp.errors import InvalidGrant, InvalidRequest, InvalidScope, UnauthorizedClient
-from mockidp.keys.ring import TokenVerificationError, unverified_claims
+from mockidp.keys.verify import TokenVerificationError, unverified_claims
 from mockidp.model.scenario import Client, Scenario, User
 from mockidp.oauth import resources
+from mockidp.oauth.context import TokenRequest
 from mockidp.oauth.grants.jwt_bearer import check_times, verify_trusted_jwt
 from mockidp.oauth.issuance import (
     ACCESS,
@@ -54,8 +55,9 @@ class TokenSubject:
     """The issuer, when another than this provider (a trusted issuer's JWT)."""
 
 
-def token_exchange(deps: Deps, client: Client, params: Params, issuer: str) -> JSONObject:
+def token_exchange(deps: Deps, client: Client, request: TokenRequest, issuer: str) -> JSONObject:
     """RFC 8693 2.1 / 2.2: exchange ``subject_token`` (and ``actor_token``) for an access token."""
+    params = request.params
     if TOKEN_EXCHANGE not in client.grant_types:
         raise UnauthorizedClient(
             f"client {client.client_id!r} may not use the {TOKEN_EXCHANGE} grant"
@@ -95,6 +97,7 @@ def token_exchange(deps: Deps, client: Client, params: Params, issuer: str) -> J
         new_grant(deps, client, found.user),
         grant_type=TOKEN_EXCHANGE,
         params=params,
+        dpop_jkt=request.dpop_jkt,
         audience=tuple(dict.fromkeys(targets)),
         act=act,
     )

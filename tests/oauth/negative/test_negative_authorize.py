@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -37,13 +36,6 @@ from tests.support.negative import (
 from tests.support.session_state import assert_session_state
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def web(idp: IdP) -> AsyncIterator[httpx.AsyncClient]:
-    """A client for ``idp`` (both transports) that fails the test on any 5xx."""
-    async with guarded_client(idp) as client:
-        yield client
 
 
 def _scenario(**client: Any) -> dict[str, Any]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -27,7 +26,6 @@ from tests.support.negative import (
     auth_headers,
     code_flow_tokens,
     get_code,
-    guarded_client,
     password_tokens,
     redeem,
     socket_request,
@@ -38,13 +36,6 @@ pytestmark = pytest.mark.anyio
 
 DISCOVERY = "/.well-known/openid-configuration"
 JWKS = "/.well-known/jwks.json"
-
-
-@pytest.fixture
-async def web(idp: IdP) -> AsyncIterator[httpx.AsyncClient]:
-    """A client for ``idp`` (both transports) that fails the test on any 5xx."""
-    async with guarded_client(idp) as client:
-        yield client
 
 
 def _bearer(token: str) -> dict[str, str]:

@@ -43,13 +43,6 @@ pytestmark = pytest.mark.anyio
 CC = {"grant_type": "client_credentials"}
 
 
-@pytest.fixture
-async def web(idp: IdP) -> AsyncIterator[httpx.AsyncClient]:
-    """A client for ``idp`` (both transports) that fails the test on any 5xx."""
-    async with guarded_client(idp) as client:
-        yield client
-
-
 def _scenario(*clients: dict[str, Any]) -> dict[str, Any]:
     return {
         "default_user": "alice",

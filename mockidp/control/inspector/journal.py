@@ -1,0 +1,134 @@
+"""The inspector's token journal: the tokens this app handed out lately, and what they decode to.
+
+The request log masks tokens, so the inspector keeps its own small journal of the token
+responses and authorization redirects this app sent (in memory, per process). Decoding
+reads a JWT's header and claims (RFC 7519 7.2) and asks the provider whether the
+signature verifies with a key it publishes and whether the token is still honoured.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections import deque
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlsplit
+
+from starlette.responses import Response
+
+from mockidp.keys.verify import TokenVerificationError
+from mockidp.oauth.issuance import ACCESS, REFRESH, live_record
+from mockidp.oauth.provider import Provider
+from mockidp.requestlog import RequestRecord
+from mockidp.types import JSONObject
+
+JOURNAL_SIZE = 50
+_TOKEN_FIELDS = ("id_token", "access_token", "refresh_token")
+
+
+@dataclass(frozen=True)
+class Issued:
+    """One token this app sent: which kind, to which client, when (provider time)."""
+
+    kind: str
+    value: str
+    client_id: str | None
+    at: float
+    endpoint: str
+
+
+class TokenJournal:
+    """The last tokens the app handed out, newest last (a bounded, per-process memory).
+
+    Every request pays for :meth:`observe`, the inspector's page alone for :attr:`items`:
+    so observing keeps the raw answer and parsing waits until somebody looks.
+    """
+
+    def __init__(self, maxlen: int = JOURNAL_SIZE) -> None:
+        self.maxlen = maxlen
+        # (endpoint, client, provider time, token response body or redirect location)
+        self._raw: deque[tuple[str, str | None, float, bytes | str]] = deque(maxlen=maxlen)
+
+    def observe(self, record: RequestRecord, response: Response, now: float) -> None:
+        """Keep a successful token response or an authorization redirect, unparsed."""
+        endpoint = record.endpoint or ""
+        if endpoint == "token" and response.status_code == 200:
+            self._raw.append((endpoint, record.client_id, now, bytes(response.body)))
+        elif response.status_code in (302, 303):
+            location = response.headers.get("location")
+            if location and "token=" in location:  # access_token= or id_token=
+                self._raw.append((endpoint, record.client_id, now, location))
+
+    def clear(self) -> None:
+        self._raw.clear()
+
+    @property
+    def items(self) -> list[Issued]:
+        found: list[Issued] = []
+        for endpoint, client_id, at, answer in self._raw:
+            for kind, value in _tokens_in(answer).items():
+                found.append(Issued(kind, value, client_id, at, endpoint))
+        return found[-self.maxlen :]
+
+
+def _tokens_in(answer: bytes | str) -> dict[str, str]:
+    """The tokens in a token response body (bytes) or a redirect location (str)."""
+    if isinstance(answer, bytes):
+        try:
+            body = json.loads(answer)
+        except ValueError:
+            return {}
+        found = body if isinstance(body, dict) else {}
+    else:
+        parts = urlsplit(answer)
+        found = dict(parse_qsl(parts.fragment or parts.query))
+    return {
+        kind: value for kind in _TOKEN_FIELDS if isinstance(value := found.get(kind), str) and value
+    }
+
+
+# -- decoding -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """What a token decodes to, and the provider's verdicts on it."""
+
+    issued: Issued
+    header: JSONObject | None
+    claims: JSONObject | None
+    signature: str
+    state: str
+
+
+def _segment(part: str) -> JSONObject | None:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def decode(provider: Provider, issued: Issued) -> Decoded:
+    """``issued`` decoded, with ``provider``'s verdicts on its signature and state."""
+    parts = issued.value.split(".")
+    header = _segment(parts[0]) if len(parts) == 3 else None
+    claims = _segment(parts[1]) if len(parts) == 3 else None
+    if header is None or claims is None:
+        header = claims = None
+        signature = "opaque (not a JWT)"
+    else:
+        try:
+            provider.keys.verify(issued.value)
+            signature = "valid (a key published now)"
+        except TokenVerificationError as exc:
+            signature = f"does not verify: {exc}"
+    if issued.kind in ("access_token", "refresh_token"):
+        kind = ACCESS if issued.kind == "access_token" else REFRESH
+        alive = live_record(provider.deps, kind, issued.value) is not None
+        state = "active" if alive else "not active (expired, revoked or reset)"
+    else:
+        exp = claims.get("exp") if claims else None
+        now = provider.clock.now()
+        state = "expired" if isinstance(exp, int | float) and exp <= now else "unexpired"
+    return Decoded(issued, header, claims, signature, state)
