@@ -72,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--preset",
         choices=list(PRESETS),
-        help="emulate this provider (when the scenario names no preset)",
+        help="emulate this provider (when the scenario names no preset; or MOCKIDP_PRESET)",
     )
 
     validate = commands.add_parser("validate", help="check scenario files without serving them")
@@ -113,6 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             admin_token=args.admin_token,
             store=args.store,
             max_tenants=args.max_tenants,
+            preset=args.preset,
         )
         if settings.max_tenants < 0:
             raise ValueError("--max-tenants must be 0 or more")
@@ -130,7 +131,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             directory = stack.enter_context(tempfile.TemporaryDirectory(prefix="mockidp-"))
             settings = settings.override(store=f"sqlite://{directory}/state.db")
         return _serve(
-            settings, watch=args.watch, quiet=args.quiet, preset=args.preset, workers=args.workers
+            settings,
+            watch=args.watch,
+            quiet=args.quiet,
+            preset=settings.preset,
+            workers=args.workers,
         )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mockidp.control.tenants import DEFAULT_MAX_TENANTS
+from mockidp.presets import PRESETS
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,9 @@ class Settings:
     ``/t/{name}/`` are made on first use while fewer exist (0: only through the control
     API); see :mod:`mockidp.control.tenants`.
 
+    ``preset`` (``MOCKIDP_PRESET``, ``--preset``): the provider to emulate when the
+    scenario names none (one of :data:`mockidp.presets.PRESETS`).
+
     ``MOCKIDP_SCENARIO_FILE`` names a scenario file like ``MOCKIDP_SCENARIO`` does, but
     is always a path, and a relative one is relative to the folder mockidp is installed
     in: the root of a Lambda package (``mockidp package`` puts the scenario there), so
@@ -44,6 +48,7 @@ class Settings:
     store: str = "memory"
     admin_token: str | None = None
     max_tenants: int = DEFAULT_MAX_TENANTS
+    preset: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -59,6 +64,7 @@ class Settings:
             store=_store_from_env(env),
             admin_token=env.get("MOCKIDP_ADMIN_TOKEN") or None,
             max_tenants=_max_tenants(env.get("MOCKIDP_MAX_TENANTS")),
+            preset=_preset(env.get("MOCKIDP_PRESET")),
         )
 
     def override(self, **values: Any) -> Settings:
@@ -86,6 +92,14 @@ def _max_tenants(value: str | None) -> int:
     if not value.strip().isdigit():
         raise ValueError(f"MOCKIDP_MAX_TENANTS must be a whole number, not {value!r}")
     return int(value)
+
+
+def _preset(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    if value.strip() not in PRESETS:
+        raise ValueError(f"MOCKIDP_PRESET must be one of {', '.join(PRESETS)}, not {value!r}")
+    return value.strip()
 
 
 def _store_from_env(env: Mapping[str, str]) -> str:

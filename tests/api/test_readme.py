@@ -31,9 +31,14 @@ def test_readme_gives_both_set_up_commands() -> None:
 
 
 def test_every_yaml_example_in_the_readme_is_a_valid_scenario() -> None:
+    """Except the container section's: a workflow and a compose file, each run and
+    checked by tests/e2e/test_container.py and tests/hosting/test_release_workflow.py."""
     from mockidp.scenario.loader import check_scenario_text
 
-    blocks = re.findall(r"```yaml\n(.*?)```", README.read_text("utf-8"), re.S)
+    text = re.sub(
+        r"^## Container image\n.*?(?=^## )", "", README.read_text("utf-8"), flags=re.S | re.M
+    )
+    blocks = re.findall(r"```yaml\n(.*?)```", text, re.S)
     assert len(blocks) >= 2
     for block in blocks:
         assert check_scenario_text(block) == [], block

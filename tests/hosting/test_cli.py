@@ -130,3 +130,26 @@ def test_environment_settings_are_read(tmp_path: Path) -> None:
         assert issuer == "https://idp.example.test"
     finally:
         stop(proc)
+
+
+def test_preset_from_the_environment_and_the_flag_wins() -> None:
+    proc, issuer, _ = serve(env={"MOCKIDP_PRESET": "keycloak"})
+    try:
+        assert issuer.endswith("/realms/mockidp")
+    finally:
+        stop(proc)
+    proc, issuer, _ = serve("--preset", "okta", env={"MOCKIDP_PRESET": "keycloak"})
+    try:
+        assert issuer.endswith("/oauth2/default")
+    finally:
+        stop(proc)
+
+
+def test_an_unknown_preset_in_the_environment_is_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MOCKIDP_PRESET", "nope")
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert "MOCKIDP_PRESET must be one of generic, " in err
+    assert "'nope'" in err
