@@ -336,7 +336,7 @@ class MockIdPApp:
                 duration_ms=(time.perf_counter() - started) * 1000,
                 client_id=_client_of(params, request),
                 grant_type=params.get("grant_type"),
-                error=error,
+                error=error or (ex.error if ex else None),
                 fault=fault.name if fault else None,
                 params=mask_params(params),
                 client_auth=_client_auth(name, params, authorization),

@@ -61,6 +61,9 @@ class Exchange:
     params: Params = field(default_factory=dict)
     outgoing: list[RequestRecord] = field(default_factory=list)
     """Requests the provider made while answering (back-channel logout), for the log."""
+    error: str | None = None
+    """The ``error`` an answer carries without raising: an authorization error sent back
+    by redirect, fragment or form_post (RFC 6749 4.1.2.1), for the log."""
 
     @property
     def secure(self) -> bool:
@@ -395,6 +398,7 @@ def _render(provider: Provider, ex: Exchange, result: AuthorizeResult) -> Respon
     if isinstance(result, ConsentPage):
         response = html_response(pages.consent_page(result, provider.layout.url(base, "consent")))
     else:
+        ex.error = result.params.get("error")
         response = _authorization_response(result)
     if result.session_id is not None:
         response.set_cookie(

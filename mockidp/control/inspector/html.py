@@ -160,7 +160,8 @@ def _log(view: View) -> str:
 
 
 def _row(r: RequestRecord) -> str:
-    status_class = "bad" if r.status >= 400 or r.status == 0 else "ok"
+    failed = r.status >= 400 or r.status == 0 or r.error is not None  # errors by redirect too
+    status_class = "bad" if failed else "ok"
     params = " ".join(f"{k}={v}" for k, v in r.params.items())
     if r.authorization:
         params = f"Authorization: {r.authorization} {params}"
