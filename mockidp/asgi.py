@@ -60,6 +60,7 @@ from mockidp.http.endpoints import (
     html_response,
     json_response,
 )
+from mockidp.http.hooks import ResponseHooks, ResponseRequest, hook_failed_response
 from mockidp.http.input import (
     MAX_BODY_BYTES,
     RepeatedParameters,
@@ -73,6 +74,7 @@ from mockidp.model.quirks import Quirks
 from mockidp.model.scenario import Fault, Scenario
 from mockidp.oauth import faults
 from mockidp.oauth.client_auth import read_credentials
+from mockidp.oauth.hooks import HookFailed
 from mockidp.oauth.provider import Provider
 from mockidp.oauth.shapes import error_body
 from mockidp.requestlog import RequestLog, RequestRecord, mask_authorization, mask_params
@@ -167,6 +169,7 @@ class MockIdPApp:
     ) -> None:
         self.provider = provider
         self.on_request = on_request
+        self.response_hooks = ResponseHooks(frozenset(ENDPOINTS))  # test code's (http/hooks)
         self._routes: tuple[Layout, dict[str, str]] = (provider.layout, provider.layout.by_path())
         log = getattr(on_request, "__self__", on_request)
         self.control = Control(
@@ -305,6 +308,9 @@ class MockIdPApp:
                 str(wording.get("description", exc.description)),
             )
             response = html_response(page, status=400)
+        except HookFailed as exc:  # test code's token hook raised: a 500 naming it
+            error = exc.error
+            response = hook_failed_response(exc)
         except MockIdPError as exc:  # any other deliberate error: a clear 400, not a 500
             error = "invalid_request"
             response = oauth_error_response(InvalidRequest(str(exc)), cors=cors)
@@ -315,6 +321,10 @@ class MockIdPApp:
                 {"error": "server_error", "error_description": "mockidp failed; see its log"},
                 status=500,
             )
+        if response is not None and name is not None and self.response_hooks:
+            hooked = ResponseRequest(name, request.method, scope["path"], ex.params if ex else {})
+            response, failed = self.response_hooks.apply(response, hooked)
+            error = failed.error if failed else error
         if fault is not None:
             if response is not None:
                 response = _altered(response, fault)

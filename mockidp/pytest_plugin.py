@@ -192,4 +192,5 @@ def mockidp_server(
     idp = mockidp_session_server
     idp.reset(_scenario_for(request, mockidp_scenario))
     yield idp
+    idp.clear_hooks()  # a test's hooks never reach the next test
     idp.close()

@@ -37,3 +37,10 @@ def test_every_yaml_example_in_the_readme_is_a_valid_scenario() -> None:
     assert len(blocks) >= 2
     for block in blocks:
         assert check_scenario_text(block) == [], block
+
+
+def test_the_hooks_example_passes_as_written(pytester: pytest.Pytester) -> None:
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text("utf-8"), re.S)
+    [example] = [b for b in blocks if "on_token" in b]
+    pytester.makepyfile(test_hooks_example=example)
+    pytester.runpytest_subprocess("-q").assert_outcomes(passed=1)
