@@ -333,7 +333,8 @@ async def home(provider: Provider, ex: Exchange) -> Response:
         if layout.has("discovery")
         else None
     )
-    return html_response(pages.home_page(provider.scenario, ex.issuer, discovery_url))
+    root = str(ex.request.scope.get("root_path") or "")  # a tenant's /t/{name}, a stage
+    return html_response(pages.home_page(provider.scenario, ex.issuer, discovery_url, root=root))
 
 
 async def registration(provider: Provider, ex: Exchange) -> Response:
