@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -58,6 +59,7 @@ README_ORIGIN = "http://127.0.0.1:8000"
 NOT_RUN = re.compile(r"<!-- readme-test: not run, (.+?) -->\n```(?:sh|bash)\n")
 SHELL_BLOCK = re.compile(r"(<!-- readme-test: not run, .+? -->\n)?```(?:sh|bash)\n(.*?)```", re.S)
 # curl failing on HTTP errors, so an example answered 4xx/5xx fails its test
+SCRIPTS = str(Path(sys.executable).parent)
 STRICT_CURL = '#!/bin/sh\nexec "{curl}" --fail-with-body "$@"\n'
 
 
@@ -109,7 +111,12 @@ def test_each_shell_example_runs_as_written(
         [str(tools["sh"]), "-eu", "-c", script],
         capture_output=True,
         text=True,
-        env={**os.environ, "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}"},
+        # the strict curl first, then this interpreter's scripts (the mockidp command)
+        env={
+            **os.environ,
+            "PATH": os.pathsep.join([str(tmp_path / "bin"), SCRIPTS, os.environ["PATH"]]),
+        },
+        cwd=tmp_path,  # files an example writes land here
         timeout=60,
         check=False,
     )
