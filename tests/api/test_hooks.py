@@ -10,9 +10,7 @@ from typing import Any
 
 import pytest
 
-from mockidp.http.hooks import ResponseDraft, ResponseRequest
-from mockidp.oauth.hooks import HookRequest, TokenDraft
-from mockidp.testing import MockIdP
+from mockidp.testing import HookRequest, MockIdP, ResponseDraft, ResponseRequest, TokenDraft
 
 CLIENT = ("mockidp-client", "mockidp-secret")
 
