@@ -44,7 +44,15 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 stack="${MOCKIDP_STACK_PREFIX:-mockidp-pr}-${pr}"
 region="${AWS_REGION:-${AWS_DEFAULT_REGION:-}}"
 scenario="${MOCKIDP_SCENARIO_FILE:-scenarios/default.yaml}"
-mockidp() { "${PYTHON:-python3}" -m mockidp "$@"; }
+python=${PYTHON:-python3}
+fail() {
+    echo "error: $*" >&2
+    exit 1
+}
+command -v "$python" >/dev/null 2>&1 || fail "PYTHON=$python is not installed"
+"$python" -c 'import mockidp.cli' 2>/dev/null ||
+    fail "$python cannot import mockidp: run $python -m pip install 'mockidp[aws]' (or -e '.[aws]')"
+mockidp() { "$python" -m mockidp "$@"; }
 
 need_region() {
     [ -n "$region" ] || { echo "error: set AWS_REGION" >&2; exit 64; }

@@ -63,6 +63,7 @@ class MockIdPApp:
         self.provider = provider
         self.on_request = on_request
         self.endpoints = EndpointApp(provider, report=self._report)
+        self.response_hooks = self.endpoints.response_hooks  # test code's (http/hooks)
         log = getattr(on_request, "__self__", on_request)
         self.control = Control(
             provider,

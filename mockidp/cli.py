@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.metadata
 import json
 import os
 import socket
@@ -29,10 +30,19 @@ from mockidp.scenario.schema import SCENARIO_SCHEMA
 from mockidp.store.urls import parse_store_url
 
 
+def _version() -> str:
+    """The installed distribution's version (the package's own __init__ is not imported)."""
+    try:
+        return importlib.metadata.version("mockidp")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree, not installed
+        return "unknown"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mockidp", description="A mock OpenID Connect provider for tests."
     )
+    parser.add_argument("--version", action="version", version=f"mockidp {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the provider on a local port")

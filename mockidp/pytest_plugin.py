@@ -93,6 +93,37 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         )
 
 
+def scenario_path(source: ScenarioSource, request: pytest.FixtureRequest) -> ScenarioSource:
+    """A relative scenario path found beside the test file, else under the rootdir, else
+    (as ``MOCKIDP_SCENARIO`` always was) in the current directory; anything else as is.
+
+    A path found nowhere raises ScenarioError naming every folder looked in.
+    """
+    from pathlib import Path
+
+    from mockidp.errors import ScenarioError, ScenarioProblem
+    from mockidp.hosting.wiring import is_inline_scenario
+
+    if not isinstance(source, str | Path) or (isinstance(source, str) and not source.strip()):
+        return source
+    if isinstance(source, str) and is_inline_scenario(source):
+        return source
+    path = Path(source).expanduser()
+    if path.is_absolute():
+        return path
+    test_file = getattr(request.node, "path", None)
+    folders = [test_file.parent] if isinstance(test_file, Path) else []
+    folders += [request.config.rootpath, Path.cwd()]
+    for folder in dict.fromkeys(folders):  # in order, each once
+        if (folder / path).is_file():
+            return folder / path
+    looked = ", ".join(str(f) for f in dict.fromkeys(folders))
+    problem = ScenarioProblem(
+        "", f"no such file beside the test, under the rootdir or here ({looked})"
+    )
+    raise ScenarioError([problem], source=str(source))
+
+
 def _scenario_for(request: pytest.FixtureRequest, default: ScenarioSource) -> Scenario:
     from mockidp.errors import ScenarioError
     from mockidp.testing import scenario_for_test
@@ -100,9 +131,11 @@ def _scenario_for(request: pytest.FixtureRequest, default: ScenarioSource) -> Sc
     arguments = marker_arguments(request.node) if isinstance(request.node, pytest.Item) else {}
     source = arguments.pop("scenario", default)
     try:
-        return scenario_for_test(source, **arguments)
+        return scenario_for_test(scenario_path(source, request), **arguments)
     except (ScenarioError, TypeError, ValueError) as exc:
-        pytest.fail(f"mockidp: the test's scenario does not load: {exc}", pytrace=False)
+        reason = str(exc)
+    # outside the except block: the reason is printed once, not chained to itself
+    pytest.fail(f"mockidp: the test's scenario does not load: {reason}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -192,4 +225,5 @@ def mockidp_server(
     idp = mockidp_session_server
     idp.reset(_scenario_for(request, mockidp_scenario))
     yield idp
+    idp.clear_hooks()  # a test's hooks never reach the next test
     idp.close()

@@ -37,6 +37,7 @@ from mockidp.http.endpoints import (
     Exchange,
     authorization_error,
 )
+from mockidp.http.hooks import ResponseHooks, ResponseRequest, hook_failed_response
 from mockidp.http.input import Incoming, bearer_token, request_origin, route_path
 from mockidp.http.render import (
     oauth_error_response,
@@ -48,6 +49,7 @@ from mockidp.model.layout import Layout
 from mockidp.model.scenario import Fault
 from mockidp.oauth import faults
 from mockidp.oauth.client_auth import ClientCredentials, read_credentials
+from mockidp.oauth.hooks import HookFailed
 from mockidp.oauth.provider import Provider
 from mockidp.requestlog import RequestRecord, mask_authorization, mask_params
 from mockidp.types import Params
@@ -67,6 +69,8 @@ class EndpointApp:
     def __init__(self, provider: Provider, *, report: Report) -> None:
         self.provider = provider
         self.report = report
+        self.response_hooks = ResponseHooks(frozenset(ENDPOINTS) | frozenset(VENDOR_ENDPOINTS))
+        """Test code's hooks on responses (:mod:`mockidp.http.hooks`)."""
         self._routes: tuple[Layout, dict[str, str]] = (provider.layout, provider.layout.by_path())
 
     def route(self, path: str, scope: Scope) -> str | None:
@@ -138,6 +142,9 @@ class EndpointApp:
         except PageError as exc:
             error = exc.error
             response = page_error_response(exc, self.provider.scenario.quirks)
+        except HookFailed as exc:  # test code's token hook raised: a 500 naming it
+            error = exc.error
+            response = hook_failed_response(exc)
         except MockIdPError as exc:  # any other deliberate error: a clear 400, not a 500
             error = "invalid_request"
             response = oauth_error_response(InvalidRequest(str(exc)), cors=cors)
@@ -145,6 +152,10 @@ class EndpointApp:
             log.exception("mockidp failed on %s %s", scope.get("method"), scope.get("path"))
             error = "server_error"
             response = server_error_response()
+        if response is not None and name is not None and self.response_hooks:
+            hooked = ResponseRequest(name, request.method, scope["path"], ex.params if ex else {})
+            response, failed = self.response_hooks.apply(response, hooked)
+            error = failed.error if failed else error
         if fault is not None:
             if response is not None:
                 response = scripted.altered(response, fault)
@@ -166,7 +177,7 @@ class EndpointApp:
                 duration_ms=(time.perf_counter() - started) * 1000,
                 client_id=_client_of(params, request),
                 grant_type=params.get("grant_type"),
-                error=error,
+                error=error or (ex.error if ex else None),
                 fault=fault.name if fault else None,
                 params=mask_params(params),
                 client_auth=_client_auth(name, _credentials(ex, params, authorization)),

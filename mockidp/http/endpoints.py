@@ -54,6 +54,9 @@ class Exchange:
     """Requests the provider made while answering (back-channel logout), for the log."""
     credentials: ClientCredentials | None = None
     """The client credentials, once an endpoint that authenticates clients read them."""
+    error: str | None = None
+    """The ``error`` an answer carries without raising: an authorization error sent back
+    by redirect, fragment or form_post (RFC 6749 4.1.2.1), for the log."""
 
     def client_credentials(self) -> ClientCredentials:
         """The request's client credentials (from its params, read so far, and its
@@ -307,7 +310,8 @@ async def home(provider: Provider, ex: Exchange) -> Response:
         if layout.has("discovery")
         else None
     )
-    return html_response(pages.home_page(provider.scenario, ex.issuer, discovery_url))
+    root = str(ex.request.scope.get("root_path") or "")  # a tenant's /t/{name}, a stage
+    return html_response(pages.home_page(provider.scenario, ex.issuer, discovery_url, root=root))
 
 
 async def registration(provider: Provider, ex: Exchange) -> Response:
@@ -372,6 +376,7 @@ def _render(provider: Provider, ex: Exchange, result: AuthorizeResult) -> Respon
     if isinstance(result, ConsentPage):
         response = html_response(pages.consent_page(result, provider.layout.url(base, "consent")))
     else:
+        ex.error = result.params.get("error")
         response = _authorization_response(result)
     if result.session_id is not None:
         response.set_cookie(

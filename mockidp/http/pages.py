@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from html import escape
 
+from mockidp.model.layout import CONTROL_PREFIX
 from mockidp.model.scenario import Scenario, User
 from mockidp.oauth.signin import ConsentPage, LoginPage
 
@@ -154,11 +155,21 @@ def front_channel_logout_page(uris: tuple[str, ...], continue_to: str | None, no
     )
 
 
-def home_page(scenario: Scenario, issuer: str, discovery_url: str | None) -> str:
+def home_page(scenario: Scenario, issuer: str, discovery_url: str | None, *, root: str = "") -> str:
+    """What a newcomer opening ``/`` needs: the issuer, discovery, where the inspector and
+    the test-control API are (under ``root``, the app's root path), clients and users."""
     discovery = (
         f'<p>Discovery: <a href="{escape(discovery_url)}">{escape(discovery_url)}</a></p>'
         if discovery_url
         else ""
+    )
+    control = f"{root.rstrip('/')}{CONTROL_PREFIX.rstrip('/')}"
+    discovery += (
+        f'<p><a id="inspector" href="{escape(control)}/inspector">Inspector</a>: the request log, '
+        "the tokens issued lately, decoded, and buttons to reset state or move the clock.</p>"
+        f'<p><a id="control-api" href="{escape(control)}/">Test-control API</a> '
+        f'(<a id="openapi" href="{escape(control)}/openapi.json">OpenAPI document</a>): '
+        "scenario, users, faults, clock, request log, token minting.</p>"
     )
     clients = "".join(
         f"<li><code>{escape(c.client_id)}</code>"

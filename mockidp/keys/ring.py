@@ -14,10 +14,11 @@ import warnings
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from itertools import pairwise
 from typing import Any, cast
 
-from joserfc import jwt
+from joserfc import jws, jwt
 from joserfc.errors import SecurityWarning
 from joserfc.jwk import KeySet
 
@@ -61,16 +62,25 @@ class _RingKey:
     public: JSONObject
     header: JSONObject
 
-    def sign(self, claims: JSONObject, typ: str, kid: str | None = None) -> str:
-        header = {**self.header, "typ": typ}
+    def sign(
+        self, claims: JSONObject, typ: str, kid: str | None = None, extra: JSONObject | None = None
+    ) -> str:
+        header = {**self.header, "typ": typ, **(extra or {}), "alg": self.alg}
         if kid is not None:
             header["kid"] = kid
+        registry = _lenient_registry(self.alg) if extra else None
         if self.alg != "EdDSA":
-            return jwt.encode(header, claims, self.private, algorithms=[self.alg])
+            return jwt.encode(header, claims, self.private, [self.alg], registry)
         # joserfc warns that RFC 9864 deprecates "EdDSA"; scenarios still ask for it.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SecurityWarning)
-            return jwt.encode(header, claims, self.private, algorithms=[self.alg])
+            return jwt.encode(header, claims, self.private, [self.alg], registry)
+
+
+@cache
+def _lenient_registry(alg: str) -> jws.JWSRegistry:
+    """A registry that lets a test's token hook add header members joserfc does not know."""
+    return jws.JWSRegistry(algorithms=[alg], strict_check_header=False)
 
 
 def _ring_key(data: JSONObject, *, x509: bool = False, x509_kid: bool = False) -> _RingKey:
@@ -249,9 +259,16 @@ class KeyRing:
         """The public JWK Set (RFC 7517) now, private members stripped."""
         return self._phases[self._index()].jwks
 
-    def sign(self, claims: JSONObject, *, typ: str = "JWT") -> str:
-        """A compact JWS over ``claims`` with the key that signs now."""
-        return self._phases[self._index()].signer.sign(claims, typ)
+    def header(self, *, typ: str = "JWT") -> JSONObject:
+        """The JOSE header :meth:`sign` writes now (alg, kid, typ; x5t for some keys)."""
+        return {**self._phases[self._index()].signer.header, "typ": typ}
+
+    def sign(
+        self, claims: JSONObject, *, typ: str = "JWT", header: JSONObject | None = None
+    ) -> str:
+        """A compact JWS over ``claims`` with the key that signs now; ``header``: the JOSE
+        header to write instead (its ``alg`` is always the key's)."""
+        return self._phases[self._index()].signer.sign(claims, typ, extra=header)
 
     def sign_with(
         self,

@@ -17,6 +17,7 @@ from mockidp.model.token_formats import compiled, render
 from mockidp.oauth import defects, resources
 from mockidp.oauth.claims import user_claims
 from mockidp.oauth.clients import client_deleted, find_client
+from mockidp.oauth.hooks import HookRequest, TokenHooks, TokenKind
 from mockidp.oauth.shapes import (
     add_token_response_extras,
     origin_of,
@@ -47,6 +48,8 @@ class Deps:
     scenario: Scenario
     state: State
     keys: KeyRing
+    hooks: TokenHooks = field(default_factory=TokenHooks)
+    """Test code's token hooks (:mod:`mockidp.oauth.hooks`), run before signing."""
 
     def client(self, client_id: str) -> Client | None:
         """The scenario's client, else one registered at run time (:mod:`mockidp.oauth.clients`)."""
@@ -166,11 +169,17 @@ def issue(
     if auth.act is not None:
         at_claims["act"] = auth.act
     with_id_token = id_token and auth.user is not None
+    at_header: JSONObject | None = None
+    if access_token and deps.hooks and deps.scenario.access_token_format != "opaque":
+        typ = quirks.access_token_typ  # the record below keeps the claims as changed
+        at_claims, at_header = _hooked(deps, "access_token", at_claims, typ, auth, endpoint)
     broken = _defects(deps, auth, with_id_token, access_token=access_token, endpoint=endpoint)
     response: JSONObject = {}
     at_value: str | None = None
     if access_token:
-        at_value = _access_token(deps, auth, at_claims, broken.get("access_token"), now)
+        at_value = _access_token(
+            deps, auth, at_claims, broken.get("access_token"), now, header=at_header
+        )
         deps.state.put(
             ACCESS,
             token_handle(at_value),
@@ -217,12 +226,16 @@ def issue(
         )
         if endpoint == "authorization":  # Core 3.2.2.10, 3.3.2.11: the hashes are required
             shaped.update({k: claims[k] for k in ("at_hash", "c_hash") if k in claims})
+        id_header: JSONObject | None = None
+        if deps.hooks:
+            shaped, id_header = _hooked(deps, "id_token", shaped, "JWT", auth, endpoint)
         response["id_token"] = _jws(
             deps,
             shaped,
             typ="JWT",
             defect=broken.get("id_token"),
             now=now,
+            header=id_header,
         )
     if refresh_token is True:
         response["refresh_token"] = _refresh_token(
@@ -310,7 +323,13 @@ def _defects(
 
 
 def _access_token(
-    deps: Deps, auth: Authorization, claims: JSONObject, defect: str | None, now: int
+    deps: Deps,
+    auth: Authorization,
+    claims: JSONObject,
+    defect: str | None,
+    now: int,
+    *,
+    header: JSONObject | None = None,
 ) -> str:
     """A JWT access token (RFC 9068), or an opaque one from the scenario's template."""
     if deps.scenario.access_token_format == "opaque":
@@ -320,12 +339,37 @@ def _access_token(
             str(claims["sub"]),
             deps.scenario.quirks,
         )
-    return _jws(deps, claims, typ=deps.scenario.quirks.access_token_typ, defect=defect, now=now)
+    typ = deps.scenario.quirks.access_token_typ
+    return _jws(deps, claims, typ=typ, defect=defect, now=now, header=header)
 
 
-def _jws(deps: Deps, claims: JSONObject, *, typ: str, defect: str | None, now: int) -> str:
+def _hooked(
+    deps: Deps, kind: TokenKind, claims: JSONObject, typ: str, auth: Authorization, endpoint: str
+) -> tuple[JSONObject, JSONObject]:
+    """``claims`` and the JOSE header as the test's token hooks changed them."""
+    request = HookRequest(
+        endpoint=endpoint,
+        client_id=auth.client.client_id,
+        grant_type=auth.grant_type,
+        user=auth.user.sub if auth.user else None,
+        params=dict(auth.params),
+    )
+    return deps.hooks.run(kind, claims, deps.keys.header(typ=typ), request)
+
+
+def _jws(
+    deps: Deps,
+    claims: JSONObject,
+    *,
+    typ: str,
+    defect: str | None,
+    now: int,
+    header: JSONObject | None = None,
+) -> str:
+    """The signed token; ``header`` (a hook's) replaces the JOSE header but for ``alg``.
+    A ``broken_tokens`` defect signs its own way, with the hook's claims only."""
     if defect is None:
-        return deps.keys.sign(claims, typ=typ)
+        return deps.keys.sign(claims, typ=str((header or {}).get("typ", typ)), header=header)
     damaged = defects.damage(claims, defect, now=now, alg=deps.keys.alg)
     return defects.sign(deps.keys, damaged, typ=typ, defect=defect)
 

@@ -21,7 +21,8 @@ from mockidp.presets import merged, preset_problems
 from mockidp.scenario.build import build_scenario
 from mockidp.scenario.checks import semantic_problems
 from mockidp.scenario.default import default_document, default_scenario, shared_default_document
-from mockidp.scenario.schema import SCENARIO_SCHEMA
+from mockidp.scenario.names import name_problems
+from mockidp.scenario.schema import SCENARIO_SCHEMA, example_of
 
 PathKey = tuple[str | int, ...]
 
@@ -167,7 +168,10 @@ def _schema_problems(src: _Source) -> list[ScenarioProblem]:
         if error.validator == "not" and error.validator_value == {"required": ["sub"]}:
             found.append(src.problem((*path, "sub"), "put sub beside claims, not inside them"))
             continue
-        found.append(src.problem(path, error.message))
+        message = error.message
+        if error.validator == "type":  # say what fits, not only what does not
+            message += f"; expected, e.g. {example_of(error.schema)}"
+        found.append(src.problem(path, message))
     return found
 
 
@@ -188,7 +192,8 @@ def _problems(src: _Source) -> list[ScenarioProblem]:
     invalid = frozenset(str(p.location).split(".")[0].split("[")[0] for p in schema)
     if "" in invalid:  # a problem at the top level: no section can be trusted
         return src.problems + schema
-    found = src.problems + schema + semantic_problems(src.data, src.problem, invalid=invalid)
+    found = src.problems + schema + name_problems(src.data, src.problem)
+    found += semantic_problems(src.data, src.problem, invalid=invalid)
     return found + ([] if schema else preset_problems(src.data, src.problem))
 
 

@@ -273,6 +273,7 @@ FAULT_SCHEMA = _object(
                         "headers": {"type": "object", "additionalProperties": {"type": "string"}},
                     },
                     required=["status"],
+                    examples=[{"status": 503, "body": "down for maintenance"}],
                 ),
                 "latency_ms": {"type": "integer", "minimum": 1, "maximum": 600_000},
                 "malformed_body": {
@@ -509,3 +510,90 @@ SCENARIO_SCHEMA: JSONObject = {
         },
     ),
 }
+
+
+# -- for editors: descriptions, defaults, examples ----------------------------------------
+
+_DESCRIPTIONS = {
+    "$schema": "The JSON Schema this file follows, for editors (mockidp schema prints it); "
+    "mockidp ignores it.",
+    "subject_type": "public: sub is the user's; pairwise: a different stable sub per client "
+    "(OpenID Connect Core 8.1).",
+    "pairwise_salt": "Salt of pairwise subjects: change it to change every pairwise sub.",
+    "refresh_rotation": "A refresh answers a new refresh token and retires the old one.",
+    "access_token_format": "jwt: signed RFC 9068 access tokens; opaque: random strings "
+    "(access_token_template).",
+    "refresh_token_template": "Refresh token shape, e.g. {random:base64url:64}.",
+    "keys": "Signing keys: packaged test keys by kid (rsa-1, rsa-2, ec-p256-1, ed25519-1) or "
+    "private JWKs.",
+    "key_rotation": "A timeline of key changes: {after: 60, publish: k2}, "
+    "{after: 120, sign_with: k2}, {after: 180, retire: k1}.",
+    "faults": "Scripted misbehaviour: which requests (match), which calls (when), and the "
+    "answer (respond).",
+    "broken_tokens": "Tokens issued damaged (expired, wrong_audience, bad_signature, ...), "
+    "matched and picked like faults.",
+    "clients": "The relying parties (none when a file gives no clients).",
+    "users": "The users who can sign in (none when a file gives no users).",
+}
+
+
+def _describe_and_default(schema: JSONObject) -> None:
+    """Descriptions where a key had none, and each simple key's default, taken from the
+    model's dataclasses (the one source of defaults), for editors' hovers."""
+    import dataclasses
+
+    from mockidp.model.scenario import Lifetimes, Scenario
+
+    properties: dict[str, Any] = schema["properties"]
+    properties["$schema"] = {"type": "string"}
+    for name, text in _DESCRIPTIONS.items():
+        properties[name] = {**properties[name], "description": text}
+    for model, where in ((Scenario, properties), (Lifetimes, LIFETIMES_SCHEMA["properties"])):
+        for f in dataclasses.fields(model):
+            if f.name in where and isinstance(f.default, str | bool | int):
+                where[f.name] = {**where[f.name], "default": f.default}
+
+
+_describe_and_default(SCENARIO_SCHEMA)
+
+
+def example_of(schema: JSONObject, *, depth: int = 0) -> str:
+    """A short example value of ``schema`` in YAML flow style (for "expected ..." hints)."""
+    if "examples" in schema:
+        return _flow(schema["examples"][0])
+    if "const" in schema:
+        return _flow(schema["const"])
+    if "enum" in schema:
+        return " | ".join(str(v) for v in schema["enum"][:3])
+    if "oneOf" in schema:
+        return example_of(schema["oneOf"][0], depth=depth)
+    kind = schema.get("type")
+    if kind == "object":
+        properties: dict[str, Any] = schema.get("properties", {})
+        required = list(schema.get("required", []))
+        names = required + [n for n in properties if n not in required]
+        if not names or depth > 1:
+            return "{key: value}"
+        shown = names[: max(len(required), 2)]
+        inner = ", ".join(
+            f"{n}: {example_of(properties.get(n, {}), depth=depth + 1)}" for n in shown
+        )
+        return "{" + inner + (", ..." if len(names) > len(shown) else "") + "}"
+    if kind == "array":
+        return "[" + example_of(schema.get("items", {}), depth=depth + 1) + "]"
+    if kind == "integer":
+        return str(schema.get("minimum", 1)) if schema.get("minimum", 1) > 0 else "1"
+    return {"boolean": "true", "number": "1.5", "string": "text", "null": "null"}.get(
+        str(kind), "..."
+    )
+
+
+def _flow(value: Any) -> str:
+    """``value`` in YAML flow style: {status: 503, body: down}."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

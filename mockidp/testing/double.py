@@ -18,7 +18,9 @@ from typing import Any
 import httpx
 
 from mockidp.asgi import MockIdPApp, create_app
+from mockidp.http.hooks import ResponseHook
 from mockidp.model.scenario import Client, Fault, Scenario, User
+from mockidp.oauth.hooks import TokenHook
 from mockidp.oauth.issuance import mint
 from mockidp.oauth.provider import Provider
 from mockidp.oauth.scopes import requested_scopes
@@ -163,7 +165,8 @@ class MockIdP:
     # -- state, time, scenario ----------------------------------------------------------
 
     def reset(self, scenario: ScenarioSource = None) -> None:
-        """Back to a fresh start on ``scenario``: no state, real time, an empty log."""
+        """Back to a fresh start on ``scenario``: no state, real time, an empty log, no hooks."""
+        self.clear_hooks()
         if self.app.tenants is not None:  # no tenant outlives the test that made it
             self.app.tenants.clear()
         self.provider.reset()
@@ -178,6 +181,26 @@ class MockIdP:
     def use_scenario(self, scenario: ScenarioSource = None, **changes: Any) -> None:
         """Serve another scenario (see :func:`scenario_for_test`), keeping sessions and tokens."""
         self.provider.use_scenario(scenario_for_test(scenario, **changes))
+
+    # -- hooks: test code run per request (mockidp.oauth.hooks, mockidp.http.hooks) -------
+
+    def on_token(self, fn: TokenHook) -> TokenHook:
+        """Run ``fn(token, request)`` on every ID token and JWT access token before it is
+        signed: change ``token.claims`` / ``token.header`` in place (``token.kind`` is
+        ``id_token`` or ``access_token``). Returns ``fn``, so it works as a decorator.
+        A hook that raises fails the request with a 500 naming it."""
+        return self.provider.deps.hooks.add(fn)
+
+    def on_response(self, endpoint: str, fn: ResponseHook) -> ResponseHook:
+        """Run ``fn(response, request)`` on every response of ``endpoint`` (``"*"``: all)
+        before it is sent: change ``response.status`` / ``.headers`` / ``.body`` (or
+        ``response.set_json(...)``). A hook that raises answers a 500 naming it."""
+        return self.app.response_hooks.add(endpoint, fn)
+
+    def clear_hooks(self) -> None:
+        """Forget every token and response hook (the fixtures do after each test)."""
+        self.provider.deps.hooks.clear()
+        self.app.response_hooks.clear()
 
     # -- faults -------------------------------------------------------------------------
 

@@ -265,7 +265,7 @@ def test_a_scenario_clashing_with_the_base_layout_is_refused() -> None:
             "endpoints: endpoints 'token' and 'userinfo' share the path '/userinfo'",
         ),
         ({"token": "/token?x=1"}, "endpoints.token: a path has no query or fragment"),
-        ({"tokens": "/t"}, "endpoints.tokens: unknown endpoint; known: discovery,"),
+        ({"tokens": "/t"}, "endpoints.tokens: unknown endpoint 'tokens'; did you mean 'token'?"),
     ],
 )
 def test_bad_endpoint_sections_are_refused_at_load(

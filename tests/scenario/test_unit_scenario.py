@@ -236,7 +236,7 @@ def test_duplicate_user_subjects() -> None:
 def test_default_user_must_exist(default_user: str) -> None:
     problem = _only(f"default_user: {default_user}\nusers:\n  - sub: ann\n    username: annie\n")
     assert (problem.location, problem.line) == ("default_user", 1)
-    assert problem.message == f"no user {default_user!r} in users"
+    assert problem.message.startswith(f"no user {default_user!r} in users")
 
 
 @pytest.mark.parametrize("login", ["ann", "annie"])

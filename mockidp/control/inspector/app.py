@@ -224,7 +224,7 @@ def _matches(record: RequestRecord, query: Mapping[str, str]) -> bool:
     if status in ("2xx", "3xx", "4xx", "5xx"):
         return str(record.status).startswith(status[0])
     if status == "error":
-        return record.status >= 400 or record.status == 0
+        return record.status >= 400 or record.status == 0 or record.error is not None
     return str(record.status) == status
 
 

@@ -24,8 +24,11 @@ _STYLE = """
 body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1d1d1f;font-size:.9rem}
 h1{font-size:1.3rem} h2{font-size:1.1rem;margin-top:1.5rem;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;width:100%} td,th{border:1px solid #ddd;padding:.2rem .4rem;
-text-align:left;vertical-align:top} th{background:#f3f3f3} code,pre{background:#f6f6f6}
-pre{padding:.4rem;overflow:auto;margin:.2rem 0} .bad{color:#a1001a;font-weight:600}
+text-align:left;vertical-align:top;overflow-wrap:break-word} th{background:#f3f3f3}
+#requests th{white-space:nowrap} code,pre{background:#f6f6f6}
+td code{white-space:pre-wrap;overflow-wrap:anywhere}
+pre{padding:.4rem;white-space:pre-wrap;overflow-wrap:anywhere;margin:.2rem 0}
+.bad{color:#a1001a;font-weight:600}
 .ok{color:#0a6b2d} .token{border:1px solid #ccc;padding:.5rem;margin:.5rem 0}
 form.inline{display:inline} .muted{color:#666} button{margin:.1rem}
 """
@@ -160,7 +163,8 @@ def _log(view: View) -> str:
 
 
 def _row(r: RequestRecord) -> str:
-    status_class = "bad" if r.status >= 400 or r.status == 0 else "ok"
+    failed = r.status >= 400 or r.status == 0 or r.error is not None  # errors by redirect too
+    status_class = "bad" if failed else "ok"
     params = " ".join(f"{k}={v}" for k, v in r.params.items())
     if r.authorization:
         params = f"Authorization: {r.authorization} {params}"
