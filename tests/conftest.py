@@ -10,6 +10,7 @@ import asyncio
 import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -175,3 +176,9 @@ def rp() -> Iterator[RelyingParty]:
     """A loopback relying party, for the pages that call back to one."""
     with serve_relying_party() as relying_party:
         yield relying_party
+
+
+@pytest.fixture(scope="session")
+def mockidp_tls_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The suite's local CA lives in a temporary folder, not the user's cache."""
+    return tmp_path_factory.mktemp("tls")

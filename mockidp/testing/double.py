@@ -10,6 +10,7 @@ for clients that need a real socket.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 import httpx
 
 from mockidp.asgi import MockIdPApp, create_app
+from mockidp.hosting.tls import TLSFiles
 from mockidp.model.scenario import Client, Fault, Scenario, User
 from mockidp.oauth.issuance import mint
 from mockidp.oauth.provider import Provider
@@ -104,17 +106,29 @@ class MockIdP:
 
     @classmethod
     def serve(
-        cls, scenario: ScenarioSource = None, *, host: str = "127.0.0.1", log_size: int = 1000
+        cls,
+        scenario: ScenarioSource = None,
+        *,
+        host: str = "127.0.0.1",
+        log_size: int = 1000,
+        tls: TLSFiles | None = None,
     ) -> MockIdP:
+        """A live server on a random port of ``host``; over HTTPS with ``tls``
+        (:func:`mockidp.hosting.tls.local_tls` makes a certificate signed by a local CA)."""
         log = RequestLog(maxlen=log_size)
         app = create_app(scenario, on_request=log.record)
-        return cls(app, log, server=LiveServer(app, host=host))
+        return cls(app, log, server=LiveServer(app, host=host, tls=tls))
 
     # -- where it is --------------------------------------------------------------------
 
     @property
     def provider(self) -> Provider:
         return self.app.provider
+
+    @property
+    def ca_file(self) -> Path | None:
+        """The CA certificate (PEM) an HTTPS server's clients must trust; None over HTTP."""
+        return self.server.ca_file if self.server is not None else None
 
     @property
     def issuer(self) -> str:
@@ -152,13 +166,21 @@ class MockIdP:
                 self._async_client = httpx.AsyncClient(transport=self.transport, base_url=self.url)
             else:  # no idle connections: nothing is left open for another event loop
                 limits = httpx.Limits(max_keepalive_connections=0)
-                self._async_client = httpx.AsyncClient(base_url=self.url, limits=limits)
+                self._async_client = httpx.AsyncClient(
+                    base_url=self.url, limits=limits, verify=self._verify()
+                )
         return self._async_client
 
     def _new_client(self) -> httpx.Client:
         if self.server is None:
             return httpx.Client(transport=self.sync_transport, base_url=self.url)
-        return httpx.Client(base_url=self.url)
+        return httpx.Client(base_url=self.url, verify=self._verify())
+
+    def _verify(self) -> ssl.SSLContext | bool:
+        """Over HTTPS, the clients trust the server's CA (and only that)."""
+        if self.ca_file is None:
+            return True
+        return ssl.create_default_context(cafile=str(self.ca_file))
 
     # -- state, time, scenario ----------------------------------------------------------
 
