@@ -61,6 +61,10 @@ class Quirks:
     error_messages: dict[str, JSONObject] = field(default_factory=dict)
     envelope_codes: dict[str, JSONObject] = field(default_factory=dict)
     error_status: dict[str, int] = field(default_factory=dict)
+    access_type_offline: bool = False
+    access_token_audience: str | None = None
+    resource_parameter_aliases: tuple[str, ...] = ()
+    password_realms: tuple[str, ...] = ()
 
 
 ERROR_REASONS = (
@@ -71,6 +75,7 @@ ERROR_REASONS = (
     "code_client",
     "redirect_uri",
     "refresh_token",
+    "resource",
     "authorize_redirect_uri",
 )
 """The refusals a preset may word its own way (``OAuthError.reason``; the last is an
@@ -254,7 +259,8 @@ QUIRKS_SCHEMA: JSONObject = {
             "type": "object",
             "description": "The vendor's wording of a refusal, by mockidp's reason for it: "
             "client_unknown, client_secret, code_used, code_expired, code_client, "
-            "redirect_uri, refresh_token, authorize_redirect_uri (the error page) -> "
+            "redirect_uri, refresh_token, resource (a resource or audience refused), "
+            "authorize_redirect_uri (the error page) -> "
             "{error, description} (either may be left out).",
             "propertyNames": {"enum": list(ERROR_REASONS)},
             "additionalProperties": {
@@ -265,6 +271,29 @@ QUIRKS_SCHEMA: JSONObject = {
                     "description": {"type": "string", "minLength": 1},
                 },
             },
+        },
+        "access_type_offline": {
+            **_FLAG,
+            "description": "access_type=offline at the authorization endpoint asks for a "
+            "refresh token (Google): given at a user's first consent to the client, and again "
+            "whenever prompt=consent is sent.",
+        },
+        "access_token_audience": {
+            "type": "string",
+            "minLength": 1,
+            "description": "The aud of access tokens that name no resource, instead of the "
+            "client id; {name} is a path_params value (Okta custom servers: api://{auth_server}).",
+        },
+        "resource_parameter_aliases": {
+            **_STRINGS,
+            "description": "Other parameters naming the resource (RFC 8707) an access token is "
+            "for, at the authorization and token endpoints (Auth0: audience); any string.",
+        },
+        "password_realms": {
+            **_STRINGS,
+            "description": "Auth0's password-realm grant "
+            "(http://auth0.com/oauth/grant-type/password-realm) with one of these realms "
+            "(connections); empty: the grant is not offered.",
         },
         "error_status": {
             "type": "object",
@@ -300,6 +329,8 @@ def build_quirks(data: JSONObject) -> Quirks:
         "access_token_omit",
         "token_response_extras",
         "end_session_redirect_aliases",
+        "resource_parameter_aliases",
+        "password_realms",
     ):
         if name in values:
             values[name] = tuple(values[name])

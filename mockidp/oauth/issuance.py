@@ -79,6 +79,9 @@ class Authorization:
     """The access token's aud, decided by the grant (token exchange); wins over resources."""
     act: JSONObject | None = None
     """RFC 8693 4.1: the actor of an exchanged token (and the actors before it)."""
+    offline: bool = False
+    """The authorization asked for a refresh token without offline_access (quirk
+    ``access_type_offline``)."""
 
 
 def new_grant(deps: Deps, client: Client, user: User | None) -> str:
@@ -100,10 +103,13 @@ def new_grant(deps: Deps, client: Client, user: User | None) -> str:
     return grant_id
 
 
-def wants_refresh_token(scenario: Scenario, client: Client, scope: tuple[str, ...]) -> bool:
+def wants_refresh_token(
+    scenario: Scenario, client: Client, scope: tuple[str, ...], *, offline: bool = False
+) -> bool:
+    """``offline``: the authorization asked for one another way (Google's access_type)."""
     if "refresh_token" not in client.grant_types or scenario.refresh_tokens == "never":
         return False
-    return scenario.refresh_tokens == "always" or "offline_access" in scope
+    return scenario.refresh_tokens == "always" or "offline_access" in scope or offline
 
 
 def issue(
@@ -144,6 +150,7 @@ def issue(
             client_id=client.client_id,
             audience=resources.audience(targets)
             or client.access_token_audience
+            or deps.scenario.quirks.access_token_audience
             or client.client_id,
             scope=scope,
             now=now,
@@ -243,7 +250,9 @@ def issue_user_grant(deps: Deps, auth: Authorization, *, issuer: str) -> JSONObj
         auth,
         issuer=issuer,
         id_token="openid" in auth.scope,
-        refresh_token=wants_refresh_token(deps.scenario, auth.client, auth.scope),
+        refresh_token=wants_refresh_token(
+            deps.scenario, auth.client, auth.scope, offline=auth.offline
+        ),
     )
 
 

@@ -26,7 +26,7 @@ from mockidp.oauth.provider import Provider
 from mockidp.oauth.scopes import requested_scopes
 from mockidp.requestlog import RequestLog
 from mockidp.scenario.loader import load_scenario, scenario_document
-from mockidp.testing.login_flow import run_login
+from mockidp.testing.login_flow import AuthorizationCode, run_authorization, run_login
 from mockidp.testing.serving import LiveServer, SyncASGITransport
 from mockidp.types import JSONObject
 
@@ -326,6 +326,30 @@ class MockIdP:
             nonce=nonce,
             grant_type="authorization_code",
         )
+
+    def authorize(
+        self,
+        user: str | None = None,
+        *,
+        client: str | None = None,
+        scope: str | None = None,
+        redirect_uri: str | None = None,
+        **params: str,
+    ) -> AuthorizationCode:
+        """The browser part of :meth:`login`: sign ``user`` in and return the code (with
+        its ``redirect_uri`` and PKCE ``code_verifier``) for your client to redeem."""
+        found_client = self._client_named(client, flow="authorization_code")
+        login = user or self._user_named(None).sub
+        with self._new_client() as http:
+            return run_authorization(
+                http,
+                self.provider,
+                found_client,
+                login,
+                scope=scope or " ".join(DEFAULT_SCOPES),
+                redirect_uri=redirect_uri,
+                params=params,
+            )
 
     def login(
         self,

@@ -10,6 +10,7 @@ from mockidp.model.scenario import DEVICE_CODE_GRANT, Client
 from mockidp.oauth import device, dpop, pkce, resources
 from mockidp.oauth.context import dpop_jkt
 from mockidp.oauth.grants.jwt_bearer import JWT_BEARER, jwt_bearer
+from mockidp.oauth.grants.password_realm import PASSWORD_REALM, realm_checked
 from mockidp.oauth.grants.token_exchange import TOKEN_EXCHANGE, token_exchange
 from mockidp.oauth.issuance import (
     GRANT,
@@ -94,6 +95,7 @@ def authorization_code(deps: Deps, client: Client, params: Params, issuer: str) 
         grant_type="authorization_code",
         params=params,
         resources=granted,
+        offline=bool(record.get("offline")),
     )
     return issue_user_grant(deps, auth, issuer=issuer)
 
@@ -228,4 +230,5 @@ GRANTS: dict[str, Grant] = {
     DEVICE_CODE_GRANT: device.poll,  # RFC 8628 3.4
     TOKEN_EXCHANGE: token_exchange,  # RFC 8693
     JWT_BEARER: jwt_bearer,  # RFC 7523 2.1
+    PASSWORD_REALM: realm_checked(password),  # Auth0's, with quirks.password_realms
 }
