@@ -29,6 +29,7 @@ from mockidp.oauth import jwt_responses, logout, session_management
 from mockidp.oauth.authorize import error_params, resolve_target
 from mockidp.oauth.device import DeviceConfirm
 from mockidp.oauth.dpop import Presentation
+from mockidp.oauth.keycloak_realm import realm_document
 from mockidp.oauth.provider import Provider
 from mockidp.oauth.redirects import add_fragment, add_query
 from mockidp.oauth.session_management import BROWSER_STATE_COOKIE
@@ -223,6 +224,13 @@ async def system_user(provider: Provider, ex: Exchange) -> Response:
     return json_response(provider.system_user(ex.params, issuer=ex.issuer))
 
 
+async def realm_info(provider: Provider, ex: Exchange) -> Response:
+    """Keycloak's ``GET /realms/{realm}`` (python-keycloak's ``public_key()``)."""
+    realm = provider.scenario.path_params.get("realm", "")
+    document = realm_document(realm=realm, issuer=ex.issuer, jwks=provider.jwks())
+    return json_response(document, no_store=False)
+
+
 async def introspection(provider: Provider, ex: Exchange) -> Response:
     ex.params = await form_params(ex.request)
     auth = ex.request.headers.get("authorization")
@@ -247,6 +255,14 @@ async def end_session(provider: Provider, ex: Exchange) -> Response:
         ex.params = await _query_or_form(ex.request)
     except InvalidRequest as exc:  # a browser's request: the user sees a page
         raise PageError("invalid_request", exc.description) from None
+    if (
+        ex.request.method == "POST"
+        and "refresh_token" in ex.params
+        and provider.scenario.quirks.logout_refresh_token
+    ):  # Keycloak: a client ends a grant by its refresh token, no browser involved
+        authorization = ex.request.headers.get("authorization")
+        provider.logout_refresh_token(ex.params, authorization=authorization, issuer=ex.issuer)
+        return Response(b"", status_code=204, headers=NO_STORE)
     session_id = ex.request.cookies.get(SESSION_COOKIE)
     result = provider.end_session(ex.params, issuer=ex.issuer, session_id=session_id)
     ex.outgoing += await logout.deliver(result.logout.back_channel)  # before answering
@@ -452,6 +468,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     "authorization": Endpoint(authorization, frozenset({"GET", "POST"}), cors=False),
     "authorization_tenant": Endpoint(authorization, frozenset({"GET", "POST"}), cors=False),
     "current_principal": Endpoint(current_principal, frozenset({"GET"})),
+    "realm_info": Endpoint(realm_info, frozenset({"GET"})),  # Keycloak's /realms/{realm}
     "system_user": Endpoint(system_user, frozenset({"POST"})),
     "login": Endpoint(login, frozenset({"POST"}), cors=False),
     "consent": Endpoint(consent, frozenset({"POST"}), cors=False),

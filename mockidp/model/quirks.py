@@ -65,6 +65,8 @@ class Quirks:
     access_token_audience: str | None = None
     resource_parameter_aliases: tuple[str, ...] = ()
     password_realms: tuple[str, ...] = ()
+    default_scopes: tuple[str, ...] = ()
+    logout_refresh_token: bool = False
 
 
 ERROR_REASONS = (
@@ -295,6 +297,18 @@ QUIRKS_SCHEMA: JSONObject = {
             "(http://auth0.com/oauth/grant-type/password-realm) with one of these realms "
             "(connections); empty: the grant is not offered.",
         },
+        "default_scopes": {
+            **_STRINGS,
+            "description": "Scopes every token request and authorization gets besides those "
+            "asked for, when the client may have them (Keycloak's default client scopes: "
+            "profile, email).",
+        },
+        "logout_refresh_token": {
+            **_FLAG,
+            "description": "A POST to end session with refresh_token (and the client's "
+            "credentials) ends that grant, its refresh and access tokens, and answers 204 "
+            "(Keycloak's back-channel logout of python-keycloak and keycloak-js).",
+        },
         "error_status": {
             "type": "object",
             "description": "The HTTP status of a token-endpoint error code, where the vendor "
@@ -331,6 +345,7 @@ def build_quirks(data: JSONObject) -> Quirks:
         "end_session_redirect_aliases",
         "resource_parameter_aliases",
         "password_realms",
+        "default_scopes",
     ):
         if name in values:
             values[name] = tuple(values[name])

@@ -46,6 +46,7 @@ from mockidp.oauth.device import DevicePage, DeviceVerification, authorize_devic
 from mockidp.oauth.dpop import Presentation
 from mockidp.oauth.grants.standard import GRANTS
 from mockidp.oauth.issuance import ACCESS, REFRESH, Deps, live_record, revoke_grant
+from mockidp.oauth.keycloak_logout import end_grant_by_refresh_token
 from mockidp.oauth.logout import LogoutPlan
 from mockidp.oauth.metadata import provider_metadata
 from mockidp.oauth.redirects import add_query, uri_allowed
@@ -482,6 +483,14 @@ class Provider:
         if kind == REFRESH:
             revoke_grant(self.deps, record.get("gid"))
         self.deps.state.delete(kind, token_handle(token))
+
+    def logout_refresh_token(
+        self, params: Params, *, authorization: str | None, issuer: str
+    ) -> None:
+        """Keycloak's logout by refresh token (quirk ``logout_refresh_token``): revoke it."""
+        end_grant_by_refresh_token(
+            self.deps, self._authenticate(params, authorization, issuer), params
+        )
 
     def end_session(
         self, params: Params, *, issuer: str, session_id: str | None

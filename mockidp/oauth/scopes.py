@@ -14,4 +14,6 @@ def requested_scopes(scenario: Scenario, client: Client, raw: str | None) -> tup
     if unknown:
         where = "for this client" if client.scopes is not None else "in this scenario"
         raise InvalidScope(f"scope {' '.join(unknown)!r} is not known {where}")
-    return requested
+    # A vendor's default scopes (Keycloak's default client scopes) come along unasked.
+    defaults = [s for s in scenario.quirks.default_scopes if s in allowed and s not in requested]
+    return (*requested, *defaults)

@@ -59,7 +59,11 @@ def scenario_for_test(
         return load_scenario(scenario)
     if isinstance(scenario, Scenario):
         raise TypeError("changes (preset, users, overrides) need a scenario file or mapping")
+    # Over the embedded default only its clients and users carry over (as for a file
+    # naming a preset): its other keys (refresh_tokens, ...) would hide the preset's.
     document = scenario_document(scenario)
+    if scenario is None:
+        document = {k: document[k] for k in ("clients", "users", "default_user") if k in document}
     if users is not None:
         document["users"] = _merged_users(document.get("users") or [], users)
     document.update(overrides)
