@@ -66,6 +66,10 @@ class Quirks:
     resource_parameter_aliases: tuple[str, ...] = ()
     password_realms: tuple[str, ...] = ()
     default_scopes: tuple[str, ...] = ()
+    resource_scopes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    default_scope_resource: str | None = None
+    refresh_any_scope: bool = False
+    client_info: dict[str, str] = field(default_factory=dict)
     logout_refresh_token: bool = False
 
 
@@ -303,6 +307,31 @@ QUIRKS_SCHEMA: JSONObject = {
             "asked for, when the client may have them (Keycloak's default client scopes: "
             "profile, email).",
         },
+        "resource_scopes": {
+            "type": "object",
+            "description": "Resource-qualified scopes (Entra): resource -> its permission "
+            "names ('*': any). {resource}/{permission} and {resource}/.default are then known "
+            "scopes, and the access token is for that resource; api://{client_id} stands for "
+            "api:// plus any client of the scenario.",
+            "additionalProperties": _STRINGS,
+        },
+        "default_scope_resource": {
+            "type": "string",
+            "minLength": 1,
+            "description": "The resource of bare permission names (Entra: Microsoft Graph's "
+            "User.Read is https://graph.microsoft.com/User.Read).",
+        },
+        "refresh_any_scope": {
+            **_FLAG,
+            "description": "A refresh token is redeemable for any known scope, of any "
+            "resource, not only those first granted (Entra).",
+        },
+        "client_info": {
+            **_STRING_MAP,
+            "description": "With client_info=1 on a token request, token responses carry "
+            "client_info: these members (templates, as id_token_claims) as base64url JSON "
+            "(Entra: uid, utid).",
+        },
         "logout_refresh_token": {
             **_FLAG,
             "description": "A POST to end session with refresh_token (and the client's "
@@ -359,7 +388,10 @@ def build_quirks(data: JSONObject) -> Quirks:
         "error_messages",
         "envelope_codes",
         "error_status",
+        "client_info",
     ):
         if name in values:
             values[name] = dict(values[name])
+    if "resource_scopes" in values:
+        values["resource_scopes"] = {k: tuple(v) for k, v in values["resource_scopes"].items()}
     return Quirks(**values)

@@ -18,8 +18,10 @@ from mockidp.oauth import defects, resources
 from mockidp.oauth.claims import user_claims
 from mockidp.oauth.clients import client_deleted, find_client
 from mockidp.oauth.context import dpop_jkt
+from mockidp.oauth.resource_scopes import scope_resource
 from mockidp.oauth.shapes import (
     add_token_response_extras,
+    client_info,
     origin_of,
     shape_access_token,
     shape_id_token,
@@ -149,6 +151,7 @@ def issue(
             sub=sub,
             client_id=client.client_id,
             audience=resources.audience(targets)
+            or scope_resource(deps.scenario, auth.scope)
             or client.access_token_audience
             or deps.scenario.quirks.access_token_audience
             or client.client_id,
@@ -229,6 +232,10 @@ def issue(
             typ="JWT",
             defect=broken.get("id_token"),
             now=now,
+        )
+    if quirks.client_info and auth.user is not None and auth.params.get("client_info") == "1":
+        response["client_info"] = client_info(
+            quirks, auth.user, origin_of(issuer, quirks.issuer_path), tenant=auth.tenant
         )
     if refresh_token is True:
         response["refresh_token"] = _refresh_token(
