@@ -71,6 +71,7 @@ class Quirks:
     refresh_any_scope: bool = False
     client_info: dict[str, str] = field(default_factory=dict)
     logout_refresh_token: bool = False
+    refresh_token_jwt: bool = False
 
 
 ERROR_REASONS = (
@@ -331,6 +332,11 @@ QUIRKS_SCHEMA: JSONObject = {
             "description": "With client_info=1 on a token request, token responses carry "
             "client_info: these members (templates, as id_token_claims) as base64url JSON "
             "(Entra: uid, utid).",
+        },
+        "refresh_token_jwt": {
+            **_FLAG,
+            "description": "Refresh tokens are signed JWTs (typ Refresh, azp, sid, exp) "
+            "rather than opaque strings (Keycloak: keycloak-js decodes them).",
         },
         "logout_refresh_token": {
             **_FLAG,

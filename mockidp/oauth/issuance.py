@@ -32,6 +32,7 @@ from mockidp.oauth.tokens import (
     IdTokenInput,
     access_token_claims,
     id_token_claims,
+    new_jti,
     random_token,
     token_handle,
 )
@@ -274,11 +275,27 @@ def _refresh_token(
     lifetimes: Lifetimes,
 ) -> str:
     """A new refresh token from the scenario's template, recorded under its hash."""
-    value = _render(deps.scenario.refresh_token_template, auth, sub, deps.scenario.quirks)
     expires = now + lifetimes.refresh_token
     if lifetimes.refresh_token_absolute is not None:  # never past the grant's deadline
         begun = now if auth.grant_created is None else auth.grant_created
         expires = min(expires, begun + lifetimes.refresh_token_absolute)
+    if deps.scenario.quirks.refresh_token_jwt:  # Keycloak's: clients decode them
+        claims: JSONObject = {
+            "exp": expires,
+            "iat": now,
+            "jti": new_jti(),
+            "iss": issuer,
+            "aud": issuer,
+            "sub": sub,
+            "typ": "Refresh",
+            "azp": auth.client.client_id,
+            "scope": " ".join(auth.scope),
+        }
+        if auth.sid is not None:
+            claims["sid"] = auth.sid
+        value = _jws(deps, claims, typ="JWT", defect=None, now=now)
+    else:
+        value = _render(deps.scenario.refresh_token_template, auth, sub, deps.scenario.quirks)
     deps.state.put(
         REFRESH,
         token_handle(value),

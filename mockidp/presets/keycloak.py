@@ -39,6 +39,7 @@ SCENARIO: dict[str, Any] = {
         # A client's default client scopes come with every request (userinfo has them).
         "default_scopes": ["profile", "email"],
         "logout_refresh_token": True,
+        "refresh_token_jwt": True,
         "access_token_claims": {
             "typ": "Bearer",
             "azp": "{client_id}",

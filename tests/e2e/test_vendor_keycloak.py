@@ -62,6 +62,8 @@ def test_code_userinfo_decode_refresh_logout(mockidp_https_server: MockIdP) -> N
     serialization.load_pem_public_key(pem.encode())
     assert keycloak.decode_token(tokens["id_token"], key=key)["sub"]
 
+    refresh_claims = keycloak.decode_token(tokens["refresh_token"])  # a JWT, as Keycloak's
+    assert (refresh_claims["typ"], refresh_claims["azp"]) == ("Refresh", CLIENT)
     refreshed = keycloak.refresh_token(tokens["refresh_token"])
     assert keycloak.userinfo(refreshed["access_token"])["sub"] == info["sub"]
     assert keycloak.logout(refreshed["refresh_token"]) == {}  # 204
