@@ -14,6 +14,7 @@ import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mockidp.asgi import create_app
 from mockidp.errors import ScenarioError
@@ -28,6 +29,9 @@ from mockidp.requestlog import RequestRecord
 from mockidp.scenario.loader import check_scenario_text
 from mockidp.scenario.schema import SCENARIO_SCHEMA
 from mockidp.store.urls import parse_store_url
+
+if TYPE_CHECKING:
+    from mockidp.hosting.tls import TLSFiles
 
 
 def _version() -> str:
@@ -84,6 +88,20 @@ def _parser() -> argparse.ArgumentParser:
         choices=list(PRESETS),
         help="emulate this provider (when the scenario names no preset; or MOCKIDP_PRESET)",
     )
+    serve.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS with a certificate for 127.0.0.1, ::1 and localhost signed by a "
+        "local CA (made once, kept in --tls-dir); the issuer becomes https://...",
+    )
+    serve.add_argument(
+        "--tls-dir",
+        metavar="DIR",
+        help="with --tls: the folder of the local CA, DIR/ca.pem (default: a per-user "
+        "cache folder, so the CA stays the same between runs)",
+    )
+    serve.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this PEM certificate")
+    serve.add_argument("--tls-key", metavar="FILE", help="the PEM private key of --tls-cert")
 
     validate = commands.add_parser("validate", help="check scenario files without serving them")
     validate.add_argument("files", nargs="+", metavar="FILE")
@@ -136,6 +154,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.workers > 1 and not hasattr(os, "fork"):
         print("mockidp: --workers needs os.fork (Linux, macOS)", file=sys.stderr)
         return 2
+    try:
+        tls = _tls(args)
+    except ValueError as exc:
+        print(f"mockidp: {exc}", file=sys.stderr)
+        return 2
     with contextlib.ExitStack() as stack:
         if args.workers > 1 and _is_memory(settings.store):  # not shared between processes
             directory = stack.enter_context(tempfile.TemporaryDirectory(prefix="mockidp-"))
@@ -146,7 +169,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             quiet=args.quiet,
             preset=settings.preset,
             workers=args.workers,
+            tls=tls,
         )
+
+
+def _tls(args: argparse.Namespace) -> TLSFiles | None:
+    """The HTTPS files the flags ask for (ValueError for a bad combination)."""
+    from mockidp.hosting.tls import local_tls, own_tls  # cryptography: only when serving HTTPS
+
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise ValueError("--tls-cert and --tls-key go together")
+    if args.tls_cert is not None:
+        if args.tls or args.tls_dir:
+            raise ValueError("--tls-cert/--tls-key serve your certificate: leave out --tls")
+        return own_tls(args.tls_cert, args.tls_key)
+    if args.tls_dir and not args.tls:
+        raise ValueError("--tls-dir needs --tls")
+    return local_tls(args.tls_dir) if args.tls else None
 
 
 def _is_memory(store: str) -> bool:
@@ -202,6 +241,7 @@ def _serve(
     quiet: bool,
     preset: str | None = None,
     workers: int = 1,
+    tls: TLSFiles | None = None,
 ) -> int:
     import uvicorn
 
@@ -236,7 +276,7 @@ def _serve(
         return 2
     port = sock.getsockname()[1]
     host = f"[{settings.host}]" if family == socket.AF_INET6 else settings.host
-    listening = f"http://{host}:{port}"
+    listening = f"{'https' if tls else 'http'}://{host}:{port}"
     _print_banner(
         app.provider,
         app.provider.issuer_for(listening),
@@ -244,8 +284,16 @@ def _serve(
         control=app.control.protected,
         workers=workers,
         store=settings.store,
+        tls=tls,
     )
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        ssl_certfile=tls.cert_file if tls else None,
+        ssl_keyfile=tls.key_file if tls else None,
+    )
 
     def run() -> None:
         if watch and settings.scenario:
@@ -267,6 +315,7 @@ def _print_banner(
     control: bool = False,
     workers: int = 1,
     store: str = "memory",
+    tls: TLSFiles | None = None,
 ) -> None:
     scenario = provider.scenario
     lines = [f"mockidp: issuer {issuer}"]
@@ -287,6 +336,13 @@ def _print_banner(
         lines.append(f"  users      {', '.join(users)}")
     token = "admin token required" if control else "open: no --admin-token"
     lines.append(f"  control    {listening}/_mockidp/  ({token})")
+    if tls is not None and tls.ca_file is not None:
+        from mockidp.hosting.tls import trust_lines
+
+        lines.append(f"  tls        CA {tls.ca_file} (trust it once; the same CA is reused)")
+        lines += [f"    trust    {line}" for line in trust_lines(tls.ca_file)]
+    elif tls is not None:
+        lines.append(f"  tls        certificate {tls.cert_file}")
     if workers > 1:
         lines.append(f"  workers    {workers} processes, state shared in {store}")
     lines.append(f"  listening  {listening}  (Ctrl-C stops)")

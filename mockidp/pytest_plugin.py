@@ -5,6 +5,8 @@ Fixtures (``pytest --fixtures`` documents each):
 - ``mockidp``: an in-process provider for one test, fresh state;
 - ``mockidp_server``: a real server on a random loopback port, started once per session
   (per xdist worker) and reset before each test;
+- ``mockidp_https_server``: the same over HTTPS, its certificate signed by a local CA
+  (``.ca_file``; ``mockidp_tls_dir`` says where the CA is kept);
 - settings, overridable in a conftest: ``mockidp_settings``, ``mockidp_scenario``,
   ``mockidp_log_size``; and the session-scoped ``mockidp_factory`` and
   ``mockidp_session_server`` behind the two above.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -31,7 +34,7 @@ if TYPE_CHECKING:
 
 MARKER = "mockidp"
 MARKER_ARGS = ("scenario", "preset", "users")
-FIXTURES = ("mockidp", "mockidp_server")
+FIXTURES = ("mockidp", "mockidp_server", "mockidp_https_server")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -40,7 +43,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "mockidp(scenario=None, preset=None, users=None, **overrides): the scenario the "
         "mockidp and mockidp_server fixtures serve in this test: a file, a mapping or a "
         "Scenario; preset emulates a real provider; users are added by sub; any other "
-        "keyword replaces that top-level scenario key.",
+        "keyword replaces that top-level scenario key (also for mockidp_https_server).",
     )
 
 
@@ -226,4 +229,53 @@ def mockidp_server(
     idp.reset(_scenario_for(request, mockidp_scenario))
     yield idp
     idp.clear_hooks()  # a test's hooks never reach the next test
+    idp.close()
+
+
+@pytest.fixture(scope="session")
+def mockidp_tls_dir() -> Path:
+    """Where mockidp_https_server keeps its local CA (``ca.pem``): the per-user cache
+    folder ``mockidp serve --tls`` uses, so a CA trusted once stays trusted. Override it
+    in a conftest (e.g. with ``tmp_path_factory.mktemp("tls")``) to keep it elsewhere."""
+    from mockidp.hosting.tls import default_tls_dir
+
+    return default_tls_dir()
+
+
+@pytest.fixture(scope="session")
+def mockidp_https_session_server(
+    mockidp_settings: Settings, mockidp_log_size: int, mockidp_tls_dir: Path
+) -> Iterator[MockIdP]:
+    """The one live HTTPS mockidp server of this session (of each xdist worker). Tests use
+    mockidp_https_server, which resets it."""
+    from mockidp.hosting.tls import local_tls
+    from mockidp.testing import MockIdP
+
+    idp = MockIdP.serve(
+        None,
+        host=mockidp_settings.host,
+        log_size=mockidp_log_size,
+        tls=local_tls(mockidp_tls_dir),
+    )
+    yield idp
+    idp.close()
+    if idp.server is not None:
+        idp.server.stop()
+
+
+@pytest.fixture
+def mockidp_https_server(
+    request: pytest.FixtureRequest,
+    mockidp_https_session_server: MockIdP,
+    mockidp_scenario: ScenarioSource,
+) -> Iterator[MockIdP]:
+    """mockidp_server over HTTPS, for client libraries that refuse plain http (MSAL,
+    okta-jwt-verifier): ``.url`` and ``.issuer`` are https://127.0.0.1:PORT..., and
+    ``.ca_file`` is the PEM of the local CA that signed its certificate (for 127.0.0.1,
+    ::1 and localhost): give it to your client (``verify=idp.ca_file``,
+    ``REQUESTS_CA_BUNDLE``, ``NODE_EXTRA_CA_CERTS``). ``.client`` / ``.async_client``
+    already trust it. Reset before each test like mockidp_server."""
+    idp = mockidp_https_session_server
+    idp.reset(_scenario_for(request, mockidp_scenario))
+    yield idp
     idp.close()

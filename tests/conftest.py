@@ -11,6 +11,7 @@ import asyncio
 import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -177,3 +178,9 @@ def browser() -> Iterator[Browser]:
     """One headless Debian Chromium per module (never per session: see tests/support/browser.py)."""
     with launch_chromium() as chromium:
         yield chromium
+
+
+@pytest.fixture(scope="session")
+def mockidp_tls_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The suite's local CA lives in a temporary folder, not the user's cache."""
+    return tmp_path_factory.mktemp("tls")

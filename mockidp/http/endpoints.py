@@ -31,6 +31,7 @@ from mockidp.oauth.authorize import error_params, resolve_target
 from mockidp.oauth.client_auth import ClientCredentials
 from mockidp.oauth.device import DeviceConfirm
 from mockidp.oauth.dpop import Presentation
+from mockidp.oauth.keycloak_realm import realm_document
 from mockidp.oauth.provider import Provider
 from mockidp.oauth.redirects import add_fragment, add_query
 from mockidp.oauth.session_management import BROWSER_STATE_COOKIE
@@ -205,6 +206,13 @@ def _request_url(request: Request) -> str:
     return str(URL(scope={**request.scope, "query_string": b""}))
 
 
+async def realm_info(provider: Provider, ex: Exchange) -> Response:
+    """Keycloak's ``GET /realms/{realm}`` (python-keycloak's ``public_key()``)."""
+    realm = provider.scenario.path_params.get("realm", "")
+    document = realm_document(realm=realm, issuer=ex.issuer, jwks=provider.jwks())
+    return json_response(document, no_store=False)
+
+
 async def introspection(provider: Provider, ex: Exchange) -> Response:
     ex.params = await form_params(ex.incoming)
     creds = ex.client_credentials()
@@ -227,6 +235,14 @@ async def end_session(provider: Provider, ex: Exchange) -> Response:
         ex.params = await _query_or_form(ex.incoming)
     except InvalidRequest as exc:  # a browser's request: the user sees a page
         raise PageError("invalid_request", exc.description) from None
+    if (
+        ex.request.method == "POST"
+        and "refresh_token" in ex.params
+        and provider.scenario.quirks.logout_refresh_token
+    ):  # Keycloak: a client ends a grant by its refresh token, no browser involved
+        authorization = ex.request.headers.get("authorization")
+        provider.logout_refresh_token(ex.params, authorization=authorization, issuer=ex.issuer)
+        return Response(b"", status_code=204, headers=NO_STORE)
     session_id = ex.request.cookies.get(SESSION_COOKIE)
     result = provider.end_session(ex.params, issuer=ex.issuer, session_id=session_id)
     ex.outgoing += await logout.deliver(result.logout.back_channel)  # before answering
@@ -433,6 +449,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     "jwks": Endpoint(jwks, frozenset({"GET"})),
     "authorization": Endpoint(authorization, frozenset({"GET", "POST"}), cors=False),
     "authorization_tenant": Endpoint(authorization, frozenset({"GET", "POST"}), cors=False),
+    "realm_info": Endpoint(realm_info, frozenset({"GET"})),  # Keycloak's /realms/{realm}
     "login": Endpoint(login, frozenset({"POST"}), cors=False),
     "consent": Endpoint(consent, frozenset({"POST"}), cors=False),
     "token": Endpoint(token, frozenset({"POST"})),

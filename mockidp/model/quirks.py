@@ -63,6 +63,17 @@ class Quirks:
     error_status: dict[str, int] = field(default_factory=dict)
     not_found_shape: ErrorShape = "oauth"
     system_user_ticket_lifetime: int = 6 * 3600
+    access_type_offline: bool = False
+    access_token_audience: str | None = None
+    resource_parameter_aliases: tuple[str, ...] = ()
+    password_realms: tuple[str, ...] = ()
+    default_scopes: tuple[str, ...] = ()
+    resource_scopes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    default_scope_resource: str | None = None
+    refresh_any_scope: bool = False
+    client_info: dict[str, str] = field(default_factory=dict)
+    logout_refresh_token: bool = False
+    refresh_token_jwt: bool = False
 
 
 ERROR_REASONS = (
@@ -73,6 +84,7 @@ ERROR_REASONS = (
     "code_client",
     "redirect_uri",
     "refresh_token",
+    "resource",
     "authorize_redirect_uri",
 )
 """The refusals a preset may word its own way (``OAuthError.reason``; the last is an
@@ -256,7 +268,8 @@ QUIRKS_SCHEMA: JSONObject = {
             "type": "object",
             "description": "The vendor's wording of a refusal, by mockidp's reason for it: "
             "client_unknown, client_secret, code_used, code_expired, code_client, "
-            "redirect_uri, refresh_token, authorize_redirect_uri (the error page) -> "
+            "redirect_uri, refresh_token, resource (a resource or audience refused), "
+            "authorize_redirect_uri (the error page) -> "
             "{error, description} (either may be left out).",
             "propertyNames": {"enum": list(ERROR_REASONS)},
             "additionalProperties": {
@@ -279,6 +292,71 @@ QUIRKS_SCHEMA: JSONObject = {
             "minimum": 1,
             "description": "Seconds a SuperOffice system-user ticket (7T:...) stays valid "
             "for web API calls with 'Authorization: SOTicket' (default 6 hours).",
+        },
+        "access_type_offline": {
+            **_FLAG,
+            "description": "access_type=offline at the authorization endpoint asks for a "
+            "refresh token (Google): given at a user's first consent to the client, and again "
+            "whenever prompt=consent is sent.",
+        },
+        "access_token_audience": {
+            "type": "string",
+            "minLength": 1,
+            "description": "The aud of access tokens that name no resource, instead of the "
+            "client id; {name} is a path_params value (Okta custom servers: api://{auth_server}).",
+        },
+        "resource_parameter_aliases": {
+            **_STRINGS,
+            "description": "Other parameters naming the resource (RFC 8707) an access token is "
+            "for, at the authorization and token endpoints (Auth0: audience); any string.",
+        },
+        "password_realms": {
+            **_STRINGS,
+            "description": "Auth0's password-realm grant "
+            "(http://auth0.com/oauth/grant-type/password-realm) with one of these realms "
+            "(connections); empty: the grant is not offered.",
+        },
+        "default_scopes": {
+            **_STRINGS,
+            "description": "Scopes every token request and authorization gets besides those "
+            "asked for, when the client may have them (Keycloak's default client scopes: "
+            "profile, email).",
+        },
+        "resource_scopes": {
+            "type": "object",
+            "description": "Resource-qualified scopes (Entra): resource -> its permission "
+            "names ('*': any). {resource}/{permission} and {resource}/.default are then known "
+            "scopes, and the access token is for that resource; api://{client_id} stands for "
+            "api:// plus any client of the scenario.",
+            "additionalProperties": _STRINGS,
+        },
+        "default_scope_resource": {
+            "type": "string",
+            "minLength": 1,
+            "description": "The resource of bare permission names (Entra: Microsoft Graph's "
+            "User.Read is https://graph.microsoft.com/User.Read).",
+        },
+        "refresh_any_scope": {
+            **_FLAG,
+            "description": "A refresh token is redeemable for any known scope, of any "
+            "resource, not only those first granted (Entra).",
+        },
+        "client_info": {
+            **_STRING_MAP,
+            "description": "With client_info=1 on a token request, token responses carry "
+            "client_info: these members (templates, as id_token_claims) as base64url JSON "
+            "(Entra: uid, utid).",
+        },
+        "refresh_token_jwt": {
+            **_FLAG,
+            "description": "Refresh tokens are signed JWTs (typ Refresh, azp, sid, exp) "
+            "rather than opaque strings (Keycloak: keycloak-js decodes them).",
+        },
+        "logout_refresh_token": {
+            **_FLAG,
+            "description": "A POST to end session with refresh_token (and the client's "
+            "credentials) ends that grant, its refresh and access tokens, and answers 204 "
+            "(Keycloak's back-channel logout of python-keycloak and keycloak-js).",
         },
         "error_status": {
             "type": "object",
@@ -314,6 +392,9 @@ def build_quirks(data: JSONObject) -> Quirks:
         "access_token_omit",
         "token_response_extras",
         "end_session_redirect_aliases",
+        "resource_parameter_aliases",
+        "password_realms",
+        "default_scopes",
     ):
         if name in values:
             values[name] = tuple(values[name])
@@ -327,7 +408,10 @@ def build_quirks(data: JSONObject) -> Quirks:
         "error_messages",
         "envelope_codes",
         "error_status",
+        "client_info",
     ):
         if name in values:
             values[name] = dict(values[name])
+    if "resource_scopes" in values:
+        values["resource_scopes"] = {k: tuple(v) for k, v in values["resource_scopes"].items()}
     return Quirks(**values)

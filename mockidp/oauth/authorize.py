@@ -31,6 +31,7 @@ from mockidp.model.scenario import Client, Scenario
 from mockidp.oauth import dpop, pkce, resources
 from mockidp.oauth.claims import parse_claims_request
 from mockidp.oauth.clients import ClientSource
+from mockidp.oauth.offline import asks_offline
 from mockidp.oauth.redirects import uri_allowed
 from mockidp.oauth.scopes import requested_scopes
 from mockidp.types import JSONObject, Params
@@ -72,6 +73,8 @@ class AuthorizationRequest:
     """RFC 8707 resources the tokens are for (``resource``, repeatable)."""
     dpop_jkt: str | None = None
     """RFC 9449 10: the DPoP key the code is bound to."""
+    offline: bool = False
+    """``access_type=offline`` (quirk ``access_type_offline``): a refresh token is wanted."""
 
     def to_record(self) -> JSONObject:
         return asdict(self)
@@ -186,6 +189,7 @@ def validate_request(
         tenant=_tenant(scenario, params.get("acr_values")),
         resources=resources.requested(scenario, client, params),
         dpop_jkt=dpop_jkt,
+        offline=asks_offline(scenario, params),
     )
 
 

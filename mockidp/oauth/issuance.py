@@ -18,8 +18,10 @@ from mockidp.oauth import defects, resources
 from mockidp.oauth.claims import user_claims
 from mockidp.oauth.clients import client_deleted, find_client
 from mockidp.oauth.hooks import HookRequest, TokenHooks, TokenKind
+from mockidp.oauth.resource_scopes import scope_resource
 from mockidp.oauth.shapes import (
     add_token_response_extras,
+    client_info,
     origin_of,
     shape_access_token,
     shape_id_token,
@@ -30,6 +32,7 @@ from mockidp.oauth.tokens import (
     IdTokenInput,
     access_token_claims,
     id_token_claims,
+    new_jti,
     random_token,
     token_handle,
 )
@@ -83,6 +86,9 @@ class Authorization:
     """RFC 8693 4.1: the actor of an exchanged token (and the actors before it)."""
     dpop_jkt: str | None = None
     """RFC 9449 6: the key thumbprint of the token request's verified DPoP proof, if any."""
+    offline: bool = False
+    """The authorization asked for a refresh token without offline_access (quirk
+    ``access_type_offline``)."""
 
 
 def new_grant(deps: Deps, client: Client, user: User | None) -> str:
@@ -104,10 +110,13 @@ def new_grant(deps: Deps, client: Client, user: User | None) -> str:
     return grant_id
 
 
-def wants_refresh_token(scenario: Scenario, client: Client, scope: tuple[str, ...]) -> bool:
+def wants_refresh_token(
+    scenario: Scenario, client: Client, scope: tuple[str, ...], *, offline: bool = False
+) -> bool:
+    """``offline``: the authorization asked for one another way (Google's access_type)."""
     if "refresh_token" not in client.grant_types or scenario.refresh_tokens == "never":
         return False
-    return scenario.refresh_tokens == "always" or "offline_access" in scope
+    return scenario.refresh_tokens == "always" or "offline_access" in scope or offline
 
 
 def issue(
@@ -147,7 +156,9 @@ def issue(
             sub=sub,
             client_id=client.client_id,
             audience=resources.audience(targets)
+            or scope_resource(deps.scenario, auth.scope)
             or client.access_token_audience
+            or deps.scenario.quirks.access_token_audience
             or client.client_id,
             scope=scope,
             now=now,
@@ -237,6 +248,10 @@ def issue(
             now=now,
             header=id_header,
         )
+    if quirks.client_info and auth.user is not None and auth.params.get("client_info") == "1":
+        response["client_info"] = client_info(
+            quirks, auth.user, origin_of(issuer, quirks.issuer_path), tenant=auth.tenant
+        )
     if refresh_token is True:
         response["refresh_token"] = _refresh_token(
             deps, auth, issuer=issuer, sub=sub, uid=uid, now=now, lifetimes=lifetimes
@@ -257,7 +272,9 @@ def issue_user_grant(deps: Deps, auth: Authorization, *, issuer: str) -> JSONObj
         auth,
         issuer=issuer,
         id_token="openid" in auth.scope,
-        refresh_token=wants_refresh_token(deps.scenario, auth.client, auth.scope),
+        refresh_token=wants_refresh_token(
+            deps.scenario, auth.client, auth.scope, offline=auth.offline
+        ),
     )
 
 
@@ -272,11 +289,27 @@ def _refresh_token(
     lifetimes: Lifetimes,
 ) -> str:
     """A new refresh token from the scenario's template, recorded under its hash."""
-    value = _render(deps.scenario.refresh_token_template, auth, sub, deps.scenario.quirks)
     expires = now + lifetimes.refresh_token
     if lifetimes.refresh_token_absolute is not None:  # never past the grant's deadline
         begun = now if auth.grant_created is None else auth.grant_created
         expires = min(expires, begun + lifetimes.refresh_token_absolute)
+    if deps.scenario.quirks.refresh_token_jwt:  # Keycloak's: clients decode them
+        claims: JSONObject = {
+            "exp": expires,
+            "iat": now,
+            "jti": new_jti(),
+            "iss": issuer,
+            "aud": issuer,
+            "sub": sub,
+            "typ": "Refresh",
+            "azp": auth.client.client_id,
+            "scope": " ".join(auth.scope),
+        }
+        if auth.sid is not None:
+            claims["sid"] = auth.sid
+        value = _jws(deps, claims, typ="JWT", defect=None, now=now)
+    else:
+        value = _render(deps.scenario.refresh_token_template, auth, sub, deps.scenario.quirks)
     deps.state.put(
         REFRESH,
         token_handle(value),

@@ -16,6 +16,7 @@ from mockidp.oauth.authorize import PROMPTS
 from mockidp.oauth.claims import STANDARD_CLAIMS
 from mockidp.oauth.dpop import ALGORITHMS as DPOP_ALGORITHMS
 from mockidp.oauth.grants import GRANTS
+from mockidp.oauth.grants.password_realm import PASSWORD_REALM
 from mockidp.oauth.pkce import METHODS as PKCE_METHODS
 from mockidp.types import JSONObject
 
@@ -81,7 +82,7 @@ def _metadata(
             "scopes_supported": list(scenario.scopes),
             "response_types_supported": list(RESPONSE_TYPES),
             "response_modes_supported": list(RESPONSE_MODES),
-            "grant_types_supported": [*GRANTS, "implicit"],  # implicit: response types
+            "grant_types_supported": [*_grants(scenario), "implicit"],  # implicit: response types
             "subject_types_supported": [scenario.subject_type],
             "id_token_signing_alg_values_supported": list(signing_algs),
             "token_endpoint_auth_methods_supported": auth_methods,
@@ -121,3 +122,8 @@ def _metadata(
             g for g in doc["grant_types_supported"] if g != DEVICE_CODE_GRANT
         ]
     return doc
+
+
+def _grants(scenario: Scenario) -> list[str]:
+    """The grant types offered: Auth0's password-realm only with realms to check."""
+    return [g for g in GRANTS if g != PASSWORD_REALM or scenario.quirks.password_realms]

@@ -43,6 +43,7 @@ from mockidp.oauth.dpop import Presentation
 from mockidp.oauth.end_session import EndSessionResult
 from mockidp.oauth.grants import GRANTS
 from mockidp.oauth.issuance import ACCESS, Deps, live_record
+from mockidp.oauth.keycloak_logout import end_grant_by_refresh_token
 from mockidp.oauth.metadata import provider_metadata
 from mockidp.oauth.shapes import (
     origin_of,
@@ -461,6 +462,14 @@ class Provider:
         """RFC 7009: revoke a token; revoking a refresh token revokes its whole grant."""
         client = self._authenticate(params, authorization, issuer, credentials)
         revocation.revoke(self.deps, client, params)
+
+    def logout_refresh_token(
+        self, params: Params, *, authorization: str | None, issuer: str
+    ) -> None:
+        """Keycloak's logout by refresh token (quirk ``logout_refresh_token``): revoke it."""
+        end_grant_by_refresh_token(
+            self.deps, self._authenticate(params, authorization, issuer, None), params
+        )
 
     def end_session(
         self, params: Params, *, issuer: str, session_id: str | None

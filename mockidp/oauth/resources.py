@@ -45,7 +45,8 @@ def check_allowed(
         listed = ", ".join(allowed) or "none"
         raise InvalidTarget(
             f"{name} {', '.join(refused)} is not allowed for client {client.client_id!r} "
-            f"(allowed: {listed})"
+            f"(allowed: {listed})",
+            reason="resource",
         )
 
 
@@ -53,7 +54,9 @@ def requested(scenario: Scenario, client: Client, params: Mapping[str, str]) -> 
     """The ``resource`` values of a request, each checked (RFC 8707 2): an absolute URI,
     no fragment, allowed for the client. Raises ``invalid_target``."""
     values = split(params.get("resource"))
-    for value in values:
+    for alias in scenario.quirks.resource_parameter_aliases:  # Auth0's audience: any string
+        values = (*values, *(v for v in split(params.get(alias)) if v not in values))
+    for value in split(params.get("resource")):
         if _SCHEME.match(value) is None:
             raise InvalidTarget(f"resource {value!r} must be an absolute URI (RFC 8707 2)")
         if "#" in value:
@@ -74,7 +77,8 @@ def token_targets(
         wider = [r for r in asked if r not in granted]
         if wider:
             raise InvalidTarget(
-                f"resource {', '.join(wider)} was not granted (granted: {', '.join(granted)})"
+                f"resource {', '.join(wider)} was not granted (granted: {', '.join(granted)})",
+                reason="resource",
             )
     return asked
 

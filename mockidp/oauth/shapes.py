@@ -6,7 +6,10 @@ claim set is finished, so the generic path stays as it is when no quirk is set.
 
 from __future__ import annotations
 
+import base64
+import json
 import re
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,7 +20,8 @@ from mockidp.oauth.claims import STANDARD_CLAIMS
 from mockidp.oauth.tokens import new_jti
 from mockidp.types import JSONObject
 
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*(?:\|[A-Za-z_][A-Za-z0-9_]*)*)\}")
+"""``{name}``, or ``{name|other}``: the first of them that has a value."""
 _ADDRESS_MEMBERS = ("country", "locality", "postal_code", "region", "street_address")
 
 
@@ -65,6 +69,8 @@ def template_values(
     if tenant is not None:
         values[quirks.tenant_claim] = tenant
     values.update({"origin": origin.rstrip("/"), "sub": user.sub, "username": user.username})
+    # A stable GUID per user, for vendors whose ids are GUIDs (Entra's oid).
+    values["sub_uuid"] = str(uuid.uuid5(uuid.NAMESPACE_URL, "mockidp:user:" + user.sub))
     return values
 
 
@@ -74,7 +80,8 @@ def fill_template(template: str, values: Mapping[str, str]) -> str | None:
 
     def one(match: re.Match[str]) -> str:
         nonlocal missing
-        value = values.get(match.group(1))
+        found = (values.get(name) for name in match.group(1).split("|"))
+        value = next((v for v in found if v is not None), None)
         if value is None:
             missing = True
             return ""
@@ -127,13 +134,22 @@ def shape_access_token(
     if not (quirks.access_token_omit or quirks.access_token_claims):
         return claims
     out = {k: v for k, v in claims.items() if k not in quirks.access_token_omit}
-    values = template_values(quirks, user, origin, tenant) if user else {}
+    # An app-only token has no user: the defaults (Entra's tid) still apply.
+    values = template_values(quirks, user, origin, tenant) if user else dict(quirks.claim_defaults)
     values["client_id"] = client_id
     for name, template in quirks.access_token_claims.items():
         value = fill_template(template, values)
         if value is not None:
             out[name] = value
     return out
+
+
+def client_info(quirks: Quirks, user: User, origin: str, *, tenant: str | None) -> str:
+    """Entra's ``client_info``: base64url JSON of the quirk's members (uid, utid)."""
+    values = template_values(quirks, user, origin, tenant)
+    members = {k: fill_template(t, values) for k, t in quirks.client_info.items()}
+    data = json.dumps({k: v for k, v in members.items() if v is not None}).encode()
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
 def userinfo_claims(claims: JSONObject, quirks: Quirks) -> JSONObject:

@@ -38,6 +38,7 @@ from mockidp.oauth.authorize import (
 from mockidp.oauth.consent import ConsentStep, consent_step, remember
 from mockidp.oauth.front_channel import authorization_tokens
 from mockidp.oauth.issuance import Deps
+from mockidp.oauth.offline import refresh_for_offline
 from mockidp.oauth.par import pushed_params
 from mockidp.oauth.tokens import random_token, token_handle
 from mockidp.types import JSONObject, Params
@@ -392,6 +393,15 @@ class SignIn:
                 "tenant": request.tenant,
                 "resources": list(request.resources),
                 "dpop_jkt": request.dpop_jkt,
+                "offline": request.offline
+                and refresh_for_offline(
+                    self.deps.state,
+                    scenario,
+                    client_id=request.client_id,
+                    sub=session["sub"],
+                    prompt=request.prompt,
+                    ttl=lifetimes.refresh_token,
+                ),
             },
             ttl=lifetimes.code,
         )

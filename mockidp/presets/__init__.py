@@ -145,6 +145,7 @@ def preset_problems(data: Mapping[str, Any], problem: Problem) -> list[ScenarioP
     params: Mapping[str, str] = data.get("path_params", {})
     needed = [p for path in PRESETS[name].paths.values() for p in placeholders(path)]
     needed += placeholders(quirks.get("issuer_path", ""))
+    needed += placeholders(quirks.get("access_token_audience") or "")
     found = [
         problem(("path_params",), f"preset {name!r} needs path_params.{missing}")
         for missing in dict.fromkeys(needed)

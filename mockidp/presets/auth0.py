@@ -30,11 +30,15 @@ SCENARIO: dict[str, Any] = {
         "accept_json_body": True,
         "access_token_typ": "JWT",
         "access_token_claims": {"azp": "{client_id}"},
-        "error_status": {"invalid_grant": 403},
+        "error_status": {"invalid_grant": 403, "access_denied": 403},
+        # audience names the API an access token is for, at /authorize and /oauth/token.
+        "resource_parameter_aliases": ["audience"],
+        "password_realms": ["Username-Password-Authentication"],
         "error_messages": {
             "code_expired": {"description": "Invalid authorization code"},
             "code_used": {"description": "Invalid authorization code"},
             "refresh_token": {"description": "Unknown or invalid refresh token."},
+            "resource": {"error": "access_denied", "description": "Service not found"},
         },
     },
 }

@@ -25,14 +25,46 @@ PATHS = {
     "consent": "/{tenant}/consent",
     "home": "/",
 }
+GRAPH = "https://graph.microsoft.com"
+# Microsoft Graph's common delegated permissions, known without configuration.
+GRAPH_SCOPES = [
+    "User.Read",
+    "User.ReadBasic.All",
+    "User.Read.All",
+    "User.ReadWrite",
+    "Mail.Read",
+    "Mail.ReadWrite",
+    "Mail.Send",
+    "Calendars.Read",
+    "Calendars.ReadWrite",
+    "Contacts.Read",
+    "Files.Read",
+    "Files.ReadWrite",
+    "Files.Read.All",
+    "Files.ReadWrite.All",
+    "Sites.Read.All",
+    "Group.Read.All",
+    "Directory.Read.All",
+    "People.Read",
+    "Presence.Read",
+    "Tasks.ReadWrite",
+    "Chat.Read",
+    "Team.ReadBasic.All",
+]
+OID = "{oid|sub_uuid}"  # a user's oid claim, else a GUID stable per user
 SCENARIO: dict[str, Any] = {
     "path_params": {"tenant": TENANT},
     "subject_type": "pairwise",
     "quirks": {
         "issuer_path": "/{tenant}/v2.0",
-        "id_token_claims": {"tid": "{tid}", "ver": "2.0", "oid": "{oid}"},
+        "id_token_claims": {"tid": "{tid}", "ver": "2.0", "oid": OID},
         "claim_defaults": {"tid": TENANT},
         "access_token_typ": "JWT",
-        "access_token_claims": {"tid": "{tid}", "ver": "2.0", "azp": "{client_id}", "oid": "{oid}"},
+        "access_token_claims": {"tid": "{tid}", "ver": "2.0", "azp": "{client_id}", "oid": OID},
+        # api://{app}/.default, Graph's User.Read; a refresh token serves any of them.
+        "resource_scopes": {GRAPH: GRAPH_SCOPES, "api://{client_id}": ["*"]},
+        "default_scope_resource": GRAPH,
+        "refresh_any_scope": True,
+        "client_info": {"uid": OID, "utid": "{tid}"},
     },
 }

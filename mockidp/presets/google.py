@@ -22,4 +22,7 @@ PATHS = {
     "consent": "/signin/interaction/consent",
     "home": "/",
 }
-SCENARIO: dict[str, Any] = {}
+SCENARIO: dict[str, Any] = {
+    # Google apps ask for refresh tokens with access_type=offline, never offline_access.
+    "quirks": {"access_type_offline": True},
+}

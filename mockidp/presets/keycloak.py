@@ -18,6 +18,7 @@ PATHS = {
     "authorization": _OIDC + "/auth",
     "token": _OIDC + "/token",
     "userinfo": _OIDC + "/userinfo",
+    "realm_info": _REALM,  # the realm document: public_key (python-keycloak)
     "introspection": _OIDC + "/token/introspect",
     "revocation": _OIDC + "/revoke",
     "end_session": _OIDC + "/logout",
@@ -35,6 +36,10 @@ SCENARIO: dict[str, Any] = {
         "issuer_path": _REALM,
         "access_token_typ": "JWT",
         "token_response_extras": ["refresh_expires_in", "not-before-policy", "session_state"],
+        # A client's default client scopes come with every request (userinfo has them).
+        "default_scopes": ["profile", "email"],
+        "logout_refresh_token": True,
+        "refresh_token_jwt": True,
         "access_token_claims": {
             "typ": "Bearer",
             "azp": "{client_id}",

@@ -27,5 +27,10 @@ PATHS = {
 }
 SCENARIO: dict[str, Any] = {
     "path_params": {"auth_server": "default"},
-    "quirks": {"issuer_path": _BASE, "access_token_claims": {"cid": "{client_id}"}},
+    "quirks": {
+        "issuer_path": _BASE,
+        "access_token_claims": {"cid": "{client_id}"},
+        # A custom authorization server's default audience (the default server: api://default).
+        "access_token_audience": "api://{auth_server}",
+    },
 }

@@ -26,7 +26,7 @@ from mockidp.model.scenario import (
     TrustedIssuer,
     User,
 )
-from mockidp.presets import DEFAULT_PRESET, resolve
+from mockidp.presets import DEFAULT_PRESET, fill, resolve
 from mockidp.types import JSONObject
 
 
@@ -35,6 +35,10 @@ def build_scenario(data: JSONObject, source: str) -> Scenario:
     prompt_none = data.get("prompt_none", {})
     preset = resolve(data)
     quirks = {**data.get("quirks", {}), "issuer_path": preset.issuer_path}
+    if quirks.get("access_token_audience"):  # api://{auth_server}: a path parameter's value
+        quirks["access_token_audience"] = fill(
+            quirks["access_token_audience"], data.get("path_params", {})
+        )
     return Scenario(
         issuer=preset.issuer,
         signing_alg=data.get("signing_alg", "RS256"),

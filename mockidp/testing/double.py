@@ -10,6 +10,7 @@ for clients that need a real socket.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 import httpx
 
 from mockidp.asgi import MockIdPApp, create_app
+from mockidp.hosting.tls import TLSFiles
 from mockidp.http.hooks import ResponseHook
 from mockidp.model.scenario import Client, Fault, Scenario, User
 from mockidp.oauth.hooks import TokenHook
@@ -26,7 +28,7 @@ from mockidp.oauth.provider import Provider
 from mockidp.oauth.scopes import requested_scopes
 from mockidp.requestlog import RequestLog
 from mockidp.scenario.loader import load_scenario, scenario_document
-from mockidp.testing.login_flow import run_login
+from mockidp.testing.login_flow import AuthorizationCode, run_authorization, run_login
 from mockidp.testing.serving import LiveServer, SyncASGITransport
 from mockidp.types import JSONObject
 
@@ -59,7 +61,11 @@ def scenario_for_test(
         return load_scenario(scenario)
     if isinstance(scenario, Scenario):
         raise TypeError("changes (preset, users, overrides) need a scenario file or mapping")
+    # Over the embedded default only its clients and users carry over (as for a file
+    # naming a preset): its other keys (refresh_tokens, ...) would hide the preset's.
     document = scenario_document(scenario)
+    if scenario is None:
+        document = {k: document[k] for k in ("clients", "users", "default_user") if k in document}
     if users is not None:
         document["users"] = _merged_users(document.get("users") or [], users)
     document.update(overrides)
@@ -106,17 +112,29 @@ class MockIdP:
 
     @classmethod
     def serve(
-        cls, scenario: ScenarioSource = None, *, host: str = "127.0.0.1", log_size: int = 1000
+        cls,
+        scenario: ScenarioSource = None,
+        *,
+        host: str = "127.0.0.1",
+        log_size: int = 1000,
+        tls: TLSFiles | None = None,
     ) -> MockIdP:
+        """A live server on a random port of ``host``; over HTTPS with ``tls``
+        (:func:`mockidp.hosting.tls.local_tls` makes a certificate signed by a local CA)."""
         log = RequestLog(maxlen=log_size)
         app = create_app(scenario, on_request=log.record)
-        return cls(app, log, server=LiveServer(app, host=host))
+        return cls(app, log, server=LiveServer(app, host=host, tls=tls))
 
     # -- where it is --------------------------------------------------------------------
 
     @property
     def provider(self) -> Provider:
         return self.app.provider
+
+    @property
+    def ca_file(self) -> Path | None:
+        """The CA certificate (PEM) an HTTPS server's clients must trust; None over HTTP."""
+        return self.server.ca_file if self.server is not None else None
 
     @property
     def issuer(self) -> str:
@@ -154,13 +172,21 @@ class MockIdP:
                 self._async_client = httpx.AsyncClient(transport=self.transport, base_url=self.url)
             else:  # no idle connections: nothing is left open for another event loop
                 limits = httpx.Limits(max_keepalive_connections=0)
-                self._async_client = httpx.AsyncClient(base_url=self.url, limits=limits)
+                self._async_client = httpx.AsyncClient(
+                    base_url=self.url, limits=limits, verify=self._verify()
+                )
         return self._async_client
 
     def _new_client(self) -> httpx.Client:
         if self.server is None:
             return httpx.Client(transport=self.sync_transport, base_url=self.url)
-        return httpx.Client(base_url=self.url)
+        return httpx.Client(base_url=self.url, verify=self._verify())
+
+    def _verify(self) -> ssl.SSLContext | bool:
+        """Over HTTPS, the clients trust the server's CA (and only that)."""
+        if self.ca_file is None:
+            return True
+        return ssl.create_default_context(cafile=str(self.ca_file))
 
     # -- state, time, scenario ----------------------------------------------------------
 
@@ -327,6 +353,30 @@ class MockIdP:
             nonce=nonce,
             grant_type="authorization_code",
         )
+
+    def authorize(
+        self,
+        user: str | None = None,
+        *,
+        client: str | None = None,
+        scope: str | None = None,
+        redirect_uri: str | None = None,
+        **params: str,
+    ) -> AuthorizationCode:
+        """The browser part of :meth:`login`: sign ``user`` in and return the code (with
+        its ``redirect_uri`` and PKCE ``code_verifier``) for your client to redeem."""
+        found_client = self._client_named(client, flow="authorization_code")
+        login = user or self._user_named(None).sub
+        with self._new_client() as http:
+            return run_authorization(
+                http,
+                self.provider,
+                found_client,
+                login,
+                scope=scope or " ".join(DEFAULT_SCOPES),
+                redirect_uri=redirect_uri,
+                params=params,
+            )
 
     def login(
         self,

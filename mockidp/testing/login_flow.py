@@ -13,6 +13,7 @@ import html
 import re
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -67,7 +68,17 @@ def _client_auth(client: Client) -> tuple[dict[str, str], tuple[str, str] | None
     )
 
 
-def run_login(
+@dataclass(frozen=True)
+class AuthorizationCode:
+    """What a relying party holds after the browser part of a sign-in: the code, and
+    what its token request must repeat."""
+
+    code: str
+    redirect_uri: str
+    code_verifier: str
+
+
+def run_authorization(
     http: httpx.Client,
     provider: Provider,
     client: Client,
@@ -76,8 +87,9 @@ def run_login(
     scope: str,
     redirect_uri: str | None,
     params: Mapping[str, str],
-) -> JSONObject:
-    """Sign ``user`` in as ``client`` and redeem the code; the token response."""
+) -> AuthorizationCode:
+    """The browser part of a sign-in: the authorization request (PKCE S256), its login
+    and consent pages answered for ``user``, and the code from the callback."""
     layout = provider.layout
     if redirect_uri is None:
         if client.redirect_uris:
@@ -120,14 +132,31 @@ def run_login(
     found = callback_params(response.headers["location"])
     if "error" in found or found.get("state") != state or "code" not in found:
         raise LoginFailed(f"the authorization request was answered with {found}")
+    return AuthorizationCode(found["code"], redirect_uri, verifier)
+
+
+def run_login(
+    http: httpx.Client,
+    provider: Provider,
+    client: Client,
+    user: str,
+    *,
+    scope: str,
+    redirect_uri: str | None,
+    params: Mapping[str, str],
+) -> JSONObject:
+    """Sign ``user`` in as ``client`` and redeem the code; the token response."""
+    authorized = run_authorization(
+        http, provider, client, user, scope=scope, redirect_uri=redirect_uri, params=params
+    )
     data, basic = _client_auth(client)
     token = http.post(
-        layout.paths["token"],
+        provider.layout.paths["token"],
         data={
             "grant_type": "authorization_code",
-            "code": found["code"],
-            "redirect_uri": redirect_uri,
-            "code_verifier": verifier,
+            "code": authorized.code,
+            "redirect_uri": authorized.redirect_uri,
+            "code_verifier": authorized.code_verifier,
             **data,
         },
         auth=basic if basic is not None else httpx.USE_CLIENT_DEFAULT,

@@ -10,6 +10,7 @@ import httpx
 import uvicorn
 
 from mockidp.asgi import MockIdPApp
+from mockidp.hosting.tls import TLSFiles
 
 
 class SyncASGITransport(httpx.BaseTransport):
@@ -47,10 +48,22 @@ class SyncASGITransport(httpx.BaseTransport):
 
 
 class LiveServer:
-    """uvicorn serving ``app`` on a random loopback port, in a daemon thread."""
+    """uvicorn serving ``app`` on a random loopback port, in a daemon thread; over HTTPS
+    with ``tls`` (then ``ca_file`` is the CA clients must trust, when there is one)."""
 
-    def __init__(self, app: MockIdPApp, *, host: str = "127.0.0.1") -> None:
-        config = uvicorn.Config(app, host=host, port=0, log_level="warning", lifespan="off")
+    def __init__(
+        self, app: MockIdPApp, *, host: str = "127.0.0.1", tls: TLSFiles | None = None
+    ) -> None:
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=0,
+            log_level="warning",
+            lifespan="off",
+            ssl_certfile=tls.cert_file if tls else None,
+            ssl_keyfile=tls.key_file if tls else None,
+        )
+        self.ca_file = tls.ca_file if tls else None
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="mockidp-live", daemon=True)
         self.thread.start()
@@ -62,7 +75,7 @@ class LiveServer:
             raise RuntimeError("the live mockidp server did not start")
         port = self.server.servers[0].sockets[0].getsockname()[1]
         name = f"[{host}]" if ":" in host else host
-        self.url = f"http://{name}:{port}"
+        self.url = f"{'https' if tls else 'http'}://{name}:{port}"
 
     def stop(self) -> None:
         self.server.should_exit = True

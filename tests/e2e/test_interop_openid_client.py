@@ -125,6 +125,8 @@ RELAX: dict[str, dict[str, Any]] = {
     # /login/logout takes redirect_uri, not post_logout_redirect_uri
     "superoffice": {"end_session_redirect_param": "redirect_uri"},
 }
+# A JWT access token's aud where it is not the client id: a custom Okta server's API.
+ACCESS_TOKEN_AUDIENCE = {"okta": "api://default"}
 
 
 def _clients(key: RSAKey) -> list[dict[str, Any]]:
@@ -284,6 +286,8 @@ def test_preset_flows(on_live: LiveServer, client_key: RSAKey, preset: str) -> N
         "oauth_metadata": _oauth_metadata(on_live, discovery.removesuffix(suffix)),
         "relax": RELAX.get(preset, {}),
     }
+    if preset in ACCESS_TOKEN_AUDIENCE:
+        config["access_token_audience"] = ACCESS_TOKEN_AUDIENCE[preset]
     if preset in ISSUER_QUIRK:
         config["discovery_url"] = on_live.url + discovery
     else:

@@ -93,6 +93,7 @@ def authorization_code(
         params=params,
         dpop_jkt=request.dpop_jkt,
         resources=granted,
+        offline=bool(record.get("offline")),
     )
     return issue_user_grant(deps, auth, issuer=issuer)
 
@@ -133,8 +134,10 @@ def refresh_token(deps: Deps, client: Client, request: TokenRequest, issuer: str
     if "scope" in params:  # RFC 6749 6: may narrow, never widen
         scope = tuple(dict.fromkeys(params["scope"].split()))
         wider = [s for s in scope if s not in granted]
-        if wider:
+        if wider and not scenario.quirks.refresh_any_scope:
             raise InvalidScope(f"scope {' '.join(wider)!r} was not granted to this refresh_token")
+        if wider:  # Entra: any known scope, of any resource (each still checked)
+            scope = requested_scopes(scenario, client, params["scope"])
     dpop.check_bound(record, request.dpop_jkt, "the refresh_token")  # RFC 9449 5
     granted = tuple(record.get("resources") or ())
     resources.token_targets(scenario, client, params, granted)  # before it rotates away
