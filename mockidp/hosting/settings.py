@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mockidp.control.tenants import DEFAULT_MAX_TENANTS
+from mockidp.model.layout import DEFAULT_MAX_TENANTS
 
 
 @dataclass(frozen=True)
