@@ -20,10 +20,17 @@ import asyncio, json, sys
 import httpx
 from mockidp import create_app
 app = create_app()
-async def first(paths):
+async def first(calls):
     transport = httpx.ASGITransport(app=app)
+    auth = ("mockidp-client", "mockidp-secret")
     async with httpx.AsyncClient(transport=transport, base_url="http://mockidp.test") as c:
-        return [(await c.get(path)).status_code for path in paths]
+        statuses = []
+        for method, path, form, body in calls:
+            answer = await c.request(
+                method, path, data=form, json=body, auth=auth if form is not None else None
+            )
+            statuses.append(answer.status_code)
+        return statuses
 """
 
 DISCOVERY = "/.well-known/openid-configuration"
@@ -45,14 +52,33 @@ LAZY = (
     "mockidp.scenario.schema",
     "mockidp.scenario.checks",
     "mockidp.scenario.dump",
+    "mockidp.oauth.device",
+    "mockidp.http.device_pages",
+    "mockidp.oauth.registration",
+    "mockidp.oauth.client_metadata",
+    "mockidp.oauth.grants.token_exchange",
+    "mockidp.oauth.grants.jwt_bearer",
+    "mockidp.oauth.introspection",
+    "mockidp.oauth.revocation",
+    "mockidp.oauth.end_session",
+    "mockidp.oauth.jwt_responses",
+    "mockidp.oauth.system_user",
 )
 """Modules a plain start-up and a discovery request must not import."""
 
 
-def _run(paths: list[str]) -> tuple[list[int], set[str]]:
+Call = tuple[str, str, dict[str, str] | None, dict[str, object] | None]
+"""(method, path, form sent with the default client's credentials, JSON body)."""
+
+
+def _get(path: str) -> Call:
+    return ("GET", path, None, None)
+
+
+def _run(paths: list[str], *calls: Call) -> tuple[list[int], set[str]]:
     code = (
         START
-        + f"statuses = asyncio.run(first({paths!r}))\n"
+        + f"statuses = asyncio.run(first({[*map(_get, paths), *calls]!r}))\n"
         + "print(json.dumps([statuses, sorted(sys.modules)]))\n"
     )
     out = subprocess.run(
@@ -80,6 +106,27 @@ def test_start_up_and_discovery_leave_the_occasional_modules_unloaded() -> None:
 def test_the_control_api_and_tenants_answer_on_first_use(path: str, brings: str) -> None:
     statuses, loaded = _run([DISCOVERY, path])
     assert statuses == [200, 200]
+    assert brings in loaded
+
+
+@pytest.mark.parametrize(
+    ("call", "brings"),
+    [
+        (("POST", "/device_authorization", {"scope": "openid"}, None), "mockidp.oauth.device"),
+        (_get("/device"), "mockidp.http.device_pages"),
+        (
+            ("POST", "/register", None, {"redirect_uris": ["https://app.example/cb"]}),
+            "mockidp.oauth.registration",
+        ),
+        (("POST", "/introspect", {"token": "unknown"}, None), "mockidp.oauth.introspection"),
+        (("POST", "/revoke", {"token": "unknown"}, None), "mockidp.oauth.revocation"),
+        (_get("/end_session"), "mockidp.oauth.end_session"),
+    ],
+)
+def test_occasional_endpoints_answer_on_first_use(call: Call, brings: str) -> None:
+    statuses, loaded = _run([DISCOVERY], call)
+    assert statuses[0] == 200
+    assert statuses[1] in (200, 201), statuses
     assert brings in loaded
 
 
