@@ -47,16 +47,13 @@ from mockidp.store import MemoryStore, Store
 from mockidp.store.state import State
 from mockidp.types import JSONObject, Params
 
+# Endpoints only some tests call import their modules in the method, on first use, so
+# start-up and discovery pay for none of them (issue 15).
 if TYPE_CHECKING:
     from mockidp.oauth import registration
     from mockidp.oauth.device import DevicePage, DeviceVerification
     from mockidp.oauth.dpop import Presentation
     from mockidp.oauth.end_session import EndSessionResult
-
-# The modules behind endpoints only some tests call (DPoP, PAR, the device flow,
-# registration, introspection, revocation, end_session, the system user, signed
-# answers) are imported by the method that needs them: once per process, on first use,
-# so that start-up and discovery pay for none of them (issue 15).
 
 
 def _scenario_of(source: Scenario | str | Path | Mapping[str, Any] | None) -> Scenario:
@@ -373,13 +370,12 @@ class Provider:
     ) -> tuple[JSONObject, JSONObject, Client | None]:
         """The claims, the token's record and its client: one look-up of each."""
         from mockidp.oauth import dpop
-        from mockidp.oauth.dpop import Presentation
 
         if not access_token:
             raise dpop.missing_token(
                 "send the access token as 'Authorization: Bearer <token>' (or DPoP, with a proof)"
             )
-        shown = presentation or Presentation("Bearer")
+        shown = presentation or dpop.Presentation("Bearer")
         record = live_record(self.deps, ACCESS, access_token)
         if record is None:
             raise dpop.invalid_token("the access token is unknown, expired or revoked", shown)
