@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from mockidp.clock import Clock
-from mockidp.control.inspector.journal import TokenJournal
+from mockidp.control.inspector.journal import JOURNALED, TokenJournal
 from mockidp.control.sync import CONTROL_KEY, ControlSync
 from mockidp.errors import OAuthError, TemporarilyUnavailable
 from mockidp.http.app import EndpointApp
@@ -163,7 +163,7 @@ class MockIdPApp:
                 self.on_request(entry)
             if not self._log_is_on_request:
                 self.requests.record(entry)  # the control API's request log
-        if response is not None:  # tokens, for the inspector
+        if response is not None and record.endpoint in JOURNALED:  # tokens, for the inspector
             self.journal.observe(record, response, self.provider.clock.now())
 
     async def _tenant(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
