@@ -85,6 +85,11 @@ class MockIdPApp:
         self._tenants: TenantRegistry | None = None
 
     @property
+    def protected(self) -> bool:
+        """Whether the test-control API asks for an admin token (without building it)."""
+        return self._admin_token is not None
+
+    @property
     def control(self) -> Control:
         """The test-control API, made on first use."""
         if self._control is None:
