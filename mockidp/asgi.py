@@ -13,30 +13,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from mockidp.clock import Clock
-from mockidp.control.api import Control, is_control_path, without_tenant_routes
+from mockidp.control.inspector.journal import JOURNALED, TokenJournal
 from mockidp.control.sync import CONTROL_KEY, ControlSync
-from mockidp.control.tenants import (
-    DEFAULT_MAX_TENANTS,
-    TENANT_PREFIX,
-    TenantRegistry,
-    split_tenant_path,
-)
 from mockidp.errors import OAuthError, TemporarilyUnavailable
 from mockidp.http.app import EndpointApp
 from mockidp.http.input import request_origin, route_path
 from mockidp.http.render import oauth_error_response
 from mockidp.keys.ring import KeyRing
-from mockidp.model.layout import Layout
+from mockidp.model.layout import DEFAULT_MAX_TENANTS, TENANT_PREFIX, Layout, is_control_path
 from mockidp.model.scenario import Scenario
 from mockidp.oauth.provider import Provider
-from mockidp.requestlog import RequestLog, RequestRecord
+from mockidp.requestlog import REQUEST_LOG_SIZE, RequestLog, RequestRecord
 from mockidp.store import Store
+
+if TYPE_CHECKING:
+    from mockidp.control.api import Control
+    from mockidp.control.tenants import TenantRegistry
 
 
 class MockIdPApp:
@@ -50,6 +48,10 @@ class MockIdPApp:
     Tenants (:mod:`mockidp.control.tenants`): ``/t/{name}/...`` is tenant ``name``'s provider,
     made on first use while fewer than ``max_tenants`` exist (None: no tenants).
     Control changes are shared with every app on the same store (:mod:`mockidp.control.sync`).
+
+    The control API and the tenant registry are built (and their modules imported) when
+    first needed: most apps answer only emulated endpoints. The request log and the
+    inspector's token journal are the app's own from the start, so they miss nothing.
     """
 
     def __init__(
@@ -60,44 +62,80 @@ class MockIdPApp:
         admin_token: str | None = None,
         max_tenants: int | None = DEFAULT_MAX_TENANTS,
     ) -> None:
+        if admin_token is not None and not admin_token.strip():
+            raise ValueError("admin_token must not be empty (pass None for no token)")
         self.provider = provider
         self.on_request = on_request
         self.endpoints = EndpointApp(provider, report=self._report)
         self.response_hooks = self.endpoints.response_hooks  # test code's (http/hooks)
         log = getattr(on_request, "__self__", on_request)
-        self.control = Control(
-            provider,
-            admin_token=admin_token,
-            origin=request_origin,
-            requests=log if isinstance(log, RequestLog) else None,
-            **({} if max_tenants is not None else {"routes": without_tenant_routes()}),
-        )
-        self.sync = ControlSync(provider, self.control.initial_scenario)
-        self.control.sync = self.sync
+        self._admin_token = admin_token
+        self._max_tenants = max_tenants
+        # the control API's request log: the app's own when on_request logs already
+        self._log_is_on_request = isinstance(log, RequestLog)
+        self.requests = log if isinstance(log, RequestLog) else RequestLog(maxlen=REQUEST_LOG_SIZE)
+        self.journal = TokenJournal()
+        """The tokens this app handed out lately, for the inspector (every app keeps it)."""
+        self.initial_scenario: Scenario = provider.scenario
+        self.sync = ControlSync(provider, self.initial_scenario)
         namespace = provider.deps.state.namespace
         provider.deps.state.keep = (f"{namespace}{CONTROL_KEY}",)  # reset keeps control state
-        self.tenants: TenantRegistry | None = None
         if max_tenants is not None:
+            provider.deps.state.keep += (f"{namespace}t/", f"{namespace}mockidp:")
+        self._control: Control | None = None
+        self._tenants: TenantRegistry | None = None
+
+    @property
+    def protected(self) -> bool:
+        """Whether the test-control API asks for an admin token (without building it)."""
+        return self._admin_token is not None
+
+    @property
+    def control(self) -> Control:
+        """The test-control API, made on first use."""
+        if self._control is None:
+            from mockidp.control.api import Control, without_tenant_routes
+
+            control = Control(
+                self.provider,
+                admin_token=self._admin_token,
+                origin=request_origin,
+                requests=self.requests,
+                journal=self.journal,
+                **({} if self._max_tenants is not None else {"routes": without_tenant_routes()}),
+            )
+            control.initial_scenario = self.initial_scenario
+            control.sync = self.sync
+            control.tenants = self.tenants
+            self._control = control
+        return self._control
+
+    @property
+    def tenants(self) -> TenantRegistry | None:
+        """The app's tenants (None: it has none), the registry made on first use."""
+        if self._tenants is None and self._max_tenants is not None:
+            from mockidp.control.tenants import TenantRegistry
+
             # a plain callback (the CLI's printer) hears tenants too; a RequestLog is the
             # base control API's log, which a tenant's requests stay out of
-            hook = None if isinstance(log, RequestLog) else on_request
-            self.tenants = TenantRegistry(
-                provider,
-                self.control.initial_scenario,
+            hook = None if self._log_is_on_request else self.on_request
+            admin_token = self._admin_token
+            self._tenants = TenantRegistry(
+                self.provider,
+                self.initial_scenario,
                 lambda tenant: MockIdPApp(
                     tenant, on_request=hook, admin_token=admin_token, max_tenants=None
                 ),
                 fingerprint=lambda: self.sync.fingerprint,
-                max_tenants=max_tenants,
+                max_tenants=self._max_tenants,
             )
-            provider.deps.state.keep += (f"{namespace}t/", f"{namespace}mockidp:")
-        self.control.tenants = self.tenants
+        return self._tenants
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path = route_path(scope)
             if (
-                self.tenants is not None
+                self._max_tenants is not None
                 and path.startswith(TENANT_PREFIX)
                 and self.endpoints.route(path, scope) is None  # a preset's own /t/... path wins
             ):
@@ -129,15 +167,20 @@ class MockIdPApp:
         for entry in [record, *outgoing]:  # the request, then its back-channel calls
             if self.on_request is not None:
                 self.on_request(entry)
-            self.control.record(entry)  # the control API's request log
-        self.control.inspector.observe(record, response)  # tokens, for the inspector
+            if not self._log_is_on_request:
+                self.requests.record(entry)  # the control API's request log
+        if response is not None and record.endpoint in JOURNALED:  # tokens, for the inspector
+            self.journal.observe(record, response, self.provider.clock.now())
 
     async def _tenant(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
         """Hand ``/t/{name}/rest`` to the tenant's app, ``/t/{name}`` becoming root path."""
-        assert self.tenants is not None
+        from mockidp.control.tenants import split_tenant_path
+
+        tenants = self.tenants
+        assert tenants is not None
         name, rest = split_tenant_path(path) or ("", path)
         try:
-            tenant = self.tenants.open(name)
+            tenant = tenants.open(name)
         except OAuthError as exc:  # a bad name, the cap, an unreachable store
             await oauth_error_response(exc, cors=True)(scope, receive, send)
             return

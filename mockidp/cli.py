@@ -281,7 +281,7 @@ def _serve(
         app.provider,
         app.provider.issuer_for(listening),
         listening,
-        control=app.control.protected,
+        control=app.protected,
         workers=workers,
         store=settings.store,
         tls=tls,

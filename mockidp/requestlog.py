@@ -53,6 +53,9 @@ RECORD_FIELDS = frozenset(
 )
 """Criteria of :meth:`RequestLog.assert_called` that name a record attribute, not a parameter."""
 
+REQUEST_LOG_SIZE = 1000
+"""The records an app's own request log keeps (``GET /_mockidp/requests``)."""
+
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 
 

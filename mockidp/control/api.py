@@ -34,7 +34,7 @@ from mockidp.http.render import NO_STORE
 from mockidp.model.layout import CONTROL_PREFIX
 from mockidp.model.scenario import Scenario
 from mockidp.oauth.provider import Provider
-from mockidp.requestlog import RequestLog, RequestRecord
+from mockidp.requestlog import REQUEST_LOG_SIZE, RequestLog, RequestRecord
 
 log = logging.getLogger("mockidp")
 
@@ -42,7 +42,6 @@ TENANT_ROUTES = "/tenants"
 _UNSHARED = (TENANT_ROUTES, "/tokens", "/requests")
 """Operations that change no provider configuration (tenants share their own records)."""
 MAX_CONTROL_BODY_BYTES = 1024 * 1024
-REQUEST_LOG_SIZE = 1000
 REALM = "mockidp-control"
 
 Origin = Callable[[Scope, Headers], str]
@@ -51,11 +50,6 @@ Origin = Callable[[Scope, Headers], str]
 def without_tenant_routes(routes: tuple[Route, ...] = ROUTES) -> tuple[Route, ...]:
     """The routes of an app without tenants (a tenant's own control API, say)."""
     return tuple(r for r in routes if not r.path.startswith(TENANT_ROUTES))
-
-
-def is_control_path(path: str) -> bool:
-    """Whether ``path`` (without the root path) belongs to the test-control API."""
-    return path == CONTROL_PREFIX.rstrip("/") or path.startswith(CONTROL_PREFIX)
 
 
 class Control:
@@ -76,6 +70,7 @@ class Control:
         origin: Origin,
         routes: tuple[Route, ...] = ROUTES,
         requests: RequestLog | None = None,
+        journal: TokenJournal | None = None,
     ) -> None:
         if admin_token is not None and not admin_token.strip():
             raise ValueError("admin_token must not be empty (pass None for no token)")
@@ -90,7 +85,7 @@ class Control:
         """Shares every change with the apps on the same store (set by the app)."""
         self.tenants: TenantRegistry | None = None
         """The app's tenants, for the ``/tenants`` operations (None: no tenants)."""
-        self.inspector = Inspector(self, self._admin)
+        self.inspector = Inspector(self, self._admin, journal=journal)
         """The inspector web page (``/_mockidp/inspector``) and its token journal."""
 
     @property

@@ -24,9 +24,10 @@ import time
 from mockidp.errors import ScenarioError
 from mockidp.model.scenario import Scenario
 from mockidp.oauth.provider import Provider
-from mockidp.scenario.dump import dump_scenario
-from mockidp.scenario.loader import parse_scenario
 from mockidp.types import JSONObject
+
+# scenario.dump and scenario.loader (PyYAML, jsonschema) are imported where used: every
+# request pulls, but only an app whose store holds a control record reads or writes one
 
 log = logging.getLogger("mockidp")
 
@@ -39,6 +40,8 @@ FOREVER = 1e12
 def fingerprint(scenario: Scenario) -> str:
     """Which deployment a shared record belongs to: a record written by apps started with
     another scenario (yesterday's stack on the same table, say) is ignored, not loaded."""
+    from mockidp.scenario.dump import dump_scenario
+
     text = json.dumps(dump_scenario(scenario), sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
@@ -85,6 +88,9 @@ class ControlSync:
         self.version = record.get("v")
         if record.get("fp") != self.fingerprint:
             return
+        from mockidp.scenario.dump import dump_scenario
+        from mockidp.scenario.loader import parse_scenario
+
         provider = self.provider
         doc = record.get("scenario")
         if isinstance(doc, dict) and doc != dump_scenario(provider.scenario):
@@ -105,6 +111,8 @@ class ControlSync:
     def push(self, *, first: bool = False) -> bool:
         """Write the provider's scenario, clock and key timeline as a new version;
         ``first``: only if there is no record yet (atomic). Whether it was written."""
+        from mockidp.scenario.dump import dump_scenario
+
         provider = self.provider
         offset, frozen_at = provider.clock.snapshot()
         record: JSONObject = {

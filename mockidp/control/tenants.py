@@ -32,6 +32,7 @@ from starlette.types import Receive, Scope, Send
 from mockidp.clock import Clock
 from mockidp.control.sync import CONTROL_KEY, FOREVER, ControlSync
 from mockidp.errors import InvalidRequest, NotFound, ScenarioError
+from mockidp.model.layout import DEFAULT_MAX_TENANTS, TENANT_PREFIX
 from mockidp.model.scenario import Scenario
 from mockidp.oauth.provider import Provider
 from mockidp.scenario.dump import dump_scenario
@@ -40,10 +41,8 @@ from mockidp.types import JSONObject
 
 log = logging.getLogger("mockidp")
 
-TENANT_PREFIX = "/t/"
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,62}")
 NAME_RULE = "1 to 63 letters, digits, '-' or '_', starting with a letter or digit"
-DEFAULT_MAX_TENANTS = 100
 REGISTRY_KEY = "mockidp:tenants"
 """The registry record's key (after the base namespace): every tenant's name."""
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from mockidp.control.tenants import DEFAULT_MAX_TENANTS
+from mockidp.model.layout import DEFAULT_MAX_TENANTS
 from mockidp.presets import PRESETS
 
 

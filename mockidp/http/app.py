@@ -44,13 +44,13 @@ from mockidp.http.render import (
     page_error_response,
     server_error_response,
 )
-from mockidp.http.vendor_api import VENDOR_ENDPOINTS
 from mockidp.model.layout import Layout
 from mockidp.model.scenario import Fault
 from mockidp.oauth import faults
 from mockidp.oauth.client_auth import ClientCredentials, read_credentials
 from mockidp.oauth.hooks import HookFailed
 from mockidp.oauth.provider import Provider
+from mockidp.presets import known_endpoints
 from mockidp.requestlog import RequestRecord, mask_authorization, mask_params
 from mockidp.types import Params
 
@@ -69,7 +69,7 @@ class EndpointApp:
     def __init__(self, provider: Provider, *, report: Report) -> None:
         self.provider = provider
         self.report = report
-        self.response_hooks = ResponseHooks(frozenset(ENDPOINTS) | frozenset(VENDOR_ENDPOINTS))
+        self.response_hooks = ResponseHooks(frozenset(ENDPOINTS) | frozenset(known_endpoints()))
         """Test code's hooks on responses (:mod:`mockidp.http.hooks`)."""
         self._routes: tuple[Layout, dict[str, str]] = (provider.layout, provider.layout.by_path())
 
@@ -98,7 +98,7 @@ class EndpointApp:
         request = Request(scope, receive)
         incoming = Incoming(request)
         name = self.route(route_path(scope), scope)
-        endpoint = (ENDPOINTS.get(name) or VENDOR_ENDPOINTS.get(name)) if name else None
+        endpoint = (ENDPOINTS.get(name) or _vendor_endpoint(name)) if name else None
         cors = endpoint.cors if endpoint else True
         ex: Exchange | None = None
         error: str | None = None
@@ -197,6 +197,13 @@ class EndpointApp:
         if endpoint.cors:
             response.headers["Access-Control-Allow-Origin"] = "*"
         return response
+
+
+def _vendor_endpoint(name: str) -> Endpoint | None:
+    """A vendor's own API (:mod:`mockidp.http.vendor_api`), loaded on its first request."""
+    from mockidp.http.vendor_api import VENDOR_ENDPOINTS
+
+    return VENDOR_ENDPOINTS.get(name)
 
 
 def _allowed_methods(endpoint: Endpoint) -> list[str]:

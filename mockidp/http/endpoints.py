@@ -13,7 +13,6 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 
 from mockidp.errors import InvalidRequest, NotFound, OAuthError, PageError
 from mockidp.http import pages
-from mockidp.http.device_pages import device_page
 from mockidp.http.input import (
     Incoming,
     RepeatedParameters,
@@ -26,11 +25,9 @@ from mockidp.http.input import (
     query_params,
 )
 from mockidp.http.render import NO_STORE, PAGE_HEADERS, html_response, json_response
-from mockidp.oauth import jwt_responses, logout, session_management
+from mockidp.oauth import logout, session_management
 from mockidp.oauth.authorize import error_params, resolve_target
 from mockidp.oauth.client_auth import ClientCredentials
-from mockidp.oauth.device import DeviceConfirm
-from mockidp.oauth.dpop import Presentation
 from mockidp.oauth.keycloak_realm import realm_document
 from mockidp.oauth.provider import Provider
 from mockidp.oauth.redirects import add_fragment, add_query
@@ -170,6 +167,9 @@ async def pushed_authorization_request(provider: Provider, ex: Exchange) -> Resp
 
 
 async def userinfo(provider: Provider, ex: Exchange) -> Response:
+    from mockidp.oauth import jwt_responses
+    from mockidp.oauth.dpop import Presentation
+
     authorization = ex.request.headers.get("authorization")
     bound_token = dpop_token(authorization)  # RFC 9449 7.1: Authorization: DPoP <token>
     header_token = bearer_token(authorization) or bound_token
@@ -214,6 +214,8 @@ async def realm_info(provider: Provider, ex: Exchange) -> Response:
 
 
 async def introspection(provider: Provider, ex: Exchange) -> Response:
+    from mockidp.oauth import jwt_responses
+
     ex.params = await form_params(ex.incoming)
     creds = ex.client_credentials()
     if jwt_responses.wants_introspection_jwt(ex.request.headers.get("accept")):  # RFC 9701
@@ -294,6 +296,9 @@ async def device_authorization(provider: Provider, ex: Exchange) -> Response:
 
 async def device(provider: Provider, ex: Exchange) -> Response:
     """RFC 8628 3.3: the verification page (GET: the code; POST: sign in, approve, deny)."""
+    from mockidp.http.device_pages import device_page
+    from mockidp.oauth.device import DeviceConfirm
+
     try:
         ex.params = await _query_or_form(ex.incoming)
     except InvalidRequest as exc:  # a browser's request: the user sees a page

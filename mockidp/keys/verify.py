@@ -33,6 +33,10 @@ CLIENT_ASSERTION_ALGORITHMS: tuple[str, ...] = (
 )
 """Algorithms accepted on private_key_jwt client assertions."""
 
+DPOP_ALGORITHMS: tuple[str, ...] = CLIENT_ASSERTION_ALGORITHMS
+"""Asymmetric algorithms a DPoP proof may use (RFC 9449 5.1), here so that discovery
+lists them without importing :mod:`mockidp.oauth.dpop`."""
+
 CLIENT_SECRET_JWT_ALGORITHMS: tuple[str, ...] = ("HS256", "HS384", "HS512")
 """Algorithms accepted on client_secret_jwt client assertions."""
 

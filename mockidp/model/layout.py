@@ -10,6 +10,16 @@ from types import MappingProxyType
 
 CONTROL_PREFIX = "/_mockidp/"
 """The test-control API's prefix (:mod:`mockidp.control.api`): no endpoint may live under it."""
+TENANT_PREFIX = "/t/"
+"""Tenant ``name``'s app lives under ``/t/{name}/`` (:mod:`mockidp.control.tenants`)."""
+DEFAULT_MAX_TENANTS = 100
+"""How many tenants an app makes on first use, unless told otherwise."""
+
+
+def is_control_path(path: str) -> bool:
+    """Whether ``path`` (without the root path) belongs to the test-control API."""
+    return path == CONTROL_PREFIX.rstrip("/") or path.startswith(CONTROL_PREFIX)
+
 
 _SEGMENT = re.compile(r"<([A-Za-z_][A-Za-z0-9_]*)>")
 
@@ -50,7 +60,7 @@ class Layout:
         for name, path in self.paths.items():
             if not path.startswith("/"):
                 raise ValueError(f"path of endpoint {name!r} must start with '/': {path!r}")
-            if path == CONTROL_PREFIX.rstrip("/") or path.startswith(CONTROL_PREFIX):
+            if is_control_path(path):
                 raise ValueError(
                     f"path of endpoint {name!r} is under {CONTROL_PREFIX}, the test-control API's"
                 )

@@ -27,6 +27,8 @@ GRANT_TYPES: tuple[str, ...] = (
     "urn:ietf:params:oauth:grant-type:jwt-bearer",
 )
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"  # RFC 7523 2.1
+TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"  # RFC 8693 2.1
 """RFC 8628 3.4: the device authorization grant's grant_type."""
 AUTH_METHODS: tuple[str, ...] = (
     "client_secret_basic",

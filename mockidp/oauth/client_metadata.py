@@ -18,8 +18,7 @@ from urllib.parse import urlsplit
 from mockidp.errors import OAuthError
 from mockidp.keys.verify import TokenVerificationError, client_key_set
 from mockidp.model.response_types import canonical, grant_types_for
-from mockidp.model.scenario import GRANT_TYPES, Scenario
-from mockidp.scenario.checks import JWT_BEARER_GRANT, logout_uri_problems
+from mockidp.model.scenario import GRANT_TYPES, JWT_BEARER_GRANT, Scenario
 from mockidp.types import JSONObject
 
 
@@ -186,6 +185,9 @@ def check(raw: JSONObject, offer: Offer) -> Checked:
 
 def _as_the_loader_would(client: JSONObject, offer: Offer) -> None:
     """What the scenario loader refuses in a client, registration refuses too."""
+    # here, not at the top: only a registration request needs the scenario checks
+    from mockidp.scenario.checks import logout_uri_problems
+
     for name, message in logout_uri_problems(client):  # Front-/Back-Channel Logout 2
         raise InvalidClientMetadata(f"{name} {message}")
     if client.get("require_pushed_authorization_requests") and not offer.pushed_requests:

@@ -31,14 +31,13 @@ from mockidp.errors import (
 )
 from mockidp.model.scenario import DEVICE_CODE_GRANT, Client, DeviceFlow, User
 from mockidp.oauth.context import TokenRequest
-from mockidp.oauth.issuance import Authorization, Deps, issue_user_grant, new_grant
+from mockidp.oauth.issuance import DEVICE, Authorization, Deps, issue_user_grant, new_grant
 from mockidp.oauth.redirects import add_query
 from mockidp.oauth.scopes import requested_scopes
 from mockidp.oauth.signin import SESSION, public_sid
 from mockidp.oauth.tokens import random_token, token_handle
 from mockidp.types import JSONObject, Params
 
-DEVICE = "device"
 USER_CODE = "usercode"
 DECISION = "devdecision"
 PACE = "devpace"

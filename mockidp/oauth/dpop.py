@@ -26,7 +26,7 @@ from mockidp.errors import (
     UseDPoPNonce,
 )
 from mockidp.keys.verify import (
-    CLIENT_ASSERTION_ALGORITHMS,
+    DPOP_ALGORITHMS,
     TokenVerificationError,
     unverified_header,
     verify_with_header_jwk,
@@ -36,7 +36,7 @@ from mockidp.oauth.issuance import Deps
 from mockidp.oauth.tokens import random_token
 from mockidp.types import JSONObject
 
-ALGORITHMS: tuple[str, ...] = CLIENT_ASSERTION_ALGORITHMS
+ALGORITHMS: tuple[str, ...] = DPOP_ALGORITHMS
 """Asymmetric algorithms a proof may use (dpop_signing_alg_values_supported)."""
 
 NONCE = "dpopnonce"

@@ -28,8 +28,7 @@ from mockidp.errors import (
     TemporarilyUnavailable,
 )
 from mockidp.model.scenario import DEVICE_CODE_GRANT, Fault, RequestMatch, Scenario
-from mockidp.oauth.device import DEVICE
-from mockidp.oauth.issuance import ACCESS, REFRESH
+from mockidp.oauth.issuance import ACCESS, DEVICE, REFRESH
 from mockidp.oauth.rules import counts_calls, selected
 from mockidp.oauth.signin import CODE, INTERACTION, SESSION
 from mockidp.oauth.tokens import token_handle

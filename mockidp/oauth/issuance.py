@@ -42,6 +42,8 @@ from mockidp.types import JSONObject
 ACCESS = "at"
 REFRESH = "rt"
 GRANT = "grant"
+DEVICE = "device"
+"""A device authorization's record (RFC 8628), under its device code's hash."""
 
 
 @dataclass

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mockidp.keys.verify import CLIENT_ASSERTION_ALGORITHMS, CLIENT_SECRET_JWT_ALGORITHMS
+from mockidp.keys.verify import (
+    CLIENT_ASSERTION_ALGORITHMS,
+    CLIENT_SECRET_JWT_ALGORITHMS,
+    DPOP_ALGORITHMS,
+)
 from mockidp.model.layout import Layout
 from mockidp.model.response_types import RESPONSE_MODES, RESPONSE_TYPES
 from mockidp.model.scenario import AUTH_METHODS, DEVICE_CODE_GRANT, Scenario
 from mockidp.oauth.authorize import PROMPTS
 from mockidp.oauth.claims import STANDARD_CLAIMS
-from mockidp.oauth.dpop import ALGORITHMS as DPOP_ALGORITHMS
 from mockidp.oauth.grants import GRANTS
 from mockidp.oauth.grants.password_realm import PASSWORD_REALM
 from mockidp.oauth.pkce import METHODS as PKCE_METHODS

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockidp.clock import Clock
 from mockidp.errors import (
@@ -23,24 +23,10 @@ from mockidp.errors import (
 from mockidp.keys.ring import KeyRing
 from mockidp.model.layout import Layout
 from mockidp.model.scenario import Client, Scenario
-from mockidp.oauth import (
-    dpop,
-    end_session,
-    introspection,
-    jwt_responses,
-    logout,
-    par,
-    registration,
-    revocation,
-    session_management,
-)
+from mockidp.oauth import logout, session_management
 from mockidp.oauth.claims import SCOPE_CLAIMS, user_claims
 from mockidp.oauth.client_auth import ClientCredentials, authenticate
-from mockidp.oauth.client_metadata import Offer
 from mockidp.oauth.context import TokenRequest
-from mockidp.oauth.device import DevicePage, DeviceVerification, authorize_device
-from mockidp.oauth.dpop import Presentation
-from mockidp.oauth.end_session import EndSessionResult
 from mockidp.oauth.grants import GRANTS
 from mockidp.oauth.issuance import ACCESS, Deps, live_record
 from mockidp.oauth.keycloak_logout import end_grant_by_refresh_token
@@ -57,6 +43,14 @@ from mockidp.scenario.default import default_scenario
 from mockidp.store import MemoryStore, Store
 from mockidp.store.state import State
 from mockidp.types import JSONObject, Params
+
+# Endpoints only some tests call import their modules in the method, on first use, so
+# start-up and discovery pay for none of them (issue 15).
+if TYPE_CHECKING:
+    from mockidp.oauth import registration
+    from mockidp.oauth.device import DevicePage, DeviceVerification
+    from mockidp.oauth.dpop import Presentation
+    from mockidp.oauth.end_session import EndSessionResult
 
 
 def _scenario_of(source: Scenario | str | Path | Mapping[str, Any] | None) -> Scenario:
@@ -105,8 +99,17 @@ class Provider:
         )
         self.deps = Deps(loaded, state, keys or ring or KeyRing.packaged(loaded.signing_alg))
         self.signin = SignIn(self.deps)
-        self.device = DeviceVerification(self.deps)
+        self._device: DeviceVerification | None = None
         self._metadata: dict[str, JSONObject] = {}
+
+    @property
+    def device(self) -> DeviceVerification:
+        """The device flow's verification page (RFC 8628 3.3), made on first use."""
+        if self._device is None:
+            from mockidp.oauth.device import DeviceVerification
+
+            self._device = DeviceVerification(self.deps)
+        return self._device
 
     # -- configuration -----------------------------------------------------------------
 
@@ -255,6 +258,8 @@ class Provider:
         An assertion's aud may also name the PAR endpoint URL (RFC 9126 2). A DPoP proof
         binds the code to its key, as ``dpop_jkt`` would (RFC 9449 10.1).
         """
+        from mockidp.oauth import dpop, par
+
         par_url = self.layout.url(self.endpoint_base(issuer), "pushed_authorization_request")
         if dpop_proofs:
             urls = self.endpoint_urls("pushed_authorization_request", issuer, request_url)
@@ -282,6 +287,8 @@ class Provider:
         issuer: str,
     ) -> JSONObject:
         """RFC 8628 3.1: a device code and user code; clients authenticate as at /token."""
+        from mockidp.oauth.device import authorize_device
+
         client = self._authenticate(params, authorization, issuer, credentials)
         base = self.endpoint_base(issuer)
         page = self.layout.url(base, "device") if self.layout.has("device") else base + "/"
@@ -309,6 +316,8 @@ class Provider:
     ) -> JSONObject:
         """RFC 6749 3.2. ``dpop_proofs``: the request's DPoP headers (RFC 9449), checked
         against the token endpoint's URL (or ``request_url``, the one requested)."""
+        from mockidp.oauth import dpop
+
         grant_type = params.get("grant_type")
         if grant_type is None:
             raise InvalidRequest("grant_type is missing")
@@ -357,11 +366,13 @@ class Provider:
         self, access_token: str | None, presentation: Presentation | None
     ) -> tuple[JSONObject, JSONObject, Client | None]:
         """The claims, the token's record and its client: one look-up of each."""
+        from mockidp.oauth import dpop
+
         if not access_token:
             raise dpop.missing_token(
                 "send the access token as 'Authorization: Bearer <token>' (or DPoP, with a proof)"
             )
-        shown = presentation or Presentation("Bearer")
+        shown = presentation or dpop.Presentation("Bearer")
         record = live_record(self.deps, ACCESS, access_token)
         if record is None:
             raise dpop.invalid_token("the access token is unknown, expired or revoked", shown)
@@ -405,6 +416,8 @@ class Provider:
     def _signed_userinfo(
         self, claims: JSONObject, record: JSONObject, *, issuer: str, alg: str | None
     ) -> str:
+        from mockidp.oauth import jwt_responses
+
         payload = userinfo_jwt_claims(
             claims,
             issuer=issuer,
@@ -435,6 +448,8 @@ class Provider:
         issuer: str,
     ) -> str:
         """RFC 9701: the introspection answer as a JWT for the asking client."""
+        from mockidp.oauth import jwt_responses
+
         client, answer = self._introspection(params, authorization, issuer, credentials)
         now = int(self.deps.state.now())
         return jwt_responses.introspection_jwt(
@@ -448,6 +463,8 @@ class Provider:
         issuer: str,
         credentials: ClientCredentials | None,
     ) -> tuple[Client, JSONObject]:
+        from mockidp.oauth import introspection
+
         client = self._authenticate(params, authorization, issuer, credentials)
         return client, introspection.introspect(self.deps, client, params)
 
@@ -460,6 +477,8 @@ class Provider:
         issuer: str,
     ) -> None:
         """RFC 7009: revoke a token; revoking a refresh token revokes its whole grant."""
+        from mockidp.oauth import revocation
+
         client = self._authenticate(params, authorization, issuer, credentials)
         revocation.revoke(self.deps, client, params)
 
@@ -475,17 +494,24 @@ class Provider:
         self, params: Params, *, issuer: str, session_id: str | None
     ) -> EndSessionResult:
         """OpenID Connect RP-Initiated Logout 1.0 section 2."""
+        from mockidp.oauth import end_session
+
         return end_session.end_session(self.deps, params, issuer=issuer, session_id=session_id)
 
     # -- dynamic client registration (RFC 7591, RFC 7592; see mockidp.oauth.registration) ----
 
     def register_client(self, body: JSONObject, *, bearer: str | None, issuer: str) -> JSONObject:
+        from mockidp.oauth import registration
+        from mockidp.oauth.client_metadata import Offer
+
         offer = Offer.from_metadata(self.metadata(issuer), self.scenario)
         return registration.register(
             self.deps, body, offer, self._registration_urls(issuer), bearer=bearer
         )
 
     def registered_client(self, client_id: str, *, bearer: str | None, issuer: str) -> JSONObject:
+        from mockidp.oauth import registration
+
         return registration.read(
             self.deps, client_id, self._registration_urls(issuer), bearer=bearer
         )
@@ -493,14 +519,21 @@ class Provider:
     def update_registered_client(
         self, client_id: str, body: JSONObject, *, bearer: str | None, issuer: str
     ) -> JSONObject:
+        from mockidp.oauth import registration
+        from mockidp.oauth.client_metadata import Offer
+
         offer = Offer.from_metadata(self.metadata(issuer), self.scenario)
         urls = self._registration_urls(issuer)
         return registration.update(self.deps, client_id, body, offer, urls, bearer=bearer)
 
     def delete_registered_client(self, client_id: str, *, bearer: str | None) -> None:
+        from mockidp.oauth import registration
+
         registration.delete(self.deps, client_id, bearer=bearer)
 
     def _registration_urls(self, issuer: str) -> registration.Urls:
+        from mockidp.oauth import registration
+
         if not self.layout.has("registration_client"):
             return registration.Urls(None)
         url = self.layout.url(self.endpoint_base(issuer), "registration_client")

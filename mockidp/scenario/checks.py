@@ -17,13 +17,12 @@ from mockidp.keys.timeline import key_timeline
 from mockidp.keys.verify import TokenVerificationError, client_key_set
 from mockidp.model.layout import Layout
 from mockidp.model.response_types import registration_problems
-from mockidp.model.scenario import SECRET_METHODS, STANDARD_SCOPES, RotationStep
+from mockidp.model.scenario import JWT_BEARER_GRANT, SECRET_METHODS, STANDARD_SCOPES, RotationStep
 from mockidp.model.token_formats import parse_template
 from mockidp.presets import base_paths, known_endpoints
 from mockidp.presets.superoffice import PRINCIPAL_ENUMS
 from mockidp.types import JSONObject
 
-JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 Problem = Callable[[tuple[str | int, ...], str], ScenarioProblem]
 
 ANSWER_KINDS = (

@@ -30,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from mockidp.control.inspector.html import View, inspector_page, login_page, message_page
-from mockidp.control.inspector.journal import TokenJournal, decode
+from mockidp.control.inspector.journal import JOURNALED, TokenJournal, decode
 from mockidp.control.sync import ControlSync
 from mockidp.errors import MockIdPError
 from mockidp.http.input import bearer_token, parse_pairs, read_body
@@ -82,22 +82,19 @@ class Inspected(Protocol):
 class Inspector:
     """The inspector of one control API (its admin token, request log and journal)."""
 
-    def __init__(self, control: Inspected, admin: bytes | None) -> None:
+    def __init__(
+        self, control: Inspected, admin: bytes | None, *, journal: TokenJournal | None = None
+    ) -> None:
         self.control = control
         self._admin = admin
-        self.journal = TokenJournal()
+        self.journal = journal if journal is not None else TokenJournal()
         key = admin if admin is not None else secrets.token_bytes(32)
         self._session = _derive(key, "session") if admin is not None else None
         self._csrf = _derive(key, "csrf")
 
     def observe(self, record: RequestRecord, response: Response | None) -> None:
         """Journal the tokens ``response`` carried (the app calls this for every request)."""
-        if response is not None and record.endpoint in (
-            "token",
-            "authorization",
-            "login",
-            "consent",
-        ):
+        if response is not None and record.endpoint in JOURNALED:
             self.journal.observe(record, response, self.control.provider.clock.now())
 
     async def answer(self, request: Request, sub_path: str, base: str) -> Response:

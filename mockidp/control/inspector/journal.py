@@ -12,18 +12,21 @@ import base64
 import json
 from collections import deque
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
-from starlette.responses import Response
-
-from mockidp.keys.verify import TokenVerificationError
-from mockidp.oauth.issuance import ACCESS, REFRESH, live_record
-from mockidp.oauth.provider import Provider
 from mockidp.requestlog import RequestRecord
 from mockidp.types import JSONObject
 
+if TYPE_CHECKING:
+    from starlette.responses import Response
+
+    from mockidp.oauth.provider import Provider
+
 JOURNAL_SIZE = 50
 _TOKEN_FIELDS = ("id_token", "access_token", "refresh_token")
+JOURNALED = frozenset({"token", "authorization", "login", "consent"})
+"""The endpoints whose answers can carry tokens."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,8 @@ class TokenJournal:
     def observe(self, record: RequestRecord, response: Response, now: float) -> None:
         """Keep a successful token response or an authorization redirect, unparsed."""
         endpoint = record.endpoint or ""
+        if endpoint not in JOURNALED:
+            return
         if endpoint == "token" and response.status_code == 200:
             self._raw.append((endpoint, record.client_id, now, bytes(response.body)))
         elif response.status_code in (302, 303):
@@ -111,6 +116,10 @@ def _segment(part: str) -> JSONObject | None:
 
 def decode(provider: Provider, issued: Issued) -> Decoded:
     """``issued`` decoded, with ``provider``'s verdicts on its signature and state."""
+    # here, not at the top: every app keeps a journal, only the inspector page decodes
+    from mockidp.keys.verify import TokenVerificationError
+    from mockidp.oauth.issuance import ACCESS, REFRESH, live_record
+
     parts = issued.value.split(".")
     header = _segment(parts[0]) if len(parts) == 3 else None
     claims = _segment(parts[1]) if len(parts) == 3 else None

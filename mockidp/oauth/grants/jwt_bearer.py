@@ -21,13 +21,13 @@ from mockidp.keys.verify import (
     unverified_claims,
     verify_jwt,
 )
-from mockidp.model.scenario import Client, Scenario, User
+from mockidp.model.scenario import JWT_BEARER_GRANT, Client, Scenario, User
 from mockidp.oauth.context import TokenRequest
 from mockidp.oauth.issuance import Authorization, Deps, issue, new_grant
 from mockidp.oauth.scopes import requested_scopes
 from mockidp.types import JSONObject
 
-JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+JWT_BEARER = JWT_BEARER_GRANT
 SKEW = 30  # seconds of clock skew allowed on exp, nbf and iat (RFC 7523 3, items 4-6)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from mockidp.errors import InvalidGrant, InvalidRequest, InvalidScope, UnauthorizedClient
 from mockidp.keys.verify import TokenVerificationError, unverified_claims
-from mockidp.model.scenario import Client, Scenario, User
+from mockidp.model.scenario import TOKEN_EXCHANGE_GRANT, Client, Scenario, User
 from mockidp.oauth import resources
 from mockidp.oauth.context import TokenRequest
 from mockidp.oauth.grants.jwt_bearer import check_times, verify_trusted_jwt
@@ -31,7 +31,7 @@ from mockidp.oauth.scopes import requested_scopes
 from mockidp.oauth.subjects import subject
 from mockidp.types import JSONObject, Params
 
-TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
+TOKEN_EXCHANGE = TOKEN_EXCHANGE_GRANT
 _TYPE = "urn:ietf:params:oauth:token-type:"
 ACCESS_TOKEN = _TYPE + "access_token"
 REFRESH_TOKEN = _TYPE + "refresh_token"
