@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
 from mockidp.testing import MockIdP
 from tests.support.browser import launch_chromium, unavailable
+from tests.support.spa import Spa, html, script
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -47,52 +46,22 @@ window.ready = keycloak.init({ onLoad: "check-sso", pkceMethod: "S256",
 </script></body></html>"""
 
 
-class Spa:
-    """The single-page app's own loopback origin: its page and keycloak.js."""
-
-    def __init__(self, config: dict[str, str]) -> None:
-        self.config = config
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        spa = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                path = self.path.split("?", 1)[0].split("#", 1)[0]
-                if path == "/keycloak.js":
-                    body, kind = KEYCLOAK_JS.read_bytes(), "text/javascript"
-                elif path == "/":
-                    page = _INDEX % {"config": json.dumps(spa.config)}
-                    body, kind = page.encode(), "text/html; charset=utf-8"
-                else:
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        return Handler
-
-
 @pytest.fixture(scope="module")
 def spa() -> Iterator[Spa]:
     if not KEYCLOAK_JS.is_file():
         unavailable("keycloak-js is not installed (npm ci --prefix tests/interop)")
     if shutil.which("node") is None:
         unavailable("no node on PATH")
-    app = Spa({})
-    app.thread.start()
+    config: dict[str, str] = {}
+    app = Spa(
+        {
+            "/": html(lambda: _INDEX % {"config": json.dumps(config)}),
+            "/keycloak.js": script(KEYCLOAK_JS),
+        }
+    )
+    app.config = config  # type: ignore[attr-defined]
     yield app
-    app.server.shutdown()
-    app.server.server_close()
+    app.close()
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +85,9 @@ def idp(mockidp_server: MockIdP, spa: Spa) -> MockIdP:
             }
         ],
     )
-    spa.config = {"url": mockidp_server.url, "realm": "mockidp", "clientId": CLIENT}
+    spa.config.update(  # type: ignore[attr-defined]
+        {"url": mockidp_server.url, "realm": "mockidp", "clientId": CLIENT}
+    )
     return mockidp_server
 
 
