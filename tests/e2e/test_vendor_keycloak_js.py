@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 KEYCLOAK_JS = Path(__file__).parents[1] / "interop/node_modules/keycloak-js/lib/keycloak.js"
 CLIENT = "spa"
+_CONFIG: dict[str, str] = {}
 USERS = [{"sub": "alice", "claims": {"email": "alice@example.com", "name": "Alice"}}]
 
 _INDEX = """<!doctype html><html><head><meta charset="utf-8"><title>spa</title></head><body>
@@ -52,14 +53,12 @@ def spa() -> Iterator[Spa]:
         unavailable("keycloak-js is not installed (npm ci --prefix tests/interop)")
     if shutil.which("node") is None:
         unavailable("no node on PATH")
-    config: dict[str, str] = {}
     app = Spa(
         {
-            "/": html(lambda: _INDEX % {"config": json.dumps(config)}),
+            "/": html(lambda: _INDEX % {"config": json.dumps(_CONFIG)}),
             "/keycloak.js": script(KEYCLOAK_JS),
         }
     )
-    app.config = config  # type: ignore[attr-defined]
     yield app
     app.close()
 
@@ -85,9 +84,8 @@ def idp(mockidp_server: MockIdP, spa: Spa) -> MockIdP:
             }
         ],
     )
-    spa.config.update(  # type: ignore[attr-defined]
-        {"url": mockidp_server.url, "realm": "mockidp", "clientId": CLIENT}
-    )
+    _CONFIG.clear()
+    _CONFIG.update({"url": mockidp_server.url, "realm": "mockidp", "clientId": CLIENT})
     return mockidp_server
 
 

@@ -143,3 +143,20 @@ def test_login_redirect_and_silent_refresh(idp: MockIdP, spa: Spa, browser: Brow
     assert _payload(silent["accessToken"])["aud"] == f"api://{CLIENT}"
     refreshes = [r for r in idp.requests if r.grant_type == "refresh_token"]
     assert [r.status for r in refreshes] == [200]
+
+
+def test_a_browser_not_trusting_the_ca_gets_no_further(idp: MockIdP, spa: Spa) -> None:
+    """Without the CA, the TLS handshake fails: msal-browser reports it, nothing is answered."""
+    with launch_chromium() as untrusting:
+        page = untrusting.new_page()
+        page.goto(spa.origin + "/")
+        page.wait_for_function("window.result !== undefined || window.initError")
+        error = page.evaluate(
+            """async () => {
+              try { await window.app.loginRedirect({scopes: ['User.Read']}); return null; }
+              catch (e) { return e.errorCode || String(e); }
+            }"""
+        )
+        assert error == "endpoints_resolution_error"  # discovery never answered
+        assert page.url.startswith(spa.origin)
+    assert list(idp.requests) == []  # no request got through the handshake
