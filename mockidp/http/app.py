@@ -29,6 +29,7 @@ from mockidp.errors import (
     OAuthError,
     PageError,
 )
+from mockidp.http import cors as cors_headers
 from mockidp.http import scripted
 from mockidp.http.endpoints import (
     ENDPOINTS,
@@ -55,8 +56,6 @@ from mockidp.requestlog import RequestRecord, mask_authorization, mask_params
 from mockidp.types import Params
 
 log = logging.getLogger("mockidp")
-
-_CORS_ALLOW_HEADERS = "Authorization, Content-Type, DPoP"
 
 Report = Callable[[RequestRecord, Sequence[RequestRecord], Response | None], None]
 """Called after every answer: the request's record, the back-channel calls made while
@@ -152,6 +151,8 @@ class EndpointApp:
             log.exception("mockidp failed on %s %s", scope.get("method"), scope.get("path"))
             error = "server_error"
             response = server_error_response()
+        if response is not None and endpoint is not None and endpoint.cors:
+            self._cors(response, request, ex.params if ex and ex.params else readable)
         if response is not None and name is not None and self.response_hooks:
             hooked = ResponseRequest(name, request.method, scope["path"], ex.params if ex else {})
             response, failed = self.response_hooks.apply(response, hooked)
@@ -188,15 +189,29 @@ class EndpointApp:
     async def _dispatch(self, endpoint: Endpoint, ex: Exchange) -> Response:
         method = ex.request.method
         if method == "OPTIONS" and endpoint.cors:
-            return _preflight(endpoint)
+            return cors_headers.preflight(
+                endpoint.methods,
+                origin=ex.request.headers.get("origin"),
+                credentialed=self.provider.scenario.quirks.credentialed_cors,
+            )
         if method not in endpoint.methods and not (method == "HEAD" and "GET" in endpoint.methods):
             raise MethodNotAllowed(
                 f"{method} is not allowed here; use {', '.join(sorted(endpoint.methods))}"
             )
-        response = await endpoint.handler(self.provider, ex)
-        if endpoint.cors:
-            response.headers["Access-Control-Allow-Origin"] = "*"
-        return response
+        return await endpoint.handler(self.provider, ex)
+
+    def _cors(self, response: Response, request: Request, params: Params) -> None:
+        """CORS headers on an answer (an error too) of an endpoint scripts call; a
+        preflight's were set with it."""
+        if request.method == "OPTIONS" and "access-control-allow-methods" in response.headers:
+            return
+        cors_headers.allow(
+            response,
+            request.headers,
+            credentialed=self.provider.scenario.quirks.credentialed_cors,
+            clients=self.provider.deps,
+            client_id=_client_of(params, request),
+        )
 
 
 def _vendor_endpoint(name: str) -> Endpoint | None:
@@ -209,18 +224,6 @@ def _vendor_endpoint(name: str) -> Endpoint | None:
 def _allowed_methods(endpoint: Endpoint) -> list[str]:
     """The methods a 405's Allow header lists: OPTIONS only where preflights are answered."""
     return sorted(endpoint.methods | ({"OPTIONS"} if endpoint.cors else set()))
-
-
-def _preflight(endpoint: Endpoint) -> Response:
-    return Response(
-        status_code=204,
-        headers={
-            "Access-Control-Allow-Origin": "*",
-            "Access-Control-Allow-Methods": ", ".join(sorted(endpoint.methods | {"OPTIONS"})),
-            "Access-Control-Allow-Headers": _CORS_ALLOW_HEADERS,
-            "Access-Control-Max-Age": "600",
-        },
-    )
 
 
 def _client_of(params: Mapping[str, str], request: Request) -> str | None:

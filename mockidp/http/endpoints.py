@@ -280,10 +280,16 @@ async def check_session(provider: Provider, ex: Exchange) -> Response:
     """Session Management 1.0 3.2: the OP iframe. Relying parties frame it, so it may be."""
     if not provider.scenario.sessions:  # sessions: false: no session, so nothing to watch
         raise NotFound(f"no endpoint at {ex.request.url.path}; see the discovery document")
+    if provider.scenario.quirks.keycloak_login_status:  # Keycloak's login-status iframe
+        from mockidp.oauth import keycloak_session
+
+        page, csp = keycloak_session.login_status_page, keycloak_session.framed_csp
+    else:
+        page, csp = session_management.check_session_page, session_management.check_session_csp
     nonce = secrets.token_urlsafe(16)
     headers = {k: v for k, v in PAGE_HEADERS.items() if k != "X-Frame-Options"}
-    headers["Content-Security-Policy"] = session_management.check_session_csp(nonce)
-    return HTMLResponse(session_management.check_session_page(nonce), headers=headers)
+    headers["Content-Security-Policy"] = csp(nonce)
+    return HTMLResponse(page(nonce), headers=headers)
 
 
 async def device_authorization(provider: Provider, ex: Exchange) -> Response:

@@ -9,6 +9,7 @@ from starlette.responses import Response
 from mockidp.errors import InvalidRequest
 from mockidp.http.endpoints import Endpoint, Exchange
 from mockidp.http.input import bearer_token, body_params, query_params
+from mockidp.http.keycloak_pages import KEYCLOAK_ENDPOINTS
 from mockidp.http.render import json_response
 from mockidp.oauth import loginradius_identity, superoffice_api, system_user
 from mockidp.oauth.loginradius_identity import BAD_PARAMETER, IdentityCall, refuse
@@ -56,6 +57,7 @@ VENDOR_ENDPOINTS: dict[str, Endpoint] = {
     "current_principal": Endpoint(current_principal, _GET),
     "system_user": Endpoint(partner_system_user, frozenset({"POST"})),
     **{name: Endpoint(identity, _GET) for name in loginradius_identity.OPERATIONS},
+    **KEYCLOAK_ENDPOINTS,
 }
 """Endpoint names a preset's layout may hold beside :data:`ENDPOINTS`' (the app routes
 to either)."""

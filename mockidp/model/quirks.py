@@ -74,6 +74,9 @@ class Quirks:
     client_info: dict[str, str] = field(default_factory=dict)
     logout_refresh_token: bool = False
     refresh_token_jwt: bool = False
+    access_token_sid: bool = False
+    credentialed_cors: bool = False
+    keycloak_login_status: bool = False
 
 
 ERROR_REASONS = (
@@ -351,6 +354,25 @@ QUIRKS_SCHEMA: JSONObject = {
             **_FLAG,
             "description": "Refresh tokens are signed JWTs (typ Refresh, azp, sid, exp) "
             "rather than opaque strings (Keycloak: keycloak-js decodes them).",
+        },
+        "access_token_sid": {
+            **_FLAG,
+            "description": "JWT access tokens carry the browser session's sid (Keycloak: "
+            "keycloak-js reads it for its login-status iframe).",
+        },
+        "credentialed_cors": {
+            **_FLAG,
+            "description": "Scripts' calls to the token, userinfo, introspection and "
+            "revocation endpoints from one of the client's web origins (its redirect URIs' "
+            "origins) get that Origin echoed with Access-Control-Allow-Credentials: true "
+            "and Vary: Origin, so credentialed fetches work (Keycloak); any other origin "
+            "gets the same answer with the generic Access-Control-Allow-Origin: *.",
+        },
+        "keycloak_login_status": {
+            **_FLAG,
+            "description": "The check_session iframe speaks Keycloak's login-status "
+            "protocol (message 'client_id sid', checked by its /init call), and the "
+            "3p-cookies step1/step2 pages are served (keycloak-js's checkLoginIframe).",
         },
         "logout_refresh_token": {
             **_FLAG,

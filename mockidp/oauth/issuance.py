@@ -177,6 +177,8 @@ def issue(
         client_id=client.client_id,
         tenant=auth.tenant,
     )
+    if quirks.access_token_sid and auth.sid is not None:  # Keycloak: the browser session
+        at_claims["sid"] = auth.sid
     if jkt is not None:
         at_claims["cnf"] = {"jkt": jkt}
     if auth.act is not None:

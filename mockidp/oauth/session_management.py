@@ -22,7 +22,7 @@ from dataclasses import replace
 from html import escape
 from urllib.parse import urlsplit
 
-from mockidp.oauth.signin import AuthorizationResponse, AuthorizeResult
+from mockidp.oauth.signin import AuthorizationResponse, AuthorizeResult, public_sid
 from mockidp.oauth.tokens import token_handle
 
 BROWSER_STATE_COOKIE = "mockidp_browser_state"
@@ -36,10 +36,14 @@ _HOST_SOURCE = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]+)?")
 
 
 def browser_state(session_id: str | None) -> str:
-    """The OP browser state for a session: a one-way value, never the session id itself."""
+    """The OP browser state for a session: a one-way value, never the session id itself.
+
+    Derived from the session's public ``sid`` (itself a one-way value of the id), so a
+    page given a token's ``sid`` can recompute it: Keycloak's login-status iframe
+    (:mod:`mockidp.oauth.keycloak_session`) compares sessions that way."""
     if not session_id:
         return ""
-    return token_handle("browser-state:" + session_id)[:32]
+    return token_handle("browser-state:" + public_sid(session_id))[:32]
 
 
 def origin(uri: str) -> str:

@@ -22,6 +22,12 @@ PATHS = {
     "introspection": _OIDC + "/token/introspect",
     "revocation": _OIDC + "/revoke",
     "end_session": _OIDC + "/logout",
+    # keycloak-js's checkLoginIframe: discovery's check_session_iframe, its origin
+    # check, and the 3p-cookies pages (mockidp.oauth.keycloak_session)
+    "check_session": _OIDC + "/login-status-iframe.html",
+    "login_status_init": _OIDC + "/login-status-iframe.html/init",
+    "third_party_cookies_step1": _OIDC + "/3p-cookies/step1.html",
+    "third_party_cookies_step2": _OIDC + "/3p-cookies/step2.html",
     "login": _REALM + "/login-actions/authenticate",
     "consent": _REALM + "/login-actions/consent",
     "home": "/",
@@ -40,6 +46,9 @@ SCENARIO: dict[str, Any] = {
         "default_scopes": ["profile", "email"],
         "logout_refresh_token": True,
         "refresh_token_jwt": True,
+        "access_token_sid": True,
+        "credentialed_cors": True,
+        "keycloak_login_status": True,
         "access_token_claims": {
             "typ": "Bearer",
             "azp": "{client_id}",

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -41,9 +43,31 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+def nss_home(ca_file: Path, home: Path) -> dict[str, str]:
+    """An environment whose ``HOME`` holds an NSS database trusting ``ca_file``.
+
+    Chromium on Linux takes its trusted CAs from ``$HOME/.pki/nssdb`` besides the
+    system's; it has no switch naming a CA file. ``certutil`` is Debian's libnss3-tools.
+    """
+    certutil = shutil.which("certutil")
+    if certutil is None:
+        unavailable("no certutil on PATH (Debian: apt-get install libnss3-tools)")
+        raise AssertionError("unreachable")
+    db = home / ".pki" / "nssdb"
+    db.mkdir(parents=True, exist_ok=True)
+    subprocess.run([certutil, "-d", f"sql:{db}", "-N", "--empty-password"], check=True)
+    subprocess.run(
+        [certutil, "-d", f"sql:{db}", "-A", "-t", "C,,", "-n", "mockidp-ca", "-i", str(ca_file)],
+        check=True,
+    )
+    return {**os.environ, "HOME": str(home)}
+
+
 @contextmanager
-def launch_chromium() -> Iterator[Browser]:
-    """Debian's headless Chromium driven by Playwright (which cannot download browsers here)."""
+def launch_chromium(*, env: dict[str, str] | None = None) -> Iterator[Browser]:
+    """Debian's headless Chromium driven by Playwright (which cannot download browsers here).
+
+    ``env``: the browser's environment (:func:`nss_home` to trust a CA)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -55,7 +79,7 @@ def launch_chromium() -> Iterator[Browser]:
         raise AssertionError("unreachable")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS, env=env
         )
         yield chromium
         chromium.close()

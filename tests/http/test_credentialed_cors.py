@@ -1,0 +1,175 @@
+"""Keycloak's credentialed CORS for a client's web origins, and its browser-session pages
+(quirks credentialed_cors, keycloak_login_status; tests/e2e/test_vendor_keycloak_js.py
+drives them with keycloak-js itself)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from mockidp.testing import MockIdP
+
+APP = "http://127.0.0.1:5173"
+STRANGER = "http://127.0.0.1:6666"
+CLIENTS: list[dict[str, Any]] = [
+    {
+        "client_id": "spa",
+        "token_endpoint_auth_method": "none",
+        "redirect_uris": [APP + "/callback"],
+        "grant_types": ["authorization_code", "refresh_token"],
+    },
+    {
+        "client_id": "api",
+        "client_secret": "api-secret",
+        "redirect_uris": [APP + "/other"],
+        "grant_types": ["client_credentials"],
+    },
+]
+OIDC = "/realms/mockidp/protocol/openid-connect"
+
+
+def _idp(**scenario: Any) -> Iterator[MockIdP]:
+    idp = MockIdP.in_process({"clients": CLIENTS, **scenario})
+    try:
+        yield idp
+    finally:
+        idp.close()
+
+
+@pytest.fixture
+def keycloak() -> Iterator[MockIdP]:
+    yield from _idp(preset="keycloak")
+
+
+@pytest.fixture
+def generic() -> Iterator[MockIdP]:
+    yield from _idp()
+
+
+def _payload(jwt: str) -> dict[str, Any]:
+    part = jwt.split(".")[1]
+    return dict(json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))))
+
+
+def _refresh(idp: MockIdP, path: str, origin: str | None) -> Any:
+    headers = {"Origin": origin} if origin else {}
+    body = {"grant_type": "refresh_token", "refresh_token": "unknown", "client_id": "spa"}
+    return idp.client.post(path, data=body, headers=headers)
+
+
+def test_a_web_origin_is_echoed_with_credentials(keycloak: MockIdP) -> None:
+    answer = _refresh(keycloak, OIDC + "/token", APP)
+    assert answer.status_code == 400  # an error answer is readable to the script too
+    assert answer.headers["access-control-allow-origin"] == APP
+    assert answer.headers["access-control-allow-credentials"] == "true"
+    assert answer.headers["vary"] == "Origin"
+
+
+def test_another_origin_is_answered_without_credentials(keycloak: MockIdP) -> None:
+    allowed = _refresh(keycloak, OIDC + "/token", APP)
+    for origin in (STRANGER, "null", None):
+        answer = _refresh(keycloak, OIDC + "/token", origin)
+        assert (answer.status_code, answer.json()) == (allowed.status_code, allowed.json())
+        assert answer.headers["access-control-allow-origin"] == "*"
+        assert "access-control-allow-credentials" not in answer.headers
+        assert answer.headers["vary"] == "Origin"
+
+
+def test_basic_credentials_name_the_client(keycloak: MockIdP) -> None:
+    answer = keycloak.client.post(
+        OIDC + "/token",
+        data={"grant_type": "client_credentials"},
+        auth=("api", "api-secret"),
+        headers={"Origin": APP},
+    )
+    assert answer.status_code == 200
+    assert answer.headers["access-control-allow-origin"] == APP
+    other = keycloak.client.post(  # spa's origin is api's too here; a stranger is not
+        OIDC + "/token",
+        data={"grant_type": "client_credentials"},
+        auth=("api", "api-secret"),
+        headers={"Origin": STRANGER},
+    )
+    assert other.status_code == 200
+    assert other.headers["access-control-allow-origin"] == "*"
+
+
+def test_preflight_echoes_the_origin(keycloak: MockIdP) -> None:
+    answer = keycloak.client.options(
+        OIDC + "/token",
+        headers={"Origin": STRANGER, "Access-Control-Request-Method": "POST"},
+    )
+    assert answer.status_code == 204
+    assert answer.headers["access-control-allow-origin"] == STRANGER
+    assert answer.headers["access-control-allow-credentials"] == "true"
+    assert "POST" in answer.headers["access-control-allow-methods"]
+
+
+def test_generic_cors_is_unchanged(generic: MockIdP) -> None:
+    answer = _refresh(generic, "/token", APP)
+    assert answer.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in answer.headers
+    assert "vary" not in answer.headers
+    preflight = generic.client.options("/token", headers={"Origin": APP})
+    assert preflight.headers["access-control-allow-origin"] == "*"
+
+
+def test_login_status_init_checks_the_origin(keycloak: MockIdP) -> None:
+    init = OIDC + "/login-status-iframe.html/init"
+    cases = {
+        (("client_id", "spa"), ("origin", APP)): 204,
+        (("client_id", "spa"), ("origin", STRANGER)): 403,
+        (("client_id", "spa"), ("origin", APP + "/callback")): 403,  # a URL, not an origin
+        (("client_id", "nobody"), ("origin", APP)): 403,
+        (("client_id", "spa"),): 403,
+        (): 403,
+    }
+    for params, status in cases.items():
+        answer = keycloak.client.get(init, params=dict(params))
+        assert answer.status_code == status, params
+        assert answer.content == b""
+
+
+def test_session_pages_may_be_framed(keycloak: MockIdP) -> None:
+    discovery = keycloak.client.get("/realms/mockidp/.well-known/openid-configuration").json()
+    assert discovery["check_session_iframe"] == keycloak.issuer.replace(
+        "/realms/mockidp", OIDC + "/login-status-iframe.html"
+    )
+    for page in ("/login-status-iframe.html", "/3p-cookies/step1.html", "/3p-cookies/step2.html"):
+        answer = keycloak.client.get(OIDC + page)
+        assert answer.status_code == 200, page
+        assert answer.headers["content-type"].startswith("text/html")
+        assert "x-frame-options" not in answer.headers
+        csp = answer.headers["content-security-policy"]
+        assert "frame-ancestors *" in csp and "connect-src 'self'" in csp
+
+
+def test_session_pages_are_off_with_the_quirk(keycloak: MockIdP) -> None:
+    keycloak.use_scenario(
+        {"preset": "keycloak", "clients": CLIENTS, "quirks": {"keycloak_login_status": False}}
+    )
+    for page in ("/3p-cookies/step1.html", "/login-status-iframe.html/init"):
+        assert keycloak.client.get(OIDC + page).status_code == 404, page
+    standard = keycloak.client.get(OIDC + "/login-status-iframe.html")  # Session Management's
+    assert standard.status_code == 200
+    assert "connect-src" not in standard.headers["content-security-policy"]
+
+
+def test_access_tokens_carry_the_session(keycloak: MockIdP) -> None:
+    code = keycloak.authorize("alice", client_id="spa", redirect_uri=APP + "/callback")
+    tokens = keycloak.client.post(
+        OIDC + "/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code.code,
+            "client_id": "spa",
+            "redirect_uri": code.redirect_uri,
+            "code_verifier": code.code_verifier,
+        },
+    ).json()
+    access, id_token = _payload(tokens["access_token"]), _payload(tokens["id_token"])
+    assert access["sid"] == id_token["sid"] == tokens["session_state"]
