@@ -377,8 +377,9 @@ QUIRKS_SCHEMA: JSONObject = {
         "logout_refresh_token": {
             **_FLAG,
             "description": "A POST to end session with refresh_token (and the client's "
-            "credentials) ends that grant, its refresh and access tokens, and answers 204 "
-            "(Keycloak's back-channel logout of python-keycloak and keycloak-js).",
+            "credentials) ends that grant, its refresh and access tokens, and the browser "
+            "session they came from, and answers 204 (Keycloak's back-channel logout of "
+            "python-keycloak and keycloak-js).",
         },
         "error_status": {
             "type": "object",

@@ -1,14 +1,16 @@
 """Keycloak's logout by refresh token: ``POST .../protocol/openid-connect/logout`` with
 ``client_id`` (and its credentials) and ``refresh_token``, what python-keycloak's
 ``logout()`` and keycloak-js send. Keycloak answers 204 and the session's tokens stop
-working; a token that is unknown or another client's is ``invalid_grant`` and changes
-nothing."""
+working, and so does the browser's single sign-on session they came from (its next
+authorization request must sign in again); a token that is unknown or another client's
+is ``invalid_grant`` and changes nothing."""
 
 from __future__ import annotations
 
 from mockidp.errors import InvalidGrant, InvalidRequest
 from mockidp.model.scenario import Client
 from mockidp.oauth.issuance import REFRESH, Deps, revoke_grant
+from mockidp.oauth.signin import SESSION, SESSION_OF_SID
 from mockidp.oauth.tokens import token_handle
 from mockidp.types import Params
 
@@ -29,3 +31,8 @@ def end_grant_by_refresh_token(deps: Deps, client: Client, params: Params) -> No
         )
     revoke_grant(deps, record.get("gid"))  # every refresh and access token of the grant
     deps.state.delete(REFRESH, handle)
+    sid = record.get("sid")
+    session = deps.state.get(SESSION_OF_SID, sid) if isinstance(sid, str) else None
+    if isinstance(sid, str) and session is not None:  # Keycloak ends the user's session too
+        deps.state.delete(SESSION, session["session"])
+        deps.state.delete(SESSION_OF_SID, sid)

@@ -44,6 +44,8 @@ from mockidp.oauth.tokens import random_token, token_handle
 from mockidp.types import JSONObject, Params
 
 SESSION = "session"
+SESSION_OF_SID = "sessionofsid"
+"""A session id by the public ``sid`` its tokens carry (see :func:`public_sid`)."""
 INTERACTION = "interaction"
 CODE = "code"
 
@@ -286,12 +288,12 @@ class SignIn:
         """A session record; with ``sessions: false`` it only carries one authorization."""
         sid = random_token(24)
         lifetimes = self.deps.scenario.lifetimes
+        ttl = lifetimes.session if self.deps.scenario.sessions else lifetimes.interaction
         self.deps.state.put(
-            SESSION,
-            sid,
-            {"sub": user.sub, "auth_time": int(self.deps.state.now())},
-            ttl=lifetimes.session if self.deps.scenario.sessions else lifetimes.interaction,
+            SESSION, sid, {"sub": user.sub, "auth_time": int(self.deps.state.now())}, ttl=ttl
         )
+        # tokens carry the public sid only; a logout by token finds its session here
+        self.deps.state.put(SESSION_OF_SID, public_sid(sid), {"session": sid}, ttl=ttl)
         return sid
 
     def _cookie(self, result: AuthorizeResult) -> AuthorizeResult:

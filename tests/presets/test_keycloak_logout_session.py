@@ -1,0 +1,81 @@
+"""Keycloak's logout by refresh token ends the browser's session too, not only the
+grant's tokens: the next ``prompt=none`` authorization answers ``login_required``
+(Keycloak's back-channel logout of python-keycloak's ``logout()`` and keycloak-js)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from mockidp.testing import MockIdP
+
+OIDC = "/realms/mockidp/protocol/openid-connect"
+REDIRECT = "http://127.0.0.1:8080/callback"
+VERIFIER = "v" * 64
+CHALLENGE = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest()).rstrip(b"=")
+
+
+@pytest.fixture
+def idp() -> Iterator[MockIdP]:
+    idp = MockIdP.in_process({"preset": "keycloak", "login": "auto", "consent": "auto"})
+    yield idp
+    idp.close()
+
+
+def _authorize(idp: MockIdP, **extra: str) -> dict[str, list[str]]:
+    params = {
+        "client_id": "mockidp-client",
+        "response_type": "code",
+        "redirect_uri": REDIRECT,
+        "scope": "openid offline_access",
+        "state": "s",
+        "code_challenge": CHALLENGE.decode(),
+        "code_challenge_method": "S256",
+        **extra,
+    }
+    answer = idp.client.get(OIDC + "/auth", params=params)  # the client keeps the cookie
+    assert answer.status_code in (302, 303), answer.text
+    return parse_qs(urlsplit(answer.headers["location"]).query)
+
+
+def _tokens(idp: MockIdP) -> dict[str, str]:
+    code = _authorize(idp)["code"][0]
+    answer = idp.client.post(
+        OIDC + "/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "code_verifier": VERIFIER,
+        },
+        auth=("mockidp-client", "mockidp-secret"),
+    )
+    assert answer.status_code == 200, answer.text
+    tokens: dict[str, str] = answer.json()
+    return tokens
+
+
+def _logout(idp: MockIdP, refresh_token: str, client: str = "mockidp-client") -> int:
+    secret = "mockidp-secret" if client == "mockidp-client" else "wrong"
+    answer = idp.client.post(
+        OIDC + "/logout", data={"refresh_token": refresh_token}, auth=(client, secret)
+    )
+    return answer.status_code
+
+
+def test_logout_by_refresh_token_ends_the_browser_session(idp: MockIdP) -> None:
+    tokens = _tokens(idp)
+    assert "code" in _authorize(idp, prompt="none")  # the session signs in silently
+    assert _logout(idp, tokens["refresh_token"]) == 204
+    assert _authorize(idp, prompt="none")["error"] == ["login_required"]
+
+
+def test_a_refused_logout_leaves_the_session(idp: MockIdP) -> None:
+    tokens = _tokens(idp)
+    assert _logout(idp, tokens["refresh_token"], client="mockidp-public") >= 400
+    assert _logout(idp, "not-a-refresh-token") == 400
+    assert "code" in _authorize(idp, prompt="none")
