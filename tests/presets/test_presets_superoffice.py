@@ -475,30 +475,8 @@ async def test_current_principal_at_the_webapi_url() -> None:
 
 
 async def test_system_user_exchanges_a_signed_system_token_for_a_jwt() -> None:
-    private, public = partner_key()
-    app = sod_app(
-        clients=[
-            {
-                "client_id": "partner-app",
-                "client_secret": "app-token",
-                "redirect_uris": [REDIRECT_URI],
-                "jwks": {"keys": [public]},
-            }
-        ],
-        users=[
-            {
-                "sub": "system",
-                "claims": {"email": "system@example.com", "system_token": "DevNet-8k8Q7DmBgo"},
-            }
-        ],
-    )
-    now = datetime.fromtimestamp(app.provider.clock.now(), UTC)
-    request = {
-        "SignedSystemToken": signed_system_token(private, "DevNet-8k8Q7DmBgo", now),
-        "ApplicationToken": "app-token",
-        "ContextIdentifier": "Cust12345",
-        "ReturnTokenType": "JWT",
-    }
+    app, request, private, now = _system_user_setup()
+    request["ReturnTokenType"] = "JWT"  # the vendor's documents spell it both ways
     path = "/Login/api/PartnerSystemUser/Authenticate"
     async with http_for(app, SOD) as http:
         response = await http.post(path, json=request)
@@ -574,8 +552,9 @@ async def test_an_unregistered_redirect_url_is_authorization_error_2() -> None:
     assert "Authorization error: InvalidRedirectUrl (2)" in response.text
 
 
-def _system_user_app() -> tuple[MockIdPApp, dict[str, str]]:
-    """An app with a partner application and a system user, and a valid request."""
+def _system_user_setup() -> tuple[MockIdPApp, dict[str, str], Any, datetime]:
+    """An app with a partner application and a system user, a valid request, the
+    partner's private key and the moment the request was signed."""
     private, public = partner_key()
     app = sod_app(
         clients=[
@@ -600,6 +579,12 @@ def _system_user_app() -> tuple[MockIdPApp, dict[str, str]]:
         "ContextIdentifier": "Cust12345",
         "ReturnTokenType": "Jwt",
     }
+    return app, request, private, now
+
+
+def _system_user_app() -> tuple[MockIdPApp, dict[str, str]]:
+    """An app with a partner application and a system user, and a valid request."""
+    app, request, _, _ = _system_user_setup()
     return app, request
 
 
