@@ -7,7 +7,8 @@ HTTP status the spec gives it as ``status``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 
 class MockIdPError(Exception):
@@ -224,8 +225,7 @@ class PageError(MockIdPError):
         self.reason = reason  # as OAuthError.reason: a preset may word it (error_messages)
 
 
-@dataclass(frozen=True)
-class ScenarioProblem:
+class ScenarioProblem(Struct, frozen=True):
     """One thing wrong with a scenario file: where (a path and maybe a line) and what."""
 
     location: str

@@ -13,9 +13,10 @@ import hashlib
 import threading
 from collections import deque
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
+
+from msgspec import Struct, field
 
 SECRET_PARAMS = frozenset(
     {
@@ -79,8 +80,7 @@ def mask_authorization(header: str | None) -> str | None:
     return f"{scheme} {fingerprint(credentials.strip())}" if credentials else fingerprint(scheme)
 
 
-@dataclass(frozen=True)
-class RequestRecord:
+class RequestRecord(Struct, frozen=True):
     """What happened to one request; ``status`` is 0 when none was sent (a dropped connection).
 
     ``params`` are the query and form parameters the request sent, secrets masked;

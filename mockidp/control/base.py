@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from msgspec import Struct, field
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -86,8 +86,7 @@ class ControlContext(Protocol):
         ...
 
 
-@dataclass
-class ControlCall:
+class ControlCall(Struct):
     """One control request, parsed: what an operation receives."""
 
     control: ControlContext
@@ -157,8 +156,7 @@ def _no_constant(name: str) -> Any:
 Handler = Callable[[ControlCall], Awaitable[Response]]
 
 
-@dataclass(frozen=True)
-class Route:
+class Route(Struct, frozen=True):
     """One operation: method, path under the prefix (``{name}`` only as the last segment,
     taking the rest of the path), handler, and what the OpenAPI document says of it.
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from typing import Any
 
+from msgspec import Struct
+from msgspec.structs import replace
 from starlette.responses import Response
 
 from mockidp.control.base import (
@@ -99,8 +100,7 @@ async def patch_scenario(call: ControlCall) -> Response:
 # -- users and clients -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Collection:
+class Collection(Struct, frozen=True):
     """A list of the scenario (``users``, ``clients``) edited item by item, by its id."""
 
     key: str

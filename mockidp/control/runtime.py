@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
+from msgspec.structs import fields
 from starlette.responses import Response
 
 from mockidp.control.base import ControlCall, ControlError, no_content, ok

@@ -6,9 +6,9 @@ control API under ``/t/{name}/_mockidp/`` has none). See :mod:`mockidp.control.t
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 
+from msgspec.structs import replace
 from starlette.responses import Response
 
 from mockidp.control.base import PREFIX, ControlCall, ControlError, no_content, ok

@@ -24,9 +24,10 @@ import re
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from typing import Protocol
 
+from msgspec import Struct
+from msgspec.structs import replace
 from starlette.types import Receive, Scope, Send
 
 from mockidp.clock import Clock
@@ -77,8 +78,7 @@ class TenantApp(Protocol):
         ...
 
 
-@dataclass
-class Tenant:
+class Tenant(Struct):
     name: str
     app: TenantApp
     generation: str

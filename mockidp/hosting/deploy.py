@@ -22,9 +22,10 @@ import os
 import re
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 __all__ = [
     "ADMIN_TOKEN_ENV",
@@ -54,8 +55,7 @@ class DeployError(Exception):
     """Deploying or destroying failed; the message names the AWS error and the fix."""
 
 
-@dataclass(frozen=True)
-class Deployment:
+class Deployment(Struct, frozen=True):
     """What a stack was deployed as: its outputs (IssuerUrl, DiscoveryUrl, ...)."""
 
     stack: str

@@ -29,8 +29,9 @@ import sys
 import tempfile
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from mockidp.scenario.loader import check_scenario_text
 
@@ -62,8 +63,7 @@ class PackageError(Exception):
     """The package cannot be built; the message says why and what to do."""
 
 
-@dataclass(frozen=True)
-class PackageResult:
+class PackageResult(Struct, frozen=True):
     """A built package: the zip, its size in bytes, the scenario's path inside it."""
 
     zip_path: Path

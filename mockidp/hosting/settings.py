@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from mockidp.model.layout import DEFAULT_MAX_TENANTS
 from mockidp.presets import PRESETS
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Struct, frozen=True):
     """How to run a provider. ``scenario`` None means the embedded default.
 
     ``store`` names the state backend: ``memory`` (the default) or ``dynamodb://TABLE``

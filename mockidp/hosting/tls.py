@@ -22,13 +22,13 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from msgspec import Struct
 
 __all__ = ["TLSFiles", "default_tls_dir", "local_tls", "own_tls", "trust_lines"]
 
@@ -39,8 +39,7 @@ SERVER_DAYS = 30
 HOSTS = ("127.0.0.1", "::1", "localhost")
 
 
-@dataclass(frozen=True)
-class TLSFiles:
+class TLSFiles(Struct, frozen=True):
     """What a server needs for HTTPS: its certificate chain and key, and the CA (None for
     a certificate of one's own) that clients must trust."""
 

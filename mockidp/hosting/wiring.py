@@ -7,8 +7,9 @@ Shared by the edges (the CLI, the Lambda handler), so ``MOCKIDP_SCENARIO``,
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
+
+from msgspec.structs import replace
 
 from mockidp.asgi import MockIdPApp, create_app
 from mockidp.errors import TemporarilyUnavailable

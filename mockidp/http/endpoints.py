@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 
+from msgspec import Struct, field
 from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -39,8 +39,7 @@ from mockidp.types import JSONObject, Params
 SESSION_COOKIE = "mockidp_session"
 
 
-@dataclass
-class Exchange:
+class Exchange(Struct):
     """One request on its way through a handler, with what the log line needs."""
 
     incoming: Incoming
@@ -445,8 +444,7 @@ def _authorization_response(result: AuthorizationResponse) -> Response:
     return RedirectResponse(location, status_code=302, headers=NO_STORE)
 
 
-@dataclass(frozen=True)
-class Endpoint:
+class Endpoint(Struct, frozen=True):
     """How an endpoint is served: its handler, HTTP methods, and whether browsers' scripts call it."""
 
     handler: Handler

@@ -14,9 +14,9 @@ import difflib
 import json
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
+from msgspec import Struct, field
 from starlette.responses import JSONResponse, Response
 
 from mockidp.oauth.hooks import HookFailed, hook_name
@@ -27,8 +27,7 @@ EVERY_ENDPOINT = "*"
 _UNSENT = frozenset({"content-length", "set-cookie"})
 
 
-@dataclass
-class ResponseDraft:
+class ResponseDraft(Struct):
     """A response about to be sent: change ``status``, ``headers``, ``body`` in place.
 
     ``headers`` has one value per name (``Set-Cookie`` values are in ``cookies``);
@@ -51,8 +50,7 @@ class ResponseDraft:
         self.headers["content-type"] = "application/json"
 
 
-@dataclass(frozen=True)
-class ResponseRequest:
+class ResponseRequest(Struct, frozen=True):
     """The request being answered: endpoint name, method, path and parameters (unmasked)."""
 
     endpoint: str

@@ -13,7 +13,6 @@ import time
 import warnings
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
 from typing import Any, cast
@@ -21,6 +20,7 @@ from typing import Any, cast
 from joserfc import jws, jwt
 from joserfc.errors import SecurityWarning
 from joserfc.jwk import KeySet
+from msgspec import Struct
 
 from mockidp.keys.material import (
     PACKAGED_ALG,
@@ -54,8 +54,7 @@ def half_hash(value: str, alg: str) -> str:
     return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode("ascii")
 
 
-@dataclass(frozen=True)
-class _RingKey:
+class _RingKey(Struct, frozen=True):
     kid: str
     alg: str
     private: Key
@@ -99,8 +98,7 @@ def _ring_key(data: JSONObject, *, x509: bool = False, x509_kid: bool = False) -
     return _RingKey(kid, alg, private, public, {"alg": alg, "kid": kid, "x5t": members["x5t"]})
 
 
-@dataclass(frozen=True)
-class _Phase:
+class _Phase(Struct, frozen=True):
     start: float
     signer: _RingKey
     published: tuple[str, ...]

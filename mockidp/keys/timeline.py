@@ -9,14 +9,14 @@ signs with a key the JWKS does not list.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from itertools import groupby
+
+from msgspec import Struct
 
 from mockidp.model.scenario import RotationStep
 
 
-@dataclass(frozen=True)
-class KeyPhase:
+class KeyPhase(Struct, frozen=True):
     """The keys in force from ``start`` seconds into a rotation timeline.
 
     ``published`` lists the JWKS's kids: the signing key first while it is published.

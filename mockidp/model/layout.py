@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
+
+from msgspec import Struct, field
 
 CONTROL_PREFIX = "/_mockidp/"
 """The test-control API's prefix (:mod:`mockidp.control.api`): no endpoint may live under it."""
@@ -49,8 +50,7 @@ GENERIC_PATHS: Mapping[str, str] = MappingProxyType(
 )
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(Struct, frozen=True, dict=True):
     """Endpoint name -> path. An endpoint missing from ``paths`` is switched off."""
 
     paths: Mapping[str, str] = field(default_factory=lambda: GENERIC_PATHS)

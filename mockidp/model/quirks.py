@@ -7,8 +7,9 @@ quirk is a code hook. Every default is the generic (standards) behaviour.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from msgspec import Struct, field
 
 from mockidp.types import JSONObject
 
@@ -16,8 +17,7 @@ UserinfoFormat = Literal["json", "jwt_string"]
 ErrorShape = Literal["oauth", "loginradius"]
 
 
-@dataclass(frozen=True)
-class Quirks:
+class Quirks(Struct, frozen=True):
     """Switches the core and the HTTP layer read; see QUIRKS_SCHEMA for each one's meaning."""
 
     merge_query_into_body: bool = False

@@ -1,9 +1,12 @@
-"""The scenario model: frozen dataclasses the core reads. Loading lives in mockidp.scenario."""
+"""The scenario model: frozen records the core reads. Loading lives in mockidp.scenario."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, Literal
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from mockidp.model.quirks import Quirks
 from mockidp.types import JSONObject
@@ -61,8 +64,7 @@ TOKEN_DEFECTS: tuple[str, ...] = (
 PACKAGED_KEYS: tuple[str, ...] = ("rsa-1", "rsa-2", "ec-p256-1", "ed25519-1")
 
 
-@dataclass(frozen=True)
-class User:
+class User(Struct, frozen=True):
     """A person who can sign in. ``claims`` holds every claim but ``sub``.
 
     ``consent`` / ``login`` override the scenario's behaviour for this user, and
@@ -78,8 +80,7 @@ class User:
     lifetimes: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Client:
+class Client(Struct, frozen=True):
     """A registered relying party."""
 
     client_id: str
@@ -122,8 +123,7 @@ class Client:
         return self.token_endpoint_auth_method == "none"
 
 
-@dataclass(frozen=True)
-class Lifetimes:
+class Lifetimes(Struct, frozen=True):
     """Seconds each artefact lives."""
 
     code: int = 600
@@ -139,8 +139,7 @@ class Lifetimes:
     """Refresh tokens of one grant stop working this long after the grant, rotated or not."""
 
 
-@dataclass(frozen=True)
-class DeviceFlow:
+class DeviceFlow(Struct, frozen=True):
     """The device authorization grant (RFC 8628) as the scenario scripts it.
 
     ``decision``: ``page`` (the user answers on the verification page), or ``approve`` /
@@ -158,8 +157,7 @@ class DeviceFlow:
     verification_uri_complete: bool = True
 
 
-@dataclass(frozen=True)
-class ConsentRule:
+class ConsentRule(Struct, frozen=True):
     """A consent decision for matching requests; None fields match anything.
 
     ``scopes`` matches a request that asks for any one of them.
@@ -171,8 +169,7 @@ class ConsentRule:
     scopes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class CallSelector:
+class CallSelector(Struct, frozen=True):
     """Which of the matching calls (counted from 1) a rule applies to; none set: all."""
 
     nth: int | None = None
@@ -183,8 +180,7 @@ class CallSelector:
     seed: int | None = None
 
 
-@dataclass(frozen=True)
-class RequestMatch:
+class RequestMatch(Struct, frozen=True):
     """Which requests a rule is about; an empty tuple matches anything.
 
     ``users`` are subjects or usernames; ``scopes`` match a request asking for any of
@@ -199,8 +195,7 @@ class RequestMatch:
     params: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Fault:
+class Fault(Struct, frozen=True):
     """A scripted misbehaviour: what to match, which calls, and what to answer instead.
 
     At most one of ``oauth_error``, ``http_status``, ``malformed_body``,
@@ -220,8 +215,7 @@ class Fault:
     drop_connection: bool = False
 
 
-@dataclass(frozen=True)
-class BrokenToken:
+class BrokenToken(Struct, frozen=True):
     """Issue a token with a defect, so relying parties' validation can be tested."""
 
     token: TokenKind
@@ -230,8 +224,7 @@ class BrokenToken:
     when: CallSelector = field(default_factory=CallSelector)
 
 
-@dataclass(frozen=True)
-class KeySpec:
+class KeySpec(Struct, frozen=True):
     """A signing key: a packaged test key by name, or a private JWK.
 
     ``kid`` defaults to the JWK's own, else its thumbprint; ``alg`` (None) to the JWK's
@@ -244,8 +237,7 @@ class KeySpec:
     jwk: JSONObject | None = None
 
 
-@dataclass(frozen=True)
-class RotationStep:
+class RotationStep(Struct, frozen=True):
     """``after`` seconds from when the provider loaded the scenario, do ``action`` to ``kid``."""
 
     after: int
@@ -253,23 +245,20 @@ class RotationStep:
     kid: str
 
 
-@dataclass(frozen=True)
-class ClockSpec:
+class ClockSpec(Struct, frozen=True):
     """Where the provider's clock starts (epoch seconds), and whether it stands still."""
 
     at: float | None = None
     frozen: bool = False
 
 
-@dataclass(frozen=True)
-class RegistrationSettings:
+class RegistrationSettings(Struct, frozen=True):
     """Dynamic client registration (RFC 7591 3): an initial access token, if one is needed."""
 
     initial_access_token: str | None = None
 
 
-@dataclass(frozen=True)
-class DPoPSettings:
+class DPoPSettings(Struct, frozen=True):
     """RFC 9449 options: nonces (section 8) and how old a proof may be."""
 
     require_nonce: bool = False
@@ -277,8 +266,7 @@ class DPoPSettings:
     proof_max_age: int = 300
 
 
-@dataclass(frozen=True)
-class TrustedIssuer:
+class TrustedIssuer(Struct, frozen=True):
     """Another issuer whose JWTs the provider accepts: RFC 7523 assertions and RFC 8693
     subject / actor tokens of type jwt. ``jwks`` holds its public keys."""
 
@@ -286,8 +274,7 @@ class TrustedIssuer:
     jwks: JSONObject
 
 
-@dataclass(frozen=True)
-class Scenario:
+class Scenario(Struct, frozen=True, dict=True):
     """Everything a test can vary, validated at load."""
 
     issuer: str | None = None
@@ -335,16 +322,18 @@ class Scenario:
     base_paths: dict[str, str] | None = None
     """The preset's endpoint paths (``path_params`` filled in); None: the generic layout."""
     source: str = "<inline>"
-    _clients_by_id: dict[str, Client] = field(init=False, repr=False, compare=False)
-    _users_by_login: dict[str, User] = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_clients_by_id", {c.client_id: c for c in self.clients})
+    @cached_property
+    def _clients_by_id(self) -> dict[str, Client]:
+        return {c.client_id: c for c in self.clients}
+
+    @cached_property
+    def _users_by_login(self) -> dict[str, User]:
         logins: dict[str, User] = {}
         for user in reversed(self.users):  # earlier users win a clash of login names
             logins[user.username] = user
             logins[user.sub] = user
-        object.__setattr__(self, "_users_by_login", logins)
+        return logins
 
     def client(self, client_id: str) -> Client | None:
         return self._clients_by_id.get(client_id)

@@ -15,9 +15,10 @@ import secrets
 import string
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from msgspec import Struct
 
 _ALPHABETS = {
     "alnum": string.ascii_letters + string.digits,
@@ -30,8 +31,7 @@ _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 MAX_RANDOM = 4096
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(Struct, frozen=True):
     """A literal (``kind == "text"``) or a placeholder."""
 
     kind: str

@@ -7,8 +7,10 @@ problem is an OAuthError that the provider sends back to the validated redirect 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from typing import Any
+
+from msgspec import Struct
+from msgspec.structs import asdict
 
 from mockidp.errors import (
     InvalidRequest,
@@ -39,8 +41,7 @@ from mockidp.types import JSONObject, Params
 PROMPTS: tuple[str, ...] = ("none", "login", "consent", "select_account")
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(Struct, frozen=True):
     """Where an authorization response goes: known as soon as phase one passes."""
 
     client: Client
@@ -49,8 +50,7 @@ class Target:
     state: str | None
 
 
-@dataclass(frozen=True)
-class AuthorizationRequest:
+class AuthorizationRequest(Struct, frozen=True):
     """A fully validated authorization request, storable while the user interacts."""
 
     client_id: str

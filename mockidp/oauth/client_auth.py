@@ -9,8 +9,9 @@ from __future__ import annotations
 import base64
 import hmac
 from collections.abc import Callable
-from dataclasses import dataclass
 from urllib.parse import unquote_plus
+
+from msgspec import Struct
 
 from mockidp.errors import InvalidClient, InvalidRequest, OAuthError
 from mockidp.keys.verify import (
@@ -30,8 +31,7 @@ JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 SECRET_METHODS_ACCEPTED = frozenset({"client_secret_basic", "client_secret_post"})
 
 
-@dataclass(frozen=True)
-class Credentials:
+class Credentials(Struct, frozen=True):
     """How a request tried to authenticate its client."""
 
     method: str

@@ -11,9 +11,10 @@ stored (RFC 7591 2: "MUST ignore any client metadata ... that it does not unders
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+from msgspec import Struct
 
 from mockidp.errors import OAuthError
 from mockidp.keys.verify import TokenVerificationError, client_key_set
@@ -86,8 +87,7 @@ _CLIENT_DOC_PASSTHROUGH = (
 )
 
 
-@dataclass(frozen=True)
-class Offer:
+class Offer(Struct, frozen=True):
     """What the provider supports, from its discovery document (and scenario)."""
 
     auth_methods: tuple[str, ...]
@@ -128,8 +128,7 @@ class Offer:
         )
 
 
-@dataclass(frozen=True)
-class Checked:
+class Checked(Struct, frozen=True):
     """Registered metadata (what the response echoes) and the scenario-format client document."""
 
     metadata: JSONObject

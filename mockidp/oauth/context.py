@@ -11,7 +11,8 @@ an assertion's ``jti`` (RFC 7523 3 item 7).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from mockidp.types import Params
 
@@ -21,8 +22,7 @@ def no_jti_guard(issuer: str, jti: str, exp: float) -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class TokenRequest:
+class TokenRequest(Struct, frozen=True):
     """One token request: its parameters and what the provider verified about it."""
 
     params: Params

@@ -18,7 +18,8 @@ the device code:
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from mockidp.errors import (
     AccessDenied,
@@ -233,16 +234,14 @@ def _pace(deps: Deps, handle: str, record: JSONObject, now: float, ttl: float) -
 # -- the verification page (RFC 8628 3.3) ---------------------------------------------
 
 
-@dataclass(frozen=True)
-class CodeEntry:
+class CodeEntry(Struct, frozen=True):
     """Ask for the user code (again, with ``notice`` saying why)."""
 
     user_code: str = ""
     notice: str | None = None
 
 
-@dataclass(frozen=True)
-class DeviceLogin:
+class DeviceLogin(Struct, frozen=True):
     """Ask who is signing in, for the device showing ``user_code``."""
 
     interaction: str
@@ -252,8 +251,7 @@ class DeviceLogin:
     notice: str | None = None
 
 
-@dataclass(frozen=True)
-class DeviceConfirm:
+class DeviceConfirm(Struct, frozen=True):
     """Ask the signed-in user to approve or deny the device's request."""
 
     interaction: str
@@ -265,8 +263,7 @@ class DeviceConfirm:
     """A session just started, for the browser's cookie."""
 
 
-@dataclass(frozen=True)
-class DeviceDone:
+class DeviceDone(Struct, frozen=True):
     """The answer is recorded; the user goes back to the device."""
 
     approved: bool

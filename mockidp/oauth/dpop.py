@@ -14,8 +14,9 @@ import hashlib
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from msgspec import Struct
 
 from mockidp.errors import (
     InvalidDPoPProof,
@@ -45,8 +46,7 @@ FUTURE_SKEW = 60  # seconds a proof's iat may run ahead of the provider's clock
 _EXPOSE = {"Access-Control-Expose-Headers": "DPoP-Nonce, WWW-Authenticate"}
 
 
-@dataclass(frozen=True)
-class Presentation:
+class Presentation(Struct, frozen=True):
     """How a request presented an access token to a resource (RFC 9449 7)."""
 
     scheme: str

@@ -8,7 +8,7 @@ any client's URI), and which relying parties to tell (:mod:`mockidp.oauth.logout
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from msgspec import Struct, field
 
 from mockidp.errors import PageError
 from mockidp.keys.verify import TokenVerificationError
@@ -21,8 +21,7 @@ from mockidp.oauth.signin import SESSION
 from mockidp.types import Params
 
 
-@dataclass(frozen=True)
-class EndSessionResult:
+class EndSessionResult(Struct, frozen=True):
     """RP-initiated logout done: where to send the user, if anywhere."""
 
     redirect_to: str | None

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
+
+from msgspec import Struct, field
 
 from mockidp.errors import (
     InsufficientScope,
@@ -49,8 +50,7 @@ _ERRORS: dict[str, type[OAuthError]] = {
 }
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(Struct, frozen=True):
     """One request as faults see it, before its endpoint runs.
 
     ``params`` are the query and form parameters together; ``client_id`` comes from

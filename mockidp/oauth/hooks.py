@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Literal
+
+from msgspec import Struct, field
 
 from mockidp.errors import MockIdPError
 from mockidp.types import JSONObject
@@ -23,8 +24,7 @@ from mockidp.types import JSONObject
 TokenKind = Literal["id_token", "access_token"]
 
 
-@dataclass
-class TokenDraft:
+class TokenDraft(Struct):
     """A JWT about to be signed. Change ``claims`` and ``header`` in place (or assign
     new dicts); ``alg`` in the header stays the signing key's."""
 
@@ -33,8 +33,7 @@ class TokenDraft:
     header: JSONObject
 
 
-@dataclass(frozen=True)
-class HookRequest:
+class HookRequest(Struct, frozen=True):
     """The request a token is issued for: the endpoint (``token``, or ``authorization``
     for implicit and hybrid responses), grant, client, user and parameters (unmasked:
     hooks are test code)."""

@@ -8,7 +8,8 @@ makes every token of that family invalid at once.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from mockidp.keys.ring import KeyRing
 from mockidp.model.quirks import Quirks
@@ -46,8 +47,7 @@ DEVICE = "device"
 """A device authorization's record (RFC 8628), under its device code's hash."""
 
 
-@dataclass
-class Deps:
+class Deps(Struct):
     """What the core's parts share: the scenario in force, state and keys."""
 
     scenario: Scenario
@@ -61,8 +61,7 @@ class Deps:
         return find_client(self.scenario, self.state, client_id)
 
 
-@dataclass(frozen=True)
-class Authorization:
+class Authorization(Struct, frozen=True):
     """An authorization being turned into tokens."""
 
     client: Client

@@ -24,8 +24,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from msgspec import Struct
 
 from mockidp.errors import OAuthError, VendorApiError
 from mockidp.model.scenario import Client
@@ -61,8 +62,7 @@ BAD_PARAMETER = (908, "A parameter is not formatted correctly in the request, pl
 _GRANT_CODES = {"invalid_grant": 2010, "unauthorized_client": 2011, "invalid_scope": 2013}
 
 
-@dataclass(frozen=True)
-class IdentityCall:
+class IdentityCall(Struct, frozen=True):
     """One identity API request: its query parameters (names lower-cased), the
     ``X-LoginRadius-ApiSecret`` header and the ``Authorization: Bearer`` token."""
 

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import anyio
+from msgspec import Struct
 
 from mockidp.oauth.issuance import Deps
 from mockidp.oauth.redirects import add_query
@@ -52,8 +52,7 @@ BACK_CHANNEL_ENDPOINT = "backchannel_logout"
 log = logging.getLogger("mockidp")
 
 
-@dataclass(frozen=True)
-class BackChannelCall:
+class BackChannelCall(Struct, frozen=True):
     """One Logout Token to POST to one client."""
 
     client_id: str
@@ -61,8 +60,7 @@ class BackChannelCall:
     logout_token: str
 
 
-@dataclass(frozen=True)
-class LogoutPlan:
+class LogoutPlan(Struct, frozen=True):
     """Whom to tell that a session ended: iframe URLs and back-channel POSTs."""
 
     front_channel: tuple[str, ...] = ()

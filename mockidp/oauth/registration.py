@@ -13,7 +13,8 @@ token (RFC 7591 3); ``endpoints: {registration: null}`` switches it off.
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from mockidp.errors import InvalidRequest, InvalidToken, MissingToken
 from mockidp.oauth.client_metadata import Checked, Offer, check
@@ -31,8 +32,7 @@ _SERVER_MEMBERS = (
 )
 
 
-@dataclass(frozen=True)
-class Urls:
+class Urls(Struct, frozen=True):
     """Where a registered client is managed: ``{client_id}`` filled in; None: nowhere."""
 
     client_uri: str | None

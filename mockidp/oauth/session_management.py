@@ -18,9 +18,10 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import replace
 from html import escape
 from urllib.parse import urlsplit
+
+from msgspec.structs import replace
 
 from mockidp.oauth.signin import AuthorizationResponse, AuthorizeResult, public_sid
 from mockidp.oauth.tokens import token_handle

@@ -15,7 +15,8 @@ when it would need the user: ``prompt_none.login`` / ``prompt_none.consent``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from msgspec import Struct
+from msgspec.structs import replace
 
 from mockidp.errors import (
     AccessDenied,
@@ -56,8 +57,7 @@ PROMPT_NONE_ERRORS: dict[str, type[OAuthError]] = {
 }
 
 
-@dataclass(frozen=True)
-class AuthorizationResponse:
+class AuthorizationResponse(Struct, frozen=True):
     """Send the user back to the client (RFC 6749 4.1.2) in ``mode``."""
 
     redirect_uri: str
@@ -70,8 +70,7 @@ class AuthorizationResponse:
     """The session the browser holds once this response is delivered, if any."""
 
 
-@dataclass(frozen=True)
-class LoginPage:
+class LoginPage(Struct, frozen=True):
     """Ask the user who they are."""
 
     interaction: str
@@ -81,8 +80,7 @@ class LoginPage:
     notice: str | None = None
 
 
-@dataclass(frozen=True)
-class ConsentPage:
+class ConsentPage(Struct, frozen=True):
     """Ask the user to approve the client's scopes."""
 
     interaction: str

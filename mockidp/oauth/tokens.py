@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from mockidp.keys.ring import half_hash
 from mockidp.types import JSONObject
@@ -25,8 +26,7 @@ def token_handle(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-@dataclass(frozen=True)
-class IdTokenInput:
+class IdTokenInput(Struct, frozen=True):
     """What an ID token says, before signing."""
 
     issuer: str
@@ -67,8 +67,7 @@ def id_token_claims(data: IdTokenInput, alg: str) -> JSONObject:
     return claims
 
 
-@dataclass(frozen=True)
-class AccessTokenInput:
+class AccessTokenInput(Struct, frozen=True):
     """What an access token grants."""
 
     issuer: str

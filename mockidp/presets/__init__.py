@@ -11,8 +11,9 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from mockidp.errors import ScenarioProblem
 from mockidp.model.layout import GENERIC_PATHS
@@ -34,8 +35,7 @@ from mockidp.presets import (
 from mockidp.types import JSONObject
 
 
-@dataclass(frozen=True)
-class Preset:
+class Preset(Struct, frozen=True):
     """A provider to emulate: where its endpoints are and the scenario data it implies."""
 
     name: str
@@ -163,8 +163,7 @@ def preset_problems(data: Mapping[str, Any], problem: Problem) -> list[ScenarioP
     return found
 
 
-@dataclass(frozen=True)
-class Resolved:
+class Resolved(Struct, frozen=True):
     """A merged document's preset, worked out: paths, issuer path and fixed issuer."""
 
     paths: dict[str, str] | None

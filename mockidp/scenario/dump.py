@@ -7,8 +7,9 @@ equals ``s``; defaults are left out so the document stays short.
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
 from typing import Any
+
+from msgspec.structs import asdict, fields
 
 from mockidp.model.quirks import Quirks
 from mockidp.model.scenario import (
@@ -49,7 +50,7 @@ _SIMPLE = (
     "signing_key",
 )
 # Every Scenario field is either a simple value above or handled by dump_scenario:
-# tests compare this with dataclasses.fields(Scenario) so a new field cannot be missed.
+# tests compare this with Scenario's fields so a new field cannot be missed.
 HANDLED_FIELDS = frozenset(
     {
         *_SIMPLE,
@@ -76,8 +77,6 @@ HANDLED_FIELDS = frozenset(
         "path_params",
         "base_paths",
         "source",
-        "_clients_by_id",
-        "_users_by_login",
     }
 )
 

@@ -539,8 +539,8 @@ _DESCRIPTIONS = {
 
 def _describe_and_default(schema: JSONObject) -> None:
     """Descriptions where a key had none, and each simple key's default, taken from the
-    model's dataclasses (the one source of defaults), for editors' hovers."""
-    import dataclasses
+    model's records (the one source of defaults), for editors' hovers."""
+    import msgspec
 
     from mockidp.model.scenario import Lifetimes, Scenario
 
@@ -549,7 +549,7 @@ def _describe_and_default(schema: JSONObject) -> None:
     for name, text in _DESCRIPTIONS.items():
         properties[name] = {**properties[name], "description": text}
     for model, where in ((Scenario, properties), (Lifetimes, LIFETIMES_SCHEMA["properties"])):
-        for f in dataclasses.fields(model):
+        for f in msgspec.structs.fields(model):
             if f.name in where and isinstance(f.default, str | bool | int):
                 where[f.name] = {**where[f.name], "default": f.default}
 

@@ -13,9 +13,10 @@ when the ``aws`` extra is missing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
+
+from msgspec import Struct
 
 from mockidp.store.dynamodb import DynamoDBStore  # boto3 itself is imported on first use
 from mockidp.store.memory import MemoryStore
@@ -28,8 +29,7 @@ __all__ = ["StoreURL", "open_store", "parse_store_url"]
 _DYNAMODB_OPTIONS = frozenset({"region", "endpoint_url", "tenant"})
 
 
-@dataclass(frozen=True)
-class StoreURL:
+class StoreURL(Struct, frozen=True):
     """A parsed store URL: ``kind`` is ``memory``, ``sqlite`` (``path``) or ``dynamodb``."""
 
     kind: str

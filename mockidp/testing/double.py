@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import httpx
+from msgspec.structs import replace
 
 from mockidp.asgi import MockIdPApp, create_app
 from mockidp.hosting.tls import TLSFiles

@@ -13,10 +13,10 @@ import html
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
+from msgspec import Struct
 
 from mockidp.model.scenario import Client
 from mockidp.oauth.provider import Provider
@@ -68,8 +68,7 @@ def _client_auth(client: Client) -> tuple[dict[str, str], tuple[str, str] | None
     )
 
 
-@dataclass(frozen=True)
-class AuthorizationCode:
+class AuthorizationCode(Struct, frozen=True):
     """What a relying party holds after the browser part of a sign-in: the code, and
     what its token request must repeat."""
 

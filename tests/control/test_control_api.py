@@ -8,7 +8,6 @@ Admin-token tests build their own apps: the token is fixed when an app is create
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 from collections.abc import AsyncIterator
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 from openapi_spec_validator import validate
 
@@ -639,7 +639,7 @@ def test_the_admin_token_comes_from_settings_and_the_command_line() -> None:
 
 
 def test_every_scenario_field_is_dumped() -> None:
-    assert {f.name for f in dataclasses.fields(Scenario)} == HANDLED_FIELDS
+    assert {f.name for f in msgspec.structs.fields(Scenario)} == HANDLED_FIELDS
 
 
 @pytest.mark.parametrize(
@@ -650,7 +650,7 @@ def test_every_scenario_field_is_dumped() -> None:
 def test_a_dumped_scenario_loads_back_equal(path: Path) -> None:
     scenario = load_scenario(Path(str(path)))
     again = load_scenario(dump_scenario(scenario))
-    assert dataclasses.replace(again, source=scenario.source) == scenario
+    assert msgspec.structs.replace(again, source=scenario.source) == scenario
 
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))
@@ -659,4 +659,4 @@ def test_a_dumped_preset_scenario_loads_back_equal(preset: str) -> None:
     data = {"preset": preset, "lifetimes": {"access_token": 3600}, "login": "auto"}
     scenario = load_scenario(data)
     again = load_scenario(dump_scenario(scenario))
-    assert dataclasses.replace(again, source=scenario.source) == scenario
+    assert msgspec.structs.replace(again, source=scenario.source) == scenario

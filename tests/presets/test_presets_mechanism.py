@@ -112,7 +112,7 @@ def test_the_schema_documents_presets_and_quirks() -> None:
     properties = SCENARIO_SCHEMA["properties"]
     assert properties["preset"]["enum"] == list(PRESETS)
     assert properties["quirks"] is QUIRKS_SCHEMA
-    assert set(QUIRKS_SCHEMA["properties"]) == {f for f in Quirks.__dataclass_fields__}
+    assert set(QUIRKS_SCHEMA["properties"]) == set(Quirks.__struct_fields__)
 
 
 async def test_the_endpoints_section_overlays_the_preset_layout() -> None:

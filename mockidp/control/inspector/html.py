@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
+
+from msgspec import Struct
 
 from mockidp.requestlog import RequestRecord
 
@@ -61,8 +62,7 @@ def message_page(title: str, text: str) -> str:
     return _doc(title, f"<h1>{escape(title)}</h1><p>{escape(text)}</p>")
 
 
-@dataclass(frozen=True)
-class View:
+class View(Struct, frozen=True):
     """Everything the inspector page shows."""
 
     provider: Provider

@@ -11,9 +11,10 @@ from __future__ import annotations
 import base64
 import json
 from collections import deque
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
+
+from msgspec import Struct
 
 from mockidp.requestlog import RequestRecord
 from mockidp.types import JSONObject
@@ -29,8 +30,7 @@ JOURNALED = frozenset({"token", "authorization", "login", "consent"})
 """The endpoints whose answers can carry tokens."""
 
 
-@dataclass(frozen=True)
-class Issued:
+class Issued(Struct, frozen=True):
     """One token this app sent: which kind, to which client, when (provider time)."""
 
     kind: str
@@ -95,8 +95,7 @@ def _tokens_in(answer: bytes | str) -> dict[str, str]:
 # -- decoding -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Decoded:
+class Decoded(Struct, frozen=True):
     """What a token decodes to, and the provider's verdicts on it."""
 
     issued: Issued

@@ -10,7 +10,7 @@ issued (``access_token``, or ``jwt`` when access tokens are JWTs); no refresh to
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from mockidp.errors import InvalidGrant, InvalidRequest, InvalidScope, UnauthorizedClient
 from mockidp.keys.verify import TokenVerificationError, unverified_claims
@@ -40,8 +40,7 @@ JWT = _TYPE + "jwt"
 SUBJECT_TOKEN_TYPES = (ACCESS_TOKEN, REFRESH_TOKEN, ID_TOKEN, JWT)
 
 
-@dataclass(frozen=True)
-class TokenSubject:
+class TokenSubject(Struct, frozen=True):
     """Whom a subject or actor token speaks for."""
 
     sub: str
