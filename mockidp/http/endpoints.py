@@ -25,7 +25,7 @@ from mockidp.http.input import (
     query_params,
 )
 from mockidp.http.render import NO_STORE, PAGE_HEADERS, html_response, json_response
-from mockidp.oauth import logout, session_management
+from mockidp.oauth import session_management
 from mockidp.oauth.authorize import error_params, resolve_target
 from mockidp.oauth.client_auth import ClientCredentials
 from mockidp.oauth.keycloak_realm import realm_document
@@ -246,7 +246,9 @@ async def end_session(provider: Provider, ex: Exchange) -> Response:
         return Response(b"", status_code=204, headers=NO_STORE)
     session_id = ex.request.cookies.get(SESSION_COOKIE)
     result = provider.end_session(ex.params, issuer=ex.issuer, session_id=session_id)
-    ex.outgoing += await logout.deliver(result.logout.back_channel)  # before answering
+    from mockidp.oauth.logout import deliver
+
+    ex.outgoing += await deliver(result.logout.back_channel)  # before answering
     response: Response
     if result.logout.front_channel:  # the iframes load, then the browser goes on
         response = _front_channel_logout(result.logout.front_channel, result.redirect_to)

@@ -30,7 +30,7 @@ from mockidp.model.response_types import (
     target_mode,
 )
 from mockidp.model.scenario import Client, Scenario
-from mockidp.oauth import dpop, pkce, resources
+from mockidp.oauth import pkce, resources
 from mockidp.oauth.claims import parse_claims_request
 from mockidp.oauth.clients import ClientSource
 from mockidp.oauth.offline import asks_offline
@@ -169,8 +169,13 @@ def validate_request(
         what = "public clients" if client.public else "this client"
         raise InvalidRequest(f"PKCE is required for {what}: send code_challenge (S256)")
     dpop_jkt = params.get("dpop_jkt")
-    if dpop_jkt is not None and not dpop.valid_jkt(dpop_jkt):
-        raise InvalidRequest("dpop_jkt must be a base64url SHA-256 JWK thumbprint (RFC 9449 10)")
+    if dpop_jkt is not None:
+        from mockidp.oauth import dpop  # DPoP loads on first use
+
+        if not dpop.valid_jkt(dpop_jkt):
+            raise InvalidRequest(
+                "dpop_jkt must be a base64url SHA-256 JWK thumbprint (RFC 9449 10)"
+            )
     return AuthorizationRequest(
         client_id=client.client_id,
         redirect_uri=target.redirect_uri,

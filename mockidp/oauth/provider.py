@@ -23,7 +23,7 @@ from mockidp.errors import (
 from mockidp.keys.ring import KeyRing
 from mockidp.model.layout import Layout
 from mockidp.model.scenario import Client, Scenario
-from mockidp.oauth import logout, session_management
+from mockidp.oauth import session_management
 from mockidp.oauth.claims import SCOPE_CLAIMS, user_claims
 from mockidp.oauth.client_auth import ClientCredentials, authenticate
 from mockidp.oauth.context import TokenRequest
@@ -238,6 +238,8 @@ class Provider:
         (for logout), and ``session_state`` when the check_session iframe is served."""
         if not self.scenario.sessions:  # no session the browser keeps: nothing to watch
             return result
+        from mockidp.oauth import logout  # logout loads with the first sign-in
+
         logout.remember(self.deps, result)
         if self.layout.has(session_management.ENDPOINT):
             return session_management.with_session_state(result)

@@ -1,9 +1,9 @@
 """What a plain start-up leaves unimported, and that it still works on first use (issue 15).
 
 Each test runs a fresh interpreter: ``create_app()`` and one discovery request, then it
-lists ``sys.modules``. The control API, the tenant registry, the inspector's pages and
-the scenario file machinery (PyYAML, jsonschema, the checks) load when first asked for;
-the app's request log, token journal and control sync (``control.sync``,
+lists ``sys.modules``. The control API, the tenant registry, the inspector's pages, the
+scenario file machinery (PyYAML, jsonschema, the checks), DPoP and logout delivery load
+when first asked for; the app's request log, token journal and control sync (``control.sync``,
 ``control.inspector.journal``) are there from the start, so nothing is missed before.
 """
 
@@ -63,6 +63,8 @@ LAZY = (
     "mockidp.oauth.end_session",
     "mockidp.oauth.jwt_responses",
     "mockidp.oauth.system_user",
+    "mockidp.oauth.dpop",
+    "mockidp.oauth.logout",
 )
 """Modules a plain start-up and a discovery request must not import."""
 
@@ -121,6 +123,8 @@ def test_the_control_api_and_tenants_answer_on_first_use(path: str, brings: str)
         (("POST", "/introspect", {"token": "unknown"}, None), "mockidp.oauth.introspection"),
         (("POST", "/revoke", {"token": "unknown"}, None), "mockidp.oauth.revocation"),
         (_get("/end_session"), "mockidp.oauth.end_session"),
+        (_get("/end_session"), "mockidp.oauth.logout"),
+        (("POST", "/token", {"grant_type": "client_credentials"}, None), "mockidp.oauth.dpop"),
     ],
 )
 def test_occasional_endpoints_answer_on_first_use(call: Call, brings: str) -> None:

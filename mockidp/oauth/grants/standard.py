@@ -7,7 +7,7 @@ import hmac
 
 from mockidp.errors import InvalidGrant, InvalidRequest, InvalidScope, UnauthorizedClient
 from mockidp.model.scenario import Client
-from mockidp.oauth import dpop, pkce, resources
+from mockidp.oauth import pkce, resources
 from mockidp.oauth.context import TokenRequest
 from mockidp.oauth.issuance import (
     GRANT,
@@ -72,7 +72,7 @@ def authorization_code(
     pkce.verify(
         record["code_challenge"], record["code_challenge_method"], params.get("code_verifier")
     )
-    dpop.check_bound(record, request.dpop_jkt, "the code")  # RFC 9449 10: dpop_jkt
+    _check_bound(record, request.dpop_jkt, "the code")  # RFC 9449 10: dpop_jkt
     granted = tuple(record.get("resources") or ())
     resources.token_targets(deps.scenario, client, params, granted)  # RFC 8707 2.2
     scope = tuple(record["scope"])
@@ -138,7 +138,7 @@ def refresh_token(deps: Deps, client: Client, request: TokenRequest, issuer: str
             raise InvalidScope(f"scope {' '.join(wider)!r} was not granted to this refresh_token")
         if wider:  # Entra: any known scope, of any resource (each still checked)
             scope = requested_scopes(scenario, client, params["scope"])
-    dpop.check_bound(record, request.dpop_jkt, "the refresh_token")  # RFC 9449 5
+    _check_bound(record, request.dpop_jkt, "the refresh_token")  # RFC 9449 5
     granted = tuple(record.get("resources") or ())
     resources.token_targets(scenario, client, params, granted)  # before it rotates away
     rotate = scenario.refresh_rotation
@@ -228,3 +228,11 @@ def password(deps: Deps, client: Client, request: TokenRequest, issuer: str) -> 
         dpop_jkt=request.dpop_jkt,
     )
     return issue_user_grant(deps, auth, issuer=issuer)
+
+
+def _check_bound(record: JSONObject, jkt: str | None, what: str) -> None:
+    """A grant bound to a DPoP key is redeemed with a proof of it (DPoP loads on first use,
+    with the first token request)."""
+    from mockidp.oauth import dpop
+
+    dpop.check_bound(record, jkt, what)
