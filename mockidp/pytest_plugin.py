@@ -63,6 +63,8 @@ def marker_arguments(node: pytest.Item) -> dict[str, Any]:
                 f"(scenario=..., preset=..., users=..., or scenario keys), not {marker.args!r}"
             )
         merged.update(marker.kwargs)
+    if not merged:  # no keyword to check: the schema (and its cost) is not needed
+        return merged
     keys = _scenario_keys()
     for name in merged:
         if name in MARKER_ARGS or name in keys:
@@ -104,11 +106,11 @@ def scenario_path(source: ScenarioSource, request: pytest.FixtureRequest) -> Sce
     """
     from pathlib import Path
 
+    if not isinstance(source, str | Path) or (isinstance(source, str) and not source.strip()):
+        return source
     from mockidp.errors import ScenarioError, ScenarioProblem
     from mockidp.hosting.wiring import is_inline_scenario
 
-    if not isinstance(source, str | Path) or (isinstance(source, str) and not source.strip()):
-        return source
     if isinstance(source, str) and is_inline_scenario(source):
         return source
     path = Path(source).expanduser()

@@ -7,8 +7,6 @@ into HTTP. One Provider serves uvicorn, httpx.ASGITransport and Mangum alike.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +37,7 @@ from mockidp.oauth.shapes import (
 )
 from mockidp.oauth.signin import AuthorizeResult, SignIn
 from mockidp.oauth.subjects import subject
-from mockidp.scenario.default import default_scenario
+from mockidp.scenario.source import ScenarioSource, scenario_of
 from mockidp.store import MemoryStore, Store
 from mockidp.store.state import State
 from mockidp.types import JSONObject, Params
@@ -51,18 +49,6 @@ if TYPE_CHECKING:
     from mockidp.oauth.device import DevicePage, DeviceVerification
     from mockidp.oauth.dpop import Presentation
     from mockidp.oauth.end_session import EndSessionResult
-
-
-def _scenario_of(source: Scenario | str | Path | Mapping[str, Any] | None) -> Scenario:
-    """The default scenario, a Scenario as it is, or a file or mapping loaded now: the
-    loader (PyYAML, jsonschema, every check) is imported only when one is given."""
-    if source is None:
-        return default_scenario()
-    if isinstance(source, Scenario):
-        return source
-    from mockidp.scenario.loader import load_scenario
-
-    return load_scenario(source)
 
 
 class Provider:
@@ -81,7 +67,7 @@ class Provider:
 
     def __init__(
         self,
-        scenario: Scenario | str | Path | Mapping[str, Any] | None = None,
+        scenario: ScenarioSource = None,
         *,
         store: Store | None = None,
         clock: Clock | None = None,
@@ -89,7 +75,7 @@ class Provider:
         layout: Layout | None = None,
         namespace: str = "",
     ) -> None:
-        loaded = _scenario_of(scenario)
+        loaded = scenario_of(scenario)
         self.clock = clock or Clock()
         self._layout_override = layout  # else the scenario's preset gives the base layout
         self._fixed_keys = keys is not None
@@ -141,7 +127,7 @@ class Provider:
 
     def use_scenario(
         self,
-        scenario: Scenario | str | Path | Mapping[str, Any] | None,
+        scenario: ScenarioSource,
         *,
         keep_time: bool = False,
     ) -> None:
@@ -153,7 +139,7 @@ class Provider:
         queued): the clock is left alone, and so are the keys and their timeline
         unless the edit changed them.
         """
-        loaded = _scenario_of(scenario)
+        loaded = scenario_of(scenario)
         layout, ring = self._load(loaded, keep_time=keep_time)
         if ring is not None:
             self.deps.keys = ring

@@ -18,10 +18,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 from msgspec import Struct
 
-from mockidp.store.dynamodb import DynamoDBStore  # boto3 itself is imported on first use
 from mockidp.store.memory import MemoryStore
 
 if TYPE_CHECKING:
+    from mockidp.store.dynamodb import DynamoDBStore
     from mockidp.store.sqlite import SQLiteStore
 
 __all__ = ["StoreURL", "open_store", "parse_store_url"]
@@ -91,6 +91,8 @@ def open_store(url: str) -> MemoryStore | SQLiteStore | DynamoDBStore:
         from mockidp.store.sqlite import SQLiteStore  # sqlite3 only when asked for
 
         return SQLiteStore(spec.path)
+    from mockidp.store.dynamodb import DynamoDBStore  # boto3 only when asked for
+
     return DynamoDBStore(
         spec.table, tenant=spec.tenant, region=spec.region, endpoint_url=spec.endpoint_url
     )

@@ -27,12 +27,11 @@ from mockidp.oauth.issuance import mint
 from mockidp.oauth.provider import Provider
 from mockidp.oauth.scopes import requested_scopes
 from mockidp.requestlog import RequestLog
-from mockidp.scenario.loader import load_scenario, scenario_document
+from mockidp.scenario.source import ScenarioSource, scenario_of
 from mockidp.testing.login_flow import AuthorizationCode, run_authorization, run_login
 from mockidp.testing.serving import LiveServer, SyncASGITransport
 from mockidp.types import JSONObject
 
-ScenarioSource = Scenario | str | Path | Mapping[str, Any] | None
 IN_PROCESS_URL = "http://mockidp.test"
 """The origin in-process clients use: the issuer, unless the scenario fixes one."""
 DEFAULT_SCOPES = ("openid", "profile", "email", "offline_access")
@@ -58,11 +57,13 @@ def scenario_for_test(
             raise ValueError(f"preset={preset!r}: presets are not available yet in this mockidp")
         overrides["preset"] = preset
     if not overrides and users is None:
-        return load_scenario(scenario)
+        return scenario_of(scenario)
     if isinstance(scenario, Scenario):
         raise TypeError("changes (preset, users, overrides) need a scenario file or mapping")
     # Over the embedded default only its clients and users carry over (as for a file
     # naming a preset): its other keys (refresh_tokens, ...) would hide the preset's.
+    from mockidp.scenario.loader import load_scenario, scenario_document
+
     document = scenario_document(scenario)
     if scenario is None:
         document = {k: document[k] for k in ("clients", "users", "default_user") if k in document}
@@ -246,6 +247,8 @@ class MockIdP:
         for login in users:
             if scenario.user(login) is None:
                 raise ValueError(f"fault {spec['name']!r}: no user {login!r} in the scenario")
+        from mockidp.scenario.loader import load_scenario
+
         fault = load_scenario({"faults": [{**spec, "match": match}]}).faults[0]
         fault = replace(fault, match=replace(fault.match, client_ids=client_ids, users=users))
         # An edit of the scenario in force: the clock, keys and their timeline stay.

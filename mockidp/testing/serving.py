@@ -7,7 +7,6 @@ import threading
 
 import anyio.from_thread
 import httpx
-import uvicorn
 
 from mockidp.asgi import MockIdPApp
 from mockidp.hosting.tls import TLSFiles
@@ -54,6 +53,8 @@ class LiveServer:
     def __init__(
         self, app: MockIdPApp, *, host: str = "127.0.0.1", tls: TLSFiles | None = None
     ) -> None:
+        import uvicorn  # only a live server needs it; in-process tests never do
+
         config = uvicorn.Config(
             app,
             host=host,

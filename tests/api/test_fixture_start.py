@@ -1,0 +1,50 @@
+"""What a test's first use of the ``mockidp`` fixture imports (issue 15): the embedded
+default scenario needs none of the file machinery, and an in-process provider needs no
+server, so a suite of in-process tests never pays for them. A marker with a scenario
+file still loads them, on demand."""
+
+from __future__ import annotations
+
+import pytest
+
+UNNEEDED = (
+    "yaml",
+    "jsonschema",
+    "uvicorn",
+    "boto3",
+    "mockidp.scenario.loader",
+    "mockidp.scenario.schema",
+    "mockidp.scenario.checks",
+    "mockidp.store.dynamodb",
+    "mockidp.hosting.wiring",
+    "mockidp.control.api",
+)
+
+SUITE = f"""
+import sys
+
+import pytest
+
+UNNEEDED = {UNNEEDED!r}
+
+
+def test_the_default_scenario_in_process(mockidp):
+    answer = mockidp.client.get("/.well-known/openid-configuration")
+    assert answer.status_code == 200
+    assert [name for name in UNNEEDED if name in sys.modules] == []
+
+
+@pytest.mark.mockidp(scenario="scenario.yaml")
+def test_a_scenario_file_loads_the_loader(mockidp):
+    assert mockidp.provider.scenario.default_user == "bob"
+    assert "mockidp.scenario.loader" in sys.modules and "yaml" in sys.modules
+"""
+
+
+def test_an_in_process_test_imports_no_file_machinery_and_no_server(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makefile(".yaml", scenario="users:\n  - sub: bob\ndefault_user: bob\n")
+    pytester.makepyfile(test_first=SUITE)
+    result = pytester.runpytest_subprocess("-q")
+    result.assert_outcomes(passed=2)
