@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from msgspec.structs import fields
 from starlette.responses import Response
 
 from mockidp.control.base import ControlCall, ControlError, no_content, ok
@@ -128,9 +127,9 @@ async def reset(call: ControlCall) -> Response:
 
 def record_json(record: RequestRecord) -> JSONObject:
     out: JSONObject = {}
-    for f in fields(record):
-        value = getattr(record, f.name)
-        out[f.name] = dict(value) if isinstance(value, Mapping) else value
+    for name in record.__struct_fields__:  # names only: structs.fields resolves types
+        value = getattr(record, name)
+        out[name] = dict(value) if isinstance(value, Mapping) else value
     return out
 
 

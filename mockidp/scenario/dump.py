@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from msgspec.structs import asdict, fields
+from msgspec.structs import asdict
 
 from mockidp.model.quirks import Quirks
 from mockidp.model.scenario import (
@@ -161,24 +161,24 @@ def dump_lifetimes(lifetimes: Lifetimes, *, full: bool = False) -> JSONObject:
 
 
 def _fields_set(value: Any, default: Any, full: bool) -> JSONObject:
-    """A dataclass's fields that hold a value: every one (``full``), or those that differ
+    """A record's fields that hold a value: every one (``full``), or those that differ
     from ``default``'s."""
     return {
-        f.name: field_value
-        for f in fields(value)
-        if (field_value := getattr(value, f.name)) is not None
-        and (full or field_value != getattr(default, f.name))
+        name: field_value
+        for name in value.__struct_fields__
+        if (field_value := getattr(value, name)) is not None
+        and (full or field_value != getattr(default, name))
     }
 
 
 def _quirks(quirks: Quirks, full: bool) -> JSONObject:
     default = Quirks()
     out: JSONObject = {}
-    for f in fields(Quirks):
-        value = getattr(quirks, f.name)
-        if value is None or (not full and value == getattr(default, f.name)):
+    for name in Quirks.__struct_fields__:
+        value = getattr(quirks, name)
+        if value is None or (not full and value == getattr(default, name)):
             continue
-        out[f.name] = list(value) if isinstance(value, tuple) else value
+        out[name] = list(value) if isinstance(value, tuple) else value
     return out
 
 
