@@ -102,6 +102,13 @@ def test_without_keys_the_packaged_key_for_signing_alg_signs(alg: str) -> None:
     assert provider.metadata("http://op.test")["id_token_signing_alg_values_supported"] == [alg]
 
 
+def test_the_schema_offers_exactly_the_packaged_keys() -> None:
+    # The model names them for the schema without importing keys/ (a tier above it).
+    from mockidp.model.scenario import PACKAGED_KEYS
+
+    assert tuple(mockidp.keys.material.PACKAGED_ALG) == PACKAGED_KEYS
+
+
 # -- keys and signing_key -------------------------------------------------------------------
 
 
