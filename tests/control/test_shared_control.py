@@ -52,7 +52,15 @@ def _memory() -> Iterator[Stores]:
 @contextmanager
 def _sqlite() -> Iterator[Stores]:
     with tempfile.TemporaryDirectory() as directory:
-        yield lambda: SQLiteStore(f"{directory}/state.db")  # a new connection each time
+        made: list[SQLiteStore] = []
+
+        def make() -> SQLiteStore:  # a new connection each time
+            made.append(SQLiteStore(f"{directory}/state.db"))
+            return made[-1]
+
+        yield make
+        for store in made:  # Python 3.13 warns of a connection left open
+            store.close()
 
 
 @contextmanager

@@ -265,6 +265,7 @@ async def test_sessions_off_with_login_auto_gives_a_fresh_auth_time_each_time(
     idp: IdP, web: httpx.AsyncClient
 ) -> None:
     idp.provider.use_scenario(scenario(sessions=False))
+    idp.provider.clock.freeze()  # only the advance below moves it, not a second boundary
     first = await start(web)
     assert not sets_session(first)
     before = (await id_token_claims(web, code_of(first, sessions=False)))["auth_time"]
