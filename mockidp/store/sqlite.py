@@ -24,6 +24,7 @@ import logging
 import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Final, TypeVar
@@ -48,6 +49,8 @@ _SELECT: Final = "SELECT record, expires_at FROM mockidp_records WHERE key = ?"
 _REPLACE: Final = "INSERT OR REPLACE INTO mockidp_records VALUES (?, ?, ?)"
 
 _T = TypeVar("_T")
+_Opened = tuple[int, threading.Thread, sqlite3.Connection]
+"""A connection, the process and the thread that opened it."""
 
 
 def _dump(record: JSONObject) -> str:
@@ -69,6 +72,13 @@ class SQLiteStore:
         self._thread_lock = threading.Lock()
         self._lock_file: tuple[int, int] | None = None
         """(process, descriptor) of the writers' lock file, opened again after a fork."""
+        self._opened: list[_Opened] = []
+        """(process, thread, connection) of each connection opened and not yet closed: one
+        whose thread has ended is closed when the next opens, or by :meth:`close`, never
+        left to the garbage collector (Python 3.13 warns of that)."""
+        self._opened_lock = threading.Lock()
+        # A store dropped without close() closes what it opened (no thread can reach it).
+        weakref.finalize(self, SQLiteStore._close_all, self._opened)
 
     def __repr__(self) -> str:
         return f"SQLiteStore({self.path!r})"
@@ -94,7 +104,35 @@ class SQLiteStore:
                 db.execute(_SCHEMA)
             db.execute("PRAGMA synchronous=NORMAL")  # WAL: safe from corruption, no fsync per write
             local.db, local.pid = db, os.getpid()
+            self._track(db)
         return db
+
+    def _track(self, db: sqlite3.Connection) -> None:
+        """Note ``db`` as this thread's, closing those of threads that have ended."""
+        with self._opened_lock:
+            self._opened[:] = self._close_ended(self._opened)
+            self._opened.append((os.getpid(), threading.current_thread(), db))
+
+    @staticmethod
+    def _close_ended(opened: list[_Opened]) -> list[_Opened]:
+        """The connections still in use; the rest closed. A parent's, inherited through a
+        fork, are forgotten unclosed: they are the parent's to close."""
+        kept = []
+        for pid, thread, db in opened:
+            if pid != os.getpid():
+                continue
+            if thread.is_alive():
+                kept.append((pid, thread, db))
+            else:
+                db.close()
+        return kept
+
+    @staticmethod
+    def _close_all(opened: list[_Opened]) -> None:
+        for pid, _, db in opened:
+            if pid == os.getpid():  # not a parent's, inherited through a fork
+                db.close()
+        opened.clear()
 
     def _call(self, operation: Callable[[sqlite3.Connection], _T]) -> _T:
         """Run ``operation``; database failures become TemporarilyUnavailable."""
@@ -224,8 +262,15 @@ class SQLiteStore:
         return int(row[0])
 
     def close(self) -> None:
-        """Close this thread's connection (others close when their threads end)."""
-        db = getattr(self._local, "db", None)
-        if db is not None and self._local.pid == os.getpid():
-            db.close()
+        """Close this thread's connection and those of threads that have ended. A live
+        thread's stays open (closing it under a statement in progress would break that)
+        until its thread ends and another connection opens or ``close`` runs again."""
+        me = threading.current_thread()
+        with self._opened_lock:
+            mine = [entry for entry in self._opened if entry[1] is me]
+            others = [entry for entry in self._opened if entry[1] is not me]
+            self._opened[:] = self._close_ended(others)
+        for pid, _, db in mine:
+            if pid == os.getpid():
+                db.close()
         self._local = threading.local()

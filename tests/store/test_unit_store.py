@@ -400,6 +400,41 @@ def test_sqlite_state_outlives_the_store_object(tmp_path: Path) -> None:
     assert SQLiteStore(path).get("session:s", now=NOW) == RECORD
 
 
+def test_sqlite_connections_of_ended_threads_are_closed_not_left_to_the_gc(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    made: list[sqlite3.Connection] = []
+    connect = sqlite3.connect
+
+    def recording(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        made.append(connect(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(sqlite3, "connect", recording)
+    store = SQLiteStore(tmp_path / "state.db")
+    store.put("k", RECORD, expires_at=LATER)
+    _race(4, lambda i: store.get("k", now=NOW))  # four threads, ended on return
+    assert len(made) == 5
+
+    def is_open(db: sqlite3.Connection) -> bool:
+        try:
+            db.execute("SELECT 1")
+        except sqlite3.ProgrammingError:  # "Cannot operate on a closed database."
+            return False
+        return True
+
+    worker = threading.Thread(target=store.get, args=("k",), kwargs={"now": NOW})
+    worker.start()
+    worker.join()  # opening its connection closed the four ended threads' ones
+    assert [is_open(db) for db in made] == [True, False, False, False, False, True]
+    store.close()  # this thread's and the ended worker's
+    assert not any(is_open(db) for db in made)
+    assert store.get("k", now=NOW) == RECORD  # a closed store opens again on use
+    store.close()
+
+
 def test_sqlite_store_refuses_no_file_and_reports_a_bad_one(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="needs a file path"):
         SQLiteStore(":memory:")
