@@ -270,7 +270,5 @@ class SQLiteStore:
             mine = [entry for entry in self._opened if entry[1] is me]
             others = [entry for entry in self._opened if entry[1] is not me]
             self._opened[:] = self._close_ended(others)
-        for pid, _, db in mine:
-            if pid == os.getpid():
-                db.close()
+        self._close_all(mine)
         self._local = threading.local()
