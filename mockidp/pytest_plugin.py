@@ -211,9 +211,7 @@ def mockidp_session_server(mockidp_settings: Settings, mockidp_log_size: int) ->
 
     idp = MockIdP.serve(None, host=mockidp_settings.host, log_size=mockidp_log_size)
     yield idp
-    idp.close()
-    if idp.server is not None:
-        idp.server.stop()
+    _shut_down(idp)
 
 
 @pytest.fixture
@@ -260,9 +258,7 @@ def mockidp_https_session_server(
         tls=local_tls(mockidp_tls_dir),
     )
     yield idp
-    idp.close()
-    if idp.server is not None:
-        idp.server.stop()
+    _shut_down(idp)
 
 
 @pytest.fixture
@@ -281,3 +277,10 @@ def mockidp_https_server(
     idp.reset(_scenario_for(request, mockidp_scenario))
     yield idp
     idp.close()
+
+
+def _shut_down(idp: MockIdP) -> None:
+    """The end of a session server: its clients, then uvicorn."""
+    idp.close()
+    if idp.server is not None:
+        idp.server.stop()
