@@ -11,8 +11,8 @@ from typing import Any
 from starlette.responses import Response
 
 from mockidp.control.base import ControlCall, ControlError, no_content, ok
-from mockidp.oauth.issuance import mint
-from mockidp.oauth.scopes import requested_scopes
+from mockidp.oauth.tokens.issuance import mint
+from mockidp.oauth.tokens.scopes import requested_scopes
 from mockidp.requestlog import RequestRecord
 from mockidp.types import JSONObject
 

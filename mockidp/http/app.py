@@ -47,10 +47,10 @@ from mockidp.http.render import (
 )
 from mockidp.model.layout import Layout
 from mockidp.model.scenario import Fault
-from mockidp.oauth import faults
-from mockidp.oauth.client_auth import ClientCredentials, read_credentials
+from mockidp.oauth.clients.auth import ClientCredentials, read_credentials
 from mockidp.oauth.hooks import HookFailed
 from mockidp.oauth.provider import Provider
+from mockidp.oauth.scripted import faults
 from mockidp.presets import known_endpoints
 from mockidp.requestlog import RequestRecord, mask_authorization, mask_params
 from mockidp.types import Params

@@ -2,7 +2,7 @@
 
 Generic: ``Access-Control-Allow-Origin: *``, which browsers refuse for credentialed
 requests (``credentials: 'include'``). With the ``credentialed_cors`` quirk (Keycloak),
-a request from one of its client's web origins (:mod:`mockidp.oauth.web_origins`) gets
+a request from one of its client's web origins (:mod:`mockidp.oauth.clients.web_origins`) gets
 that ``Origin`` echoed with ``Access-Control-Allow-Credentials: true`` and ``Vary:
 Origin``; preflights (which name no client) echo any ``Origin`` that way, as Keycloak's
 do, leaving the decision to the answer. Any other request keeps ``*``: answered as ever,
@@ -14,8 +14,8 @@ from __future__ import annotations
 from starlette.datastructures import Headers
 from starlette.responses import Response
 
-from mockidp.oauth import web_origins
-from mockidp.oauth.clients import ClientSource
+from mockidp.oauth.clients import web_origins
+from mockidp.oauth.deps import ClientSource
 
 ALLOW_HEADERS = "Authorization, Content-Type, DPoP"
 

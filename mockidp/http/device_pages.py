@@ -10,7 +10,13 @@ from __future__ import annotations
 from html import escape
 
 from mockidp.http.pages import document, hidden, scope_list, user_buttons
-from mockidp.oauth.device import CodeEntry, DeviceConfirm, DeviceDone, DeviceLogin, DevicePage
+from mockidp.oauth.signin.device import (
+    CodeEntry,
+    DeviceConfirm,
+    DeviceDone,
+    DeviceLogin,
+    DevicePage,
+)
 
 
 def device_page(page: DevicePage, action: str) -> str:

@@ -25,14 +25,14 @@ from mockidp.http.input import (
     query_params,
 )
 from mockidp.http.render import NO_STORE, PAGE_HEADERS, html_response, json_response
-from mockidp.oauth import session_management
-from mockidp.oauth.authorize import error_params, resolve_target
-from mockidp.oauth.client_auth import ClientCredentials
-from mockidp.oauth.keycloak_realm import realm_document
+from mockidp.oauth.clients.auth import ClientCredentials
 from mockidp.oauth.provider import Provider
-from mockidp.oauth.redirects import add_fragment, add_query
-from mockidp.oauth.session_management import BROWSER_STATE_COOKIE
-from mockidp.oauth.signin import AuthorizationResponse, AuthorizeResult, ConsentPage, LoginPage
+from mockidp.oauth.sessions import session_management
+from mockidp.oauth.sessions.session_management import BROWSER_STATE_COOKIE
+from mockidp.oauth.signin.authorize import error_params, resolve_target
+from mockidp.oauth.signin.flow import AuthorizationResponse, AuthorizeResult, ConsentPage, LoginPage
+from mockidp.oauth.urls import add_fragment, add_query
+from mockidp.oauth.vendors.keycloak.realm import realm_document
 from mockidp.requestlog import RequestRecord
 from mockidp.types import JSONObject, Params
 
@@ -166,8 +166,8 @@ async def pushed_authorization_request(provider: Provider, ex: Exchange) -> Resp
 
 
 async def userinfo(provider: Provider, ex: Exchange) -> Response:
-    from mockidp.oauth import jwt_responses
-    from mockidp.oauth.dpop import Presentation
+    from mockidp.oauth.tokens import jwt_responses
+    from mockidp.oauth.tokens.dpop import Presentation
 
     authorization = ex.request.headers.get("authorization")
     bound_token = dpop_token(authorization)  # RFC 9449 7.1: Authorization: DPoP <token>
@@ -213,7 +213,7 @@ async def realm_info(provider: Provider, ex: Exchange) -> Response:
 
 
 async def introspection(provider: Provider, ex: Exchange) -> Response:
-    from mockidp.oauth import jwt_responses
+    from mockidp.oauth.tokens import jwt_responses
 
     ex.params = await form_params(ex.incoming)
     creds = ex.client_credentials()
@@ -246,7 +246,7 @@ async def end_session(provider: Provider, ex: Exchange) -> Response:
         return Response(b"", status_code=204, headers=NO_STORE)
     session_id = ex.request.cookies.get(SESSION_COOKIE)
     result = provider.end_session(ex.params, issuer=ex.issuer, session_id=session_id)
-    from mockidp.oauth.logout import deliver
+    from mockidp.oauth.sessions.logout import deliver
 
     ex.outgoing += await deliver(result.logout.back_channel)  # before answering
     response: Response
@@ -282,7 +282,7 @@ async def check_session(provider: Provider, ex: Exchange) -> Response:
     if not provider.scenario.sessions:  # sessions: false: no session, so nothing to watch
         raise NotFound(f"no endpoint at {ex.request.url.path}; see the discovery document")
     if provider.scenario.quirks.keycloak_login_status:  # Keycloak's login-status iframe
-        from mockidp.oauth import keycloak_session
+        from mockidp.oauth.vendors.keycloak import session as keycloak_session
 
         page, csp = keycloak_session.login_status_page, keycloak_session.framed_csp
     else:
@@ -304,7 +304,7 @@ async def device_authorization(provider: Provider, ex: Exchange) -> Response:
 async def device(provider: Provider, ex: Exchange) -> Response:
     """RFC 8628 3.3: the verification page (GET: the code; POST: sign in, approve, deny)."""
     from mockidp.http.device_pages import device_page
-    from mockidp.oauth.device import DeviceConfirm
+    from mockidp.oauth.signin.device import DeviceConfirm
 
     try:
         ex.params = await _query_or_form(ex.incoming)

@@ -24,7 +24,7 @@ MAX_FIELDS = 200
 FORM_TYPE = "application/x-www-form-urlencoded"
 MULTI_VALUED = frozenset({"resource", "audience"})
 """Parameters that may repeat (RFC 8707 2, RFC 8693 2.1): their values are joined with a
-space, which no URI holds (see mockidp.oauth.resources.split)."""
+space, which no URI holds (see mockidp.oauth.tokens.resources.split)."""
 
 
 class RepeatedParameters(InvalidRequest):

@@ -1,4 +1,4 @@
-"""Keycloak's browser-session pages (:mod:`mockidp.oauth.keycloak_session`): the
+"""Keycloak's browser-session pages (:mod:`mockidp.oauth.vendors.keycloak.session`): the
 3p-cookies check, the login-status iframe and its ``/init`` origin check."""
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from mockidp.errors import NotFound
 from mockidp.http.endpoints import Endpoint, Exchange
 from mockidp.http.input import query_params
 from mockidp.http.render import NO_STORE, PAGE_HEADERS
-from mockidp.oauth import keycloak_session, web_origins
+from mockidp.oauth.clients import web_origins
 from mockidp.oauth.provider import Provider
+from mockidp.oauth.vendors.keycloak import session as keycloak_session
 
 
 def framed_page(provider: Provider, render: Callable[[str], str]) -> Response:

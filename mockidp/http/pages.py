@@ -12,7 +12,7 @@ from html import escape
 
 from mockidp.model.layout import CONTROL_PREFIX
 from mockidp.model.scenario import Scenario, User
-from mockidp.oauth.signin import ConsentPage, LoginPage
+from mockidp.oauth.signin.flow import ConsentPage, LoginPage
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#1d1d1f}

@@ -20,7 +20,7 @@ from mockidp.errors import (
 )
 from mockidp.http import pages
 from mockidp.model.quirks import Quirks
-from mockidp.oauth.shapes import error_body
+from mockidp.oauth.tokens.shapes import error_body
 from mockidp.types import JSONObject
 
 REALM = "mockidp"

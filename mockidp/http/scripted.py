@@ -1,4 +1,4 @@
-"""Scripted faults, applied: what the endpoint app does with the fault :mod:`mockidp.oauth.faults` picks.
+"""Scripted faults, applied: what the endpoint app does with the fault :mod:`mockidp.oauth.scripted.faults` picks.
 
 An answer in place of the endpoint's (``http_status``: exactly the scripted status, body
 and headers; ``drop_connection``: no answer at all), or the real answer altered
@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.types import Send
 
 from mockidp.model.scenario import Fault
-from mockidp.oauth import faults
+from mockidp.oauth.scripted import faults
 from mockidp.types import JSONObject, Params
 
 

@@ -11,9 +11,11 @@ from mockidp.http.endpoints import Endpoint, Exchange
 from mockidp.http.input import bearer_token, body_params, query_params
 from mockidp.http.keycloak_pages import KEYCLOAK_ENDPOINTS
 from mockidp.http.render import json_response
-from mockidp.oauth import loginradius_identity, superoffice_api, system_user
-from mockidp.oauth.loginradius_identity import BAD_PARAMETER, IdentityCall, refuse
 from mockidp.oauth.provider import Provider
+from mockidp.oauth.vendors.loginradius import identity as loginradius_identity
+from mockidp.oauth.vendors.loginradius.identity import BAD_PARAMETER, IdentityCall, refuse
+from mockidp.oauth.vendors.superoffice import system_user
+from mockidp.oauth.vendors.superoffice import web_api as superoffice_api
 
 
 async def current_principal(provider: Provider, ex: Exchange) -> Response:
@@ -36,7 +38,7 @@ async def partner_system_user(provider: Provider, ex: Exchange) -> Response:
 
 
 async def identity(provider: Provider, ex: Exchange) -> Response:
-    """LoginRadius's identity API (:mod:`mockidp.oauth.loginradius_identity`)."""
+    """LoginRadius's identity API (:mod:`mockidp.oauth.vendors.loginradius.identity`)."""
     try:
         params = query_params(ex.incoming)
     except InvalidRequest:  # its envelope even for an unreadable query

@@ -35,7 +35,7 @@ CLIENT_ASSERTION_ALGORITHMS: tuple[str, ...] = (
 
 DPOP_ALGORITHMS: tuple[str, ...] = CLIENT_ASSERTION_ALGORITHMS
 """Asymmetric algorithms a DPoP proof may use (RFC 9449 5.1), here so that discovery
-lists them without importing :mod:`mockidp.oauth.dpop`."""
+lists them without importing :mod:`mockidp.oauth.tokens.dpop`."""
 
 CLIENT_SECRET_JWT_ALGORITHMS: tuple[str, ...] = ("HS256", "HS384", "HS512")
 """Algorithms accepted on client_secret_jwt client assertions."""

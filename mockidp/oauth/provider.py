@@ -21,22 +21,24 @@ from mockidp.errors import (
 from mockidp.keys.ring import KeyRing
 from mockidp.model.layout import Layout
 from mockidp.model.scenario import Client, Scenario
-from mockidp.oauth import session_management
-from mockidp.oauth.claims import SCOPE_CLAIMS, user_claims
-from mockidp.oauth.client_auth import ClientCredentials, authenticate
+from mockidp.oauth.clients.auth import ClientCredentials, authenticate
 from mockidp.oauth.context import TokenRequest
+from mockidp.oauth.deps import Deps
+from mockidp.oauth.discovery import provider_metadata
 from mockidp.oauth.grants import GRANTS
-from mockidp.oauth.issuance import ACCESS, Deps, live_record
-from mockidp.oauth.keycloak_logout import end_grant_by_refresh_token
-from mockidp.oauth.metadata import provider_metadata
-from mockidp.oauth.shapes import (
+from mockidp.oauth.records import ACCESS
+from mockidp.oauth.sessions import session_management
+from mockidp.oauth.signin.flow import AuthorizeResult, SignIn
+from mockidp.oauth.tokens.claims import SCOPE_CLAIMS, user_claims
+from mockidp.oauth.tokens.issuance import live_record
+from mockidp.oauth.tokens.shapes import (
     origin_of,
     shape_token_response,
     userinfo_claims,
     userinfo_jwt_claims,
 )
-from mockidp.oauth.signin import AuthorizeResult, SignIn
-from mockidp.oauth.subjects import subject
+from mockidp.oauth.tokens.subjects import subject
+from mockidp.oauth.vendors.keycloak.logout import end_grant_by_refresh_token
 from mockidp.scenario.source import ScenarioSource, scenario_of
 from mockidp.store import MemoryStore, Store
 from mockidp.store.state import State
@@ -45,10 +47,10 @@ from mockidp.types import JSONObject, Params
 # Endpoints only some tests call import their modules in the method, on first use, so
 # start-up and discovery pay for none of them (issue 15).
 if TYPE_CHECKING:
-    from mockidp.oauth import registration
-    from mockidp.oauth.device import DevicePage, DeviceVerification
-    from mockidp.oauth.dpop import Presentation
-    from mockidp.oauth.end_session import EndSessionResult
+    from mockidp.oauth.clients import registration
+    from mockidp.oauth.sessions.end_session import EndSessionResult
+    from mockidp.oauth.signin.device import DevicePage, DeviceVerification
+    from mockidp.oauth.tokens.dpop import Presentation
 
 
 class Provider:
@@ -92,7 +94,7 @@ class Provider:
     def device(self) -> DeviceVerification:
         """The device flow's verification page (RFC 8628 3.3), made on first use."""
         if self._device is None:
-            from mockidp.oauth.device import DeviceVerification
+            from mockidp.oauth.signin.device import DeviceVerification
 
             self._device = DeviceVerification(self.deps)
         return self._device
@@ -224,7 +226,7 @@ class Provider:
         (for logout), and ``session_state`` when the check_session iframe is served."""
         if not self.scenario.sessions:  # no session the browser keeps: nothing to watch
             return result
-        from mockidp.oauth import logout  # logout loads with the first sign-in
+        from mockidp.oauth.sessions import logout
 
         logout.remember(self.deps, result)
         if self.layout.has(session_management.ENDPOINT):
@@ -246,7 +248,8 @@ class Provider:
         An assertion's aud may also name the PAR endpoint URL (RFC 9126 2). A DPoP proof
         binds the code to its key, as ``dpop_jkt`` would (RFC 9449 10.1).
         """
-        from mockidp.oauth import dpop, par
+        from mockidp.oauth.signin import par
+        from mockidp.oauth.tokens import dpop
 
         par_url = self.layout.url(self.endpoint_base(issuer), "pushed_authorization_request")
         if dpop_proofs:
@@ -275,7 +278,7 @@ class Provider:
         issuer: str,
     ) -> JSONObject:
         """RFC 8628 3.1: a device code and user code; clients authenticate as at /token."""
-        from mockidp.oauth.device import authorize_device
+        from mockidp.oauth.signin.device import authorize_device
 
         client = self._authenticate(params, authorization, issuer, credentials)
         base = self.endpoint_base(issuer)
@@ -304,7 +307,7 @@ class Provider:
     ) -> JSONObject:
         """RFC 6749 3.2. ``dpop_proofs``: the request's DPoP headers (RFC 9449), checked
         against the token endpoint's URL (or ``request_url``, the one requested)."""
-        from mockidp.oauth import dpop
+        from mockidp.oauth.tokens import dpop
 
         grant_type = params.get("grant_type")
         if grant_type is None:
@@ -354,7 +357,7 @@ class Provider:
         self, access_token: str | None, presentation: Presentation | None
     ) -> tuple[JSONObject, JSONObject, Client | None]:
         """The claims, the token's record and its client: one look-up of each."""
-        from mockidp.oauth import dpop
+        from mockidp.oauth.tokens import dpop
 
         if not access_token:
             raise dpop.missing_token(
@@ -404,7 +407,7 @@ class Provider:
     def _signed_userinfo(
         self, claims: JSONObject, record: JSONObject, *, issuer: str, alg: str | None
     ) -> str:
-        from mockidp.oauth import jwt_responses
+        from mockidp.oauth.tokens import jwt_responses
 
         payload = userinfo_jwt_claims(
             claims,
@@ -436,7 +439,7 @@ class Provider:
         issuer: str,
     ) -> str:
         """RFC 9701: the introspection answer as a JWT for the asking client."""
-        from mockidp.oauth import jwt_responses
+        from mockidp.oauth.tokens import jwt_responses
 
         client, answer = self._introspection(params, authorization, issuer, credentials)
         now = int(self.deps.state.now())
@@ -451,7 +454,7 @@ class Provider:
         issuer: str,
         credentials: ClientCredentials | None,
     ) -> tuple[Client, JSONObject]:
-        from mockidp.oauth import introspection
+        from mockidp.oauth.tokens import introspection
 
         client = self._authenticate(params, authorization, issuer, credentials)
         return client, introspection.introspect(self.deps, client, params)
@@ -465,7 +468,7 @@ class Provider:
         issuer: str,
     ) -> None:
         """RFC 7009: revoke a token; revoking a refresh token revokes its whole grant."""
-        from mockidp.oauth import revocation
+        from mockidp.oauth.tokens import revocation
 
         client = self._authenticate(params, authorization, issuer, credentials)
         revocation.revoke(self.deps, client, params)
@@ -482,15 +485,15 @@ class Provider:
         self, params: Params, *, issuer: str, session_id: str | None
     ) -> EndSessionResult:
         """OpenID Connect RP-Initiated Logout 1.0 section 2."""
-        from mockidp.oauth import end_session
+        from mockidp.oauth.sessions import end_session
 
         return end_session.end_session(self.deps, params, issuer=issuer, session_id=session_id)
 
-    # -- dynamic client registration (RFC 7591, RFC 7592; see mockidp.oauth.registration) ----
+    # -- dynamic client registration (RFC 7591, RFC 7592; see mockidp.oauth.clients.registration) ----
 
     def register_client(self, body: JSONObject, *, bearer: str | None, issuer: str) -> JSONObject:
-        from mockidp.oauth import registration
-        from mockidp.oauth.client_metadata import Offer
+        from mockidp.oauth.clients import registration
+        from mockidp.oauth.clients.metadata import Offer
 
         offer = Offer.from_metadata(self.metadata(issuer), self.scenario)
         return registration.register(
@@ -498,7 +501,7 @@ class Provider:
         )
 
     def registered_client(self, client_id: str, *, bearer: str | None, issuer: str) -> JSONObject:
-        from mockidp.oauth import registration
+        from mockidp.oauth.clients import registration
 
         return registration.read(
             self.deps, client_id, self._registration_urls(issuer), bearer=bearer
@@ -507,20 +510,20 @@ class Provider:
     def update_registered_client(
         self, client_id: str, body: JSONObject, *, bearer: str | None, issuer: str
     ) -> JSONObject:
-        from mockidp.oauth import registration
-        from mockidp.oauth.client_metadata import Offer
+        from mockidp.oauth.clients import registration
+        from mockidp.oauth.clients.metadata import Offer
 
         offer = Offer.from_metadata(self.metadata(issuer), self.scenario)
         urls = self._registration_urls(issuer)
         return registration.update(self.deps, client_id, body, offer, urls, bearer=bearer)
 
     def delete_registered_client(self, client_id: str, *, bearer: str | None) -> None:
-        from mockidp.oauth import registration
+        from mockidp.oauth.clients import registration
 
         registration.delete(self.deps, client_id, bearer=bearer)
 
     def _registration_urls(self, issuer: str) -> registration.Urls:
-        from mockidp.oauth import registration
+        from mockidp.oauth.clients import registration
 
         if not self.layout.has("registration_client"):
             return registration.Urls(None)

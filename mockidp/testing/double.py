@@ -23,9 +23,9 @@ from mockidp.hosting.tls import TLSFiles
 from mockidp.http.hooks import ResponseHook
 from mockidp.model.scenario import Client, Fault, Scenario, User
 from mockidp.oauth.hooks import TokenHook
-from mockidp.oauth.issuance import mint
 from mockidp.oauth.provider import Provider
-from mockidp.oauth.scopes import requested_scopes
+from mockidp.oauth.tokens.issuance import mint
+from mockidp.oauth.tokens.scopes import requested_scopes
 from mockidp.requestlog import RequestLog
 from mockidp.scenario.source import ScenarioSource, scenario_of
 from mockidp.testing.login_flow import AuthorizationCode, run_authorization, run_login

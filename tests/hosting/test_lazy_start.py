@@ -52,19 +52,19 @@ LAZY = (
     "mockidp.scenario.schema",
     "mockidp.scenario.checks",
     "mockidp.scenario.dump",
-    "mockidp.oauth.device",
+    "mockidp.oauth.signin.device",
     "mockidp.http.device_pages",
-    "mockidp.oauth.registration",
-    "mockidp.oauth.client_metadata",
+    "mockidp.oauth.clients.registration",
+    "mockidp.oauth.clients.metadata",
     "mockidp.oauth.grants.token_exchange",
     "mockidp.oauth.grants.jwt_bearer",
-    "mockidp.oauth.introspection",
-    "mockidp.oauth.revocation",
-    "mockidp.oauth.end_session",
-    "mockidp.oauth.jwt_responses",
-    "mockidp.oauth.system_user",
-    "mockidp.oauth.dpop",
-    "mockidp.oauth.logout",
+    "mockidp.oauth.tokens.introspection",
+    "mockidp.oauth.tokens.revocation",
+    "mockidp.oauth.sessions.end_session",
+    "mockidp.oauth.tokens.jwt_responses",
+    "mockidp.oauth.vendors.superoffice.system_user",
+    "mockidp.oauth.tokens.dpop",
+    "mockidp.oauth.sessions.logout",
 )
 """Modules a plain start-up and a discovery request must not import."""
 
@@ -114,17 +114,23 @@ def test_the_control_api_and_tenants_answer_on_first_use(path: str, brings: str)
 @pytest.mark.parametrize(
     ("call", "brings"),
     [
-        (("POST", "/device_authorization", {"scope": "openid"}, None), "mockidp.oauth.device"),
+        (
+            ("POST", "/device_authorization", {"scope": "openid"}, None),
+            "mockidp.oauth.signin.device",
+        ),
         (_get("/device"), "mockidp.http.device_pages"),
         (
             ("POST", "/register", None, {"redirect_uris": ["https://app.example/cb"]}),
-            "mockidp.oauth.registration",
+            "mockidp.oauth.clients.registration",
         ),
-        (("POST", "/introspect", {"token": "unknown"}, None), "mockidp.oauth.introspection"),
-        (("POST", "/revoke", {"token": "unknown"}, None), "mockidp.oauth.revocation"),
-        (_get("/end_session"), "mockidp.oauth.end_session"),
-        (_get("/end_session"), "mockidp.oauth.logout"),
-        (("POST", "/token", {"grant_type": "client_credentials"}, None), "mockidp.oauth.dpop"),
+        (("POST", "/introspect", {"token": "unknown"}, None), "mockidp.oauth.tokens.introspection"),
+        (("POST", "/revoke", {"token": "unknown"}, None), "mockidp.oauth.tokens.revocation"),
+        (_get("/end_session"), "mockidp.oauth.sessions.end_session"),
+        (_get("/end_session"), "mockidp.oauth.sessions.logout"),
+        (
+            ("POST", "/token", {"grant_type": "client_credentials"}, None),
+            "mockidp.oauth.tokens.dpop",
+        ),
     ],
 )
 def test_occasional_endpoints_answer_on_first_use(call: Call, brings: str) -> None:

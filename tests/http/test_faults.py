@@ -25,8 +25,8 @@ import yaml
 from mockidp import Provider, RequestRecord, create_app
 from mockidp.cli import main
 from mockidp.model.scenario import CallSelector
-from mockidp.oauth.faults import FAULT_CALLS, MALFORMED_BODY, Call, counter_id, pick
-from mockidp.oauth.rules import selected
+from mockidp.oauth.scripted.faults import FAULT_CALLS, MALFORMED_BODY, Call, counter_id, pick
+from mockidp.oauth.scripted.rules import selected
 from mockidp.store import MemoryStore
 from tests.conftest import IdP, LiveServer, run
 

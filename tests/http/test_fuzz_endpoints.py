@@ -46,7 +46,7 @@ from hypothesis import strategies as st
 
 from mockidp import MockIdPApp, create_app
 from mockidp.http.input import MAX_BODY_BYTES
-from mockidp.oauth.redirects import is_loopback_uri
+from mockidp.oauth.urls import is_loopback_uri
 from mockidp.presets import PRESETS
 from mockidp.store.memory import MemoryStore
 

@@ -8,7 +8,7 @@ from starlette.types import Message
 
 from mockidp.errors import InvalidRequest
 from mockidp.http.input import Incoming, RepeatedParameters, form_params, query_params
-from mockidp.oauth.client_auth import ClientCredentials
+from mockidp.oauth.clients.auth import ClientCredentials
 
 pytestmark = pytest.mark.anyio
 

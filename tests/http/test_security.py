@@ -191,9 +191,9 @@ def test_secrets_are_never_compared_with_equality() -> None:
     "module",
     [
         "control/api.py",
-        "oauth/client_auth.py",
-        "oauth/pkce.py",
-        "oauth/registration.py",
+        "oauth/clients/auth.py",
+        "oauth/signin/pkce.py",
+        "oauth/clients/registration.py",
         "control/inspector/app.py",
     ],
 )

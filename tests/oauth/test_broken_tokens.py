@@ -29,7 +29,7 @@ from joserfc.jwt import JWTClaimsRegistry
 from mockidp.errors import ScenarioError
 from mockidp.keys.material import resolve_key
 from mockidp.keys.ring import half_hash
-from mockidp.oauth.defects import SKEW, WRONG_AUDIENCE
+from mockidp.oauth.scripted.defects import SKEW, WRONG_AUDIENCE
 from mockidp.scenario.loader import load_scenario
 from tests.conftest import IdP
 from tests.support.e2e import CONFIDENTIAL, PUBLIC, decode_jwt, provider_key_set, validated_id_token

@@ -21,7 +21,7 @@ import yaml
 from mockidp import MockIdPApp, Provider, create_app
 from mockidp.errors import OAuthError as CoreOAuthError
 from mockidp.errors import ScenarioError
-from mockidp.oauth.device import DeviceConfirm
+from mockidp.oauth.signin.device import DeviceConfirm
 from mockidp.scenario.build import build_scenario
 from mockidp.scenario.dump import dump_scenario
 from mockidp.scenario.loader import load_scenario

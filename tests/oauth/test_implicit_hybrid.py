@@ -19,9 +19,9 @@ from mockidp import create_app
 from mockidp.errors import ScenarioError
 from mockidp.model.response_types import RESPONSE_MODES, RESPONSE_TYPES, canonical
 from mockidp.model.scenario import AUTH_METHODS
-from mockidp.oauth.authorize import PROMPTS
 from mockidp.oauth.grants import GRANTS
-from mockidp.oauth.pkce import METHODS as PKCE_METHODS
+from mockidp.oauth.signin.authorize import PROMPTS
+from mockidp.oauth.signin.pkce import METHODS as PKCE_METHODS
 from mockidp.presets import PRESETS
 from tests.conftest import IdP
 from tests.support.e2e import (

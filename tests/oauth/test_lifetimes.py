@@ -269,7 +269,8 @@ async def test_rotation_slides_the_grant_past_its_first_refresh_tokens_lifetime(
 
 
 def test_a_revoked_grant_is_not_revived_by_a_concurrent_extension() -> None:
-    from mockidp.oauth.issuance import GRANT, extend_grant, revoke_grant
+    from mockidp.oauth.records import GRANT
+    from mockidp.oauth.tokens.issuance import extend_grant, revoke_grant
 
     idp = make_idp(scenario())
     deps = idp.provider.deps

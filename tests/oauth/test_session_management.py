@@ -16,7 +16,8 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 import httpx
 import pytest
 
-from mockidp.oauth.session_management import origin, session_state
+from mockidp.oauth.sessions.session_management import session_state
+from mockidp.oauth.urls import origin
 from tests.conftest import IdP, LiveServer
 from tests.support.browser import RelyingParty, single
 

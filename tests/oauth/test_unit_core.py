@@ -10,9 +10,9 @@ import pytest
 from mockidp import Clock
 from mockidp.errors import InvalidClient, InvalidGrant, InvalidRequest
 from mockidp.http.input import RepeatedParameters, bearer_token, parse_pairs
-from mockidp.oauth.client_auth import Credentials, read_credentials
-from mockidp.oauth.pkce import check_challenge, verify
-from mockidp.oauth.redirects import add_fragment, add_query, is_loopback_uri, uri_allowed
+from mockidp.oauth.clients.auth import Credentials, read_credentials
+from mockidp.oauth.signin.pkce import check_challenge, verify
+from mockidp.oauth.urls import add_fragment, add_query, is_loopback_uri, uri_allowed
 
 # RFC 7636 appendix B
 VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
@@ -366,7 +366,7 @@ def test_reset_returns_to_real_time() -> None:
 
 def test_call_selectors_pick_the_calls_they_name() -> None:
     from mockidp.model.scenario import CallSelector
-    from mockidp.oauth.rules import selected
+    from mockidp.oauth.scripted.rules import selected
 
     def picks(when: CallSelector) -> list[int]:
         return [n for n in range(1, 11) if selected(when, n)]
@@ -380,7 +380,7 @@ def test_call_selectors_pick_the_calls_they_name() -> None:
 
 def test_probability_is_reproducible_from_the_seed() -> None:
     from mockidp.model.scenario import CallSelector
-    from mockidp.oauth.rules import selected
+    from mockidp.oauth.scripted.rules import selected
 
     half = CallSelector(probability=0.5, seed=7)
     first = [selected(half, n) for n in range(1, 201)]

@@ -20,8 +20,8 @@ from joserfc.jwk import KeySet
 
 from mockidp.cli import main as cli_main
 from mockidp.model.scenario import Client, ConsentRule, Scenario, User
-from mockidp.oauth.consent import decision
-from mockidp.oauth.subjects import pairwise_subject, sector_identifier, subject
+from mockidp.oauth.signin.consent import decision
+from mockidp.oauth.tokens.subjects import pairwise_subject, sector_identifier, subject
 from mockidp.scenario.loader import load_scenario
 from tests.conftest import IdP
 from tests.support.e2e import decode_jwt, default_scenario_mapping

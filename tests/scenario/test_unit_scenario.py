@@ -12,7 +12,7 @@ import pytest
 from mockidp import Scenario, ScenarioError, load_scenario, parse_scenario
 from mockidp.errors import ScenarioProblem
 from mockidp.model.response_types import RESPONSE_TYPES
-from mockidp.oauth.redirects import uri_allowed
+from mockidp.oauth.urls import uri_allowed
 from mockidp.scenario.loader import check_scenario_text, default_scenario, location
 
 

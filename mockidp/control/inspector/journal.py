@@ -117,7 +117,8 @@ def decode(provider: Provider, issued: Issued) -> Decoded:
     """``issued`` decoded, with ``provider``'s verdicts on its signature and state."""
     # here, not at the top: every app keeps a journal, only the inspector page decodes
     from mockidp.keys.verify import TokenVerificationError
-    from mockidp.oauth.issuance import ACCESS, REFRESH, live_record
+    from mockidp.oauth.records import ACCESS, REFRESH
+    from mockidp.oauth.tokens.issuance import live_record
 
     parts = issued.value.split(".")
     header = _segment(parts[0]) if len(parts) == 3 else None

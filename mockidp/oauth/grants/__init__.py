@@ -2,7 +2,7 @@
 
 ``GRANTS`` maps a ``grant_type`` to its function; the RFC 6749 grants are in
 :mod:`~mockidp.oauth.grants.standard`, the device code grant (RFC 8628 3.4) in
-:mod:`mockidp.oauth.device`, token exchange (RFC 8693) and JWT bearer (RFC 7523 2.1)
+:mod:`mockidp.oauth.signin.device`, token exchange (RFC 8693) and JWT bearer (RFC 7523 2.1)
 in their own modules; Auth0's password-realm grant wraps the password grant. Device
 code, token exchange and JWT bearer are imported on a client's first request of their
 grant type, not at start (issue 15): the table names them all, so the discovery document
@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from mockidp.model.scenario import DEVICE_CODE_GRANT, JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT, Client
 from mockidp.oauth.context import TokenRequest
+from mockidp.oauth.deps import Deps
 from mockidp.oauth.grants.password_realm import PASSWORD_REALM, realm_checked
 from mockidp.oauth.grants.standard import (
     authorization_code,
@@ -22,7 +23,6 @@ from mockidp.oauth.grants.standard import (
     password,
     refresh_token,
 )
-from mockidp.oauth.issuance import Deps
 from mockidp.types import JSONObject
 
 Grant = Callable[[Deps, Client, TokenRequest, str], JSONObject]
@@ -30,7 +30,7 @@ Grant = Callable[[Deps, Client, TokenRequest, str], JSONObject]
 
 
 def _device_code(deps: Deps, client: Client, request: TokenRequest, issuer: str) -> JSONObject:
-    from mockidp.oauth.device import poll
+    from mockidp.oauth.signin.device import poll
 
     return poll(deps, client, request, issuer)
 

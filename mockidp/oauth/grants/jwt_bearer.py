@@ -23,8 +23,9 @@ from mockidp.keys.verify import (
 )
 from mockidp.model.scenario import JWT_BEARER_GRANT, Client, Scenario, User
 from mockidp.oauth.context import TokenRequest
-from mockidp.oauth.issuance import Authorization, Deps, issue, new_grant
-from mockidp.oauth.scopes import requested_scopes
+from mockidp.oauth.deps import Deps
+from mockidp.oauth.tokens.issuance import Authorization, issue, new_grant
+from mockidp.oauth.tokens.scopes import requested_scopes
 from mockidp.types import JSONObject
 
 JWT_BEARER = JWT_BEARER_GRANT

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from mockidp.errors import InvalidRequest, UnsupportedGrantType
 from mockidp.model.scenario import Client
 from mockidp.oauth.context import TokenRequest
-from mockidp.oauth.issuance import Deps
+from mockidp.oauth.deps import Deps
 from mockidp.types import JSONObject
 
 PASSWORD_REALM = "http://auth0.com/oauth/grant-type/password-realm"

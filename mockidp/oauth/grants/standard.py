@@ -7,26 +7,21 @@ import hmac
 
 from mockidp.errors import InvalidGrant, InvalidRequest, InvalidScope, UnauthorizedClient
 from mockidp.model.scenario import Client
-from mockidp.oauth import pkce, resources
 from mockidp.oauth.context import TokenRequest
-from mockidp.oauth.issuance import (
-    GRANT,
-    REFRESH,
+from mockidp.oauth.deps import Deps
+from mockidp.oauth.records import CODE, GRANT, REFRESH, USED_CODE, USED_REFRESH, token_handle
+from mockidp.oauth.signin import pkce
+from mockidp.oauth.tokens import resources
+from mockidp.oauth.tokens.issuance import (
     Authorization,
-    Deps,
     extend_grant,
     issue,
     issue_user_grant,
     new_grant,
     revoke_grant,
 )
-from mockidp.oauth.scopes import requested_scopes
-from mockidp.oauth.tokens import token_handle
+from mockidp.oauth.tokens.scopes import requested_scopes
 from mockidp.types import JSONObject, Params
-
-CODE = "code"
-USED_CODE = "usedcode"
-USED_REFRESH = "usedrt"
 
 
 def _require(params: Params, name: str) -> str:
@@ -233,6 +228,6 @@ def password(deps: Deps, client: Client, request: TokenRequest, issuer: str) -> 
 def _check_bound(record: JSONObject, jkt: str | None, what: str) -> None:
     """A grant bound to a DPoP key is redeemed with a proof of it (DPoP loads on first use,
     with the first token request)."""
-    from mockidp.oauth import dpop
+    from mockidp.oauth.tokens import dpop
 
     dpop.check_bound(record, jkt, what)

@@ -15,20 +15,14 @@ from msgspec import Struct
 from mockidp.errors import InvalidGrant, InvalidRequest, InvalidScope, UnauthorizedClient
 from mockidp.keys.verify import TokenVerificationError, unverified_claims
 from mockidp.model.scenario import TOKEN_EXCHANGE_GRANT, Client, Scenario, User
-from mockidp.oauth import resources
 from mockidp.oauth.context import TokenRequest
+from mockidp.oauth.deps import Deps
 from mockidp.oauth.grants.jwt_bearer import check_times, verify_trusted_jwt
-from mockidp.oauth.issuance import (
-    ACCESS,
-    REFRESH,
-    Authorization,
-    Deps,
-    issue,
-    live_record,
-    new_grant,
-)
-from mockidp.oauth.scopes import requested_scopes
-from mockidp.oauth.subjects import subject
+from mockidp.oauth.records import ACCESS, REFRESH
+from mockidp.oauth.tokens import resources
+from mockidp.oauth.tokens.issuance import Authorization, issue, live_record, new_grant
+from mockidp.oauth.tokens.scopes import requested_scopes
+from mockidp.oauth.tokens.subjects import subject
 from mockidp.types import JSONObject, Params
 
 TOKEN_EXCHANGE = TOKEN_EXCHANGE_GRANT

@@ -1,0 +1,62 @@
+"""URLs: which redirect URIs a client may be sent to, and a URI's origin (RFC 6454)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import urlencode, urlsplit
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def is_loopback_uri(uri: str) -> bool:
+    """An http URI on a loopback host, any port (RFC 8252 7.3), with no userinfo or fragment."""
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return False
+    return (
+        parts.scheme == "http"
+        and parts.hostname in _LOOPBACK_HOSTS
+        and "@" not in parts.netloc
+        and not parts.fragment
+        and "#" not in uri
+    )
+
+
+def uri_allowed(uri: str, registered: Iterable[str], *, loopback: bool) -> bool:
+    """Exact string match against the registered list, or any loopback URI when allowed."""
+    return uri in registered or (loopback and is_loopback_uri(uri))
+
+
+def add_query(uri: str, params: dict[str, str]) -> str:
+    """``uri`` with ``params`` appended to its query (RFC 6749 4.1.2: keep its own query)."""
+    if not params:
+        return uri
+    return uri + ("&" if "?" in uri else "?") + urlencode(params)
+
+
+def add_fragment(uri: str, params: dict[str, str]) -> str:
+    """``uri`` with ``params`` as its fragment (response_mode=fragment)."""
+    return uri + "#" + urlencode(params)
+
+
+def origin(uri: str) -> str:
+    """The ASCII serialization of ``uri``'s origin (RFC 6454 6.2), as ``event.origin`` shows it.
+
+    URIs without an http(s) authority (native apps' private schemes) have an opaque
+    origin, serialized ``null``.
+    """
+    parts = urlsplit(uri)
+    scheme = parts.scheme.lower()
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return "null"
+    if scheme not in _DEFAULT_PORTS or not host:
+        return "null"
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    shown = f":{port}" if port is not None and port != _DEFAULT_PORTS[scheme] else ""
+    return f"{scheme}://{host}{shown}"

@@ -1,0 +1,2 @@
+"""One vendor's own behaviour beside OAuth, one package per vendor; only the provider
+imports them."""

@@ -1,0 +1,1 @@
+"""Keycloak: its realm answer, logout by refresh token, and its session iframe state."""

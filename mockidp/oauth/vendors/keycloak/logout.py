@@ -1,0 +1,38 @@
+"""Keycloak's logout by refresh token: ``POST .../protocol/openid-connect/logout`` with
+``client_id`` (and its credentials) and ``refresh_token``, what python-keycloak's
+``logout()`` and keycloak-js send. Keycloak answers 204 and the session's tokens stop
+working, and so does the browser's single sign-on session they came from (its next
+authorization request must sign in again); a token that is unknown or another client's
+is ``invalid_grant`` and changes nothing."""
+
+from __future__ import annotations
+
+from mockidp.errors import InvalidGrant, InvalidRequest
+from mockidp.model.scenario import Client
+from mockidp.oauth.deps import Deps
+from mockidp.oauth.records import REFRESH, SESSION, SESSION_OF_SID, token_handle
+from mockidp.oauth.tokens.issuance import revoke_grant
+from mockidp.types import Params
+
+
+def end_grant_by_refresh_token(deps: Deps, client: Client, params: Params) -> None:
+    """Revoke the grant of ``params["refresh_token"]``, which ``client`` must hold."""
+    token = params.get("refresh_token")
+    if not token:
+        raise InvalidRequest("refresh_token is missing")
+    handle = token_handle(token)
+    record = deps.state.get(REFRESH, handle)
+    if record is None:
+        raise InvalidGrant("Invalid refresh token", reason="refresh_token")
+    if record.get("client_id") != client.client_id:
+        raise InvalidGrant(
+            "Invalid refresh token. Token client and authorized client don't match",
+            reason="refresh_token",
+        )
+    revoke_grant(deps, record.get("gid"))  # every refresh and access token of the grant
+    deps.state.delete(REFRESH, handle)
+    sid = record.get("sid")
+    session = deps.state.get(SESSION_OF_SID, sid) if isinstance(sid, str) else None
+    if isinstance(sid, str) and session is not None:  # Keycloak ends the user's session too
+        deps.state.delete(SESSION, session["session"])
+        deps.state.delete(SESSION_OF_SID, sid)

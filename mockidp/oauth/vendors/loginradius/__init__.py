@@ -1,0 +1,1 @@
+"""LoginRadius: its identity API beside OAuth."""

@@ -1,0 +1,1 @@
+"""SuperOffice: its web API's principal, system-user tokens and their tickets."""
