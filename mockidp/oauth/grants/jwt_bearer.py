@@ -24,7 +24,8 @@ from mockidp.keys.verify import (
 from mockidp.model.scenario import JWT_BEARER_GRANT, Client, Scenario, User
 from mockidp.oauth.context import TokenRequest
 from mockidp.oauth.deps import Deps
-from mockidp.oauth.tokens.issuance import Authorization, issue, new_grant
+from mockidp.oauth.tokens.issuance import issue, new_grant
+from mockidp.oauth.tokens.minting import Authorization
 from mockidp.oauth.tokens.scopes import requested_scopes
 from mockidp.types import JSONObject
 

@@ -13,13 +13,13 @@ from mockidp.oauth.records import CODE, GRANT, REFRESH, USED_CODE, USED_REFRESH,
 from mockidp.oauth.signin import pkce
 from mockidp.oauth.tokens import resources
 from mockidp.oauth.tokens.issuance import (
-    Authorization,
     extend_grant,
     issue,
     issue_user_grant,
     new_grant,
     revoke_grant,
 )
+from mockidp.oauth.tokens.minting import Authorization
 from mockidp.oauth.tokens.scopes import requested_scopes
 from mockidp.types import JSONObject, Params
 

@@ -20,7 +20,8 @@ from mockidp.oauth.deps import Deps
 from mockidp.oauth.grants.jwt_bearer import check_times, verify_trusted_jwt
 from mockidp.oauth.records import ACCESS, REFRESH
 from mockidp.oauth.tokens import resources
-from mockidp.oauth.tokens.issuance import Authorization, issue, live_record, new_grant
+from mockidp.oauth.tokens.issuance import issue, live_record, new_grant
+from mockidp.oauth.tokens.minting import Authorization
 from mockidp.oauth.tokens.scopes import requested_scopes
 from mockidp.oauth.tokens.subjects import subject
 from mockidp.types import JSONObject, Params

@@ -35,7 +35,8 @@ from mockidp.oauth.context import TokenRequest
 from mockidp.oauth.deps import Deps
 from mockidp.oauth.records import DEVICE, SESSION, random_token, token_handle
 from mockidp.oauth.signin.flow import public_sid
-from mockidp.oauth.tokens.issuance import Authorization, issue_user_grant, new_grant
+from mockidp.oauth.tokens.issuance import issue_user_grant, new_grant
+from mockidp.oauth.tokens.minting import Authorization
 from mockidp.oauth.tokens.scopes import requested_scopes
 from mockidp.oauth.urls import add_query
 from mockidp.types import JSONObject, Params

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from mockidp.model.scenario import Client, User
 from mockidp.oauth.deps import Deps
-from mockidp.oauth.tokens.issuance import Authorization, issue, new_grant
+from mockidp.oauth.tokens.issuance import issue, new_grant
+from mockidp.oauth.tokens.minting import Authorization
 
 FRONT_CHANNEL_GRANT = "implicit"
 
