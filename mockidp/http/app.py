@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 import anyio
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from mockidp.errors import (
     InvalidRequest,
@@ -162,12 +162,13 @@ class EndpointApp:
                 response = scripted.altered(response, fault)
             if fault.latency_ms:
                 await anyio.sleep(fault.latency_ms / 1000)
-        try:
-            if response is None:
-                await scripted.drop_connection(send, fault.name if fault else "")
-            else:
-                await response(scope, request.receive, send)
-        finally:
+        reported = False
+
+        def report() -> None:
+            nonlocal reported
+            if reported:
+                return
+            reported = True
             params = ex.params if ex and ex.params else readable
             authorization = request.headers.get("authorization")
             record = RequestRecord(
@@ -185,6 +186,21 @@ class EndpointApp:
                 authorization=mask_authorization(authorization),
             )
             self.report(record, ex.outgoing if ex else (), response)
+
+        async def send_reported(message: Message) -> None:
+            # the record is in the log before a client can have the whole answer
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                report()
+            await send(message)
+
+        try:
+            if response is None:
+                report()
+                await scripted.drop_connection(send, fault.name if fault else "")
+            else:
+                await response(scope, request.receive, send_reported)
+        finally:
+            report()  # the answer was never finished (the client went away)
 
     async def _dispatch(self, endpoint: Endpoint, ex: Exchange) -> Response:
         method = ex.request.method
