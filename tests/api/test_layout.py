@@ -142,3 +142,35 @@ def test_every_spelling_of_an_import_is_an_edge(tmp_path: Path, statement: str) 
         tmp_path, {"control/a.py": statement + "\n", "control/b.py": "from pkg.control import a\n"}
     )
     assert problems(root) == ["import circle between pkg.control.a, pkg.control.b"]
+
+
+def test_the_rooms_of_oauth_import_only_downward(tmp_path: Path) -> None:
+    root = _package(
+        tmp_path,
+        {
+            "oauth/records.py": "",
+            "oauth/deps.py": "from pkg.oauth.tokens import issuance\n",
+            "oauth/provider.py": "from pkg.oauth.vendors.acme import api\n",
+            "oauth/tokens/issuance.py": "from pkg.oauth.records import x\n",
+            "oauth/tokens/shapes.py": "from pkg.oauth.signin import flow\n",
+            "oauth/signin/flow.py": "from pkg.oauth.tokens import issuance\n",
+            "oauth/signin/device.py": "def f():\n    from pkg.oauth.grants import standard\n",
+            "oauth/grants/standard.py": "from pkg.oauth.signin import flow\n",
+            "oauth/sessions/logout.py": "from pkg.oauth.vendors.acme import api\n",
+            "oauth/vendors/acme/api.py": "from pkg.oauth.grants import standard\n",
+        },
+    )
+    assert sorted(problems(root)) == [
+        "pkg.oauth.deps imports pkg.oauth.tokens.issuance: the base imports no room",
+        "pkg.oauth.sessions.logout imports pkg.oauth.vendors.acme.api: only the provider"
+        " imports vendors",
+        "pkg.oauth.signin.device imports pkg.oauth.grants.standard: signin sits below"
+        " sessions, grants and vendors",
+        "pkg.oauth.tokens.shapes imports pkg.oauth.signin.flow: clients, scripted and tokens"
+        " sit below the flows",
+    ]
+
+
+def test_oauth_keeps_a_small_base() -> None:
+    at_root = [p for p in (PACKAGE / "oauth").glob("*.py") if p.name != "__init__.py"]
+    assert len(at_root) <= 8, sorted(p.name for p in at_root)

@@ -41,6 +41,23 @@ FORBIDDEN: tuple[tuple[tuple[str, ...], tuple[str, ...], str], ...] = (
 )
 """(importers, imported, why): places under the package, as dotted prefixes."""
 
+OAUTH_TOP = ("oauth.provider", "oauth.discovery")
+"""The protocol's face, on top of its rooms: the only modules of oauth/'s root that may
+import them."""
+OAUTH_RULES: tuple[tuple[tuple[str, ...], tuple[str, ...], str], ...] = (
+    (
+        ("oauth.clients", "oauth.scripted", "oauth.tokens"),
+        ("oauth.signin", "oauth.sessions", "oauth.grants", "oauth.vendors"),
+        "clients, scripted and tokens sit below the flows",
+    ),
+    (
+        ("oauth.signin",),
+        ("oauth.sessions", "oauth.grants", "oauth.vendors"),
+        "signin sits below sessions, grants and vendors",
+    ),
+)
+"""Rooms of oauth/ that never import other rooms, as FORBIDDEN says it for the tiers."""
+
 STARLETTE_FREE = CORE
 """Places that never import Starlette (the core raises; only http renders)."""
 
@@ -188,6 +205,36 @@ def _under(name: str, places: Iterable[str]) -> bool:
     return any(name == p or name.startswith(p + ".") for p in places)
 
 
+def _room_problems(modules: Mapping[str, Module], package: str) -> list[str]:
+    """oauth/'s rooms: its base (the modules at its root but the face) imports no room,
+    the rooms import only downward (OAUTH_RULES), and only the provider imports vendors."""
+    rooms = {
+        ".".join(n.split(".")[:2]) for n in modules if n.startswith("oauth.") and n.count(".") >= 2
+    }
+    found: list[str] = []
+    for module in modules.values():
+        name = module.name
+        if not name.startswith("oauth."):
+            continue
+        is_base = name.count(".") == 1 and name not in rooms and name not in OAUTH_TOP
+        for target in sorted(module.imports):
+            room = next((r for r in rooms if _under(target, [r])), None)
+            if room is None or _under(name, [room]):
+                continue
+            if is_base:
+                found.append(
+                    f"{package}.{name} imports {package}.{target}: the base imports no room"
+                )
+            if room == "oauth.vendors" and name != "oauth.provider":
+                found.append(
+                    f"{package}.{name} imports {package}.{target}: only the provider imports vendors"
+                )
+            for importers, imported, why in OAUTH_RULES:
+                if _under(name, importers) and room in imported:
+                    found.append(f"{package}.{name} imports {package}.{target}: {why}")
+    return found
+
+
 def problems(
     root: Path,
     *,
@@ -217,6 +264,7 @@ def problems(
             if dependency in module.third_party and not _under(module.name, homes):
                 where = ", ".join(f"{package}/{h.replace('.', '/')}" for h in homes)
                 found.append(f"{label} imports {dependency}, which belongs in {where} only")
+    found.extend(_room_problems(modules, package))
     for module in modules.values():
         relative = module.path.relative_to(root.parent).as_posix()
         if module.lines > max_lines:
