@@ -22,6 +22,7 @@ from mockidp import MockIdPApp, Provider, create_app
 from mockidp.scenario.loader import default_scenario
 from tests.support.browser import launch_chromium
 from tests.support.negative import guarded_client
+from tests.support.wall import Wall
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -184,3 +185,9 @@ def browser() -> Iterator[Browser]:
 def mockidp_tls_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The suite's local CA lives in a temporary folder, not the user's cache."""
     return tmp_path_factory.mktemp("tls")
+
+
+@pytest.fixture
+def wall(monkeypatch: pytest.MonkeyPatch) -> Wall:
+    """``time.time`` under the test's hand, from ``tests.support.wall.START``."""
+    return Wall(monkeypatch)

@@ -42,6 +42,7 @@ from tests.support.container import (
     translate_docker_run,
 )
 from tests.support.e2e import decode_jwt, default_scenario_mapping
+from tests.support.node import require_interop
 
 pytestmark = pytest.mark.skipif(PODMAN is None, reason="podman is not installed")
 
@@ -192,14 +193,8 @@ def test_preset_by_env(run: Any) -> None:
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
-def _has_tls(image: str) -> bool:
-    return "--tls" in run_once([image, "mockidp", "serve", "--help"]).stdout
-
-
 def test_tls_with_the_ca_in_a_mounted_folder(image: str, run: Any, tmp_path: Path) -> None:
     """HTTPS inside: the CA lands in the mounted folder and clients trusting it connect."""
-    if not _has_tls(image):
-        pytest.skip("needs `mockidp serve --tls` (issue 16), not in this checkout yet")
     folder = tmp_path / "tls"
     folder.mkdir()
     port = free_port()
@@ -245,12 +240,9 @@ def test_one_log_line_per_request(stopped: tuple[dict[str, Any], str]) -> None:
     assert " 401 " in userinfo[0]
 
 
-@pytest.mark.skipif(
-    not (interop.INTEROP / "node_modules" / "openid-client").is_dir() or interop.NODE is None,
-    reason="tests/interop is not installed: run `npm ci --prefix tests/interop`",
-)
 def test_openid_client_suite_against_a_mounted_scenario(run: Any, tmp_path: Path) -> None:
     """Every interop flow, with the interop module's clients in a mounted scenario."""
+    require_interop("openid-client")
     key = RSAKey.generate_key(2048, parameters={"kid": "interop-1", "alg": "RS256"})
     mine = default_scenario_mapping(clients=interop._clients(key), device=interop.DEVICE)
     folder = scenarios_folder(tmp_path, mine)

@@ -8,10 +8,8 @@ assert every flow succeeded. Install it with ``npm ci --prefix tests/interop``.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,33 +18,13 @@ from joserfc.jwk import OKPKey, RSAKey
 from mockidp.scenario.loader import default_scenario
 from tests.conftest import LiveServer
 from tests.support.e2e import default_scenario_mapping
-
-INTEROP = Path(__file__).resolve().parents[1] / "interop"
-NODE = shutil.which("node")
+from tests.support.node import INTEROP, NODE, require_interop
 
 
-def _node_major() -> int:
-    """The installed Node.js major version (0 when node does not run)."""
-    if NODE is None:
-        return 0
-    try:
-        done = subprocess.run([NODE, "--version"], capture_output=True, text=True, timeout=30)
-        return int(done.stdout.strip().lstrip("v").split(".")[0])
-    except (OSError, ValueError, subprocess.SubprocessError):
-        return 0
+@pytest.fixture(autouse=True, scope="module")
+def _openid_client() -> None:
+    require_interop("openid-client")
 
-
-pytestmark = [
-    pytest.mark.skipif(NODE is None, reason="node is not installed (openid-client interop)"),
-    pytest.mark.skipif(
-        NODE is not None and _node_major() < 20,
-        reason="openid-client 6 needs Node.js >= 20 (its WebCrypto globals)",
-    ),
-    pytest.mark.skipif(
-        not (INTEROP / "node_modules" / "openid-client").is_dir(),
-        reason="tests/interop is not installed: run `npm ci --prefix tests/interop`",
-    ),
-]
 
 REDIRECT_URI = "http://127.0.0.1:8080/callback"
 SECRET_JWT = "a-long-shared-secret-for-the-hs256-client-assertions"

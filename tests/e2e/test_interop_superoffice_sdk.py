@@ -23,20 +23,15 @@ import pytest
 
 from mockidp.testing.login_flow import run_login
 from tests.conftest import LiveServer
-from tests.e2e.test_interop_openid_client import INTEROP, NODE, _node_major
 from tests.support.e2e import default_scenario_mapping
+from tests.support.node import INTEROP, NODE, require_interop
 from tests.support.presets import jwt_parts, partner_key, signed_system_token
 
-pytestmark = [
-    pytest.mark.skipif(NODE is None, reason="node is not installed (@superoffice/webapi)"),
-    pytest.mark.skipif(
-        NODE is not None and _node_major() < 20, reason="the interop package needs Node >= 20"
-    ),
-    pytest.mark.skipif(
-        not (INTEROP / "node_modules" / "@superoffice" / "webapi").is_dir(),
-        reason="tests/interop is not installed: run `npm ci --prefix tests/interop`",
-    ),
-]
+
+@pytest.fixture(autouse=True, scope="module")
+def _superoffice_webapi() -> None:
+    require_interop("@superoffice/webapi")
+
 
 SCHEMES = "http://schemes.superoffice.net/identity/"
 SYSTEM_TOKEN = "DevNet-8k8Q7DmBgo"

@@ -13,6 +13,7 @@ from mockidp.http.input import RepeatedParameters, bearer_token, parse_pairs
 from mockidp.oauth.clients.auth import Credentials, read_credentials
 from mockidp.oauth.signin.pkce import check_challenge, verify
 from mockidp.oauth.urls import add_fragment, add_query, is_loopback_uri, uri_allowed
+from tests.support.wall import START, Wall
 
 # RFC 7636 appendix B
 VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
@@ -288,66 +289,70 @@ def test_bearer_token(header: str | None, token: str | None) -> None:
 # -- Clock ------------------------------------------------------------------------------------------
 
 
-def test_clock_follows_real_time() -> None:
+def test_clock_follows_real_time(wall: Wall) -> None:
     clock = Clock()
-    assert abs(clock.now() - time.time()) < 1
+    assert clock.now() == START
+    wall.advance(3600)
+    assert clock.now() == START + 3600
     assert not clock.frozen
 
 
-def test_clock_advance_moves_forward_and_back() -> None:
+def test_clock_advance_moves_forward_and_back(wall: Wall) -> None:
     clock = Clock()
     clock.advance(3600)
-    assert abs(clock.now() - (time.time() + 3600)) < 1
+    assert clock.now() == START + 3600
     clock.advance(-7200)
-    assert abs(clock.now() - (time.time() - 3600)) < 1
+    wall.advance(5)
+    assert clock.now() == START - 3600 + 5
 
 
-def test_clock_offset_argument() -> None:
-    assert abs(Clock(offset=-60).now() - (time.time() - 60)) < 1
+def test_clock_offset_argument(wall: Wall) -> None:
+    assert Clock(offset=-60).now() == START - 60
 
 
-def test_frozen_clock_stands_still_and_still_advances() -> None:
+def test_frozen_clock_stands_still_and_still_advances(wall: Wall) -> None:
     clock = Clock(frozen_at=1_000_000.0)
     assert clock.frozen
     assert clock.now() == 1_000_000.0
-    time.sleep(0.01)
+    wall.advance(3600)
     assert clock.now() == 1_000_000.0
     clock.advance(90)
     assert clock.now() == 1_000_090.0
 
 
-def test_freeze_at_now_and_at_a_time() -> None:
+def test_freeze_at_now_and_at_a_time(wall: Wall) -> None:
     clock = Clock(offset=500)
     clock.freeze()
-    frozen = clock.now()
-    assert abs(frozen - (time.time() + 500)) < 1
-    time.sleep(0.01)
-    assert clock.now() == frozen
+    assert clock.now() == START + 500
+    wall.advance(3600)
+    assert clock.now() == START + 500
     clock.freeze(42.0)
     assert clock.now() == 42.0
 
 
-def test_freeze_after_advance_does_not_add_the_offset_twice() -> None:
+def test_freeze_after_advance_does_not_add_the_offset_twice(wall: Wall) -> None:
     clock = Clock()
     clock.advance(1000)
     clock.freeze()
-    assert abs(clock.now() - (time.time() + 1000)) < 1
+    assert clock.now() == START + 1000
 
 
-def test_unfreeze_continues_from_the_frozen_time() -> None:
+def test_unfreeze_continues_from_the_frozen_time(wall: Wall) -> None:
     clock = Clock(frozen_at=2_000_000.0)
     clock.advance(10)
+    wall.advance(3600)  # time the clock stood still is not made up for
     clock.unfreeze()
     assert not clock.frozen
-    assert 2_000_010.0 <= clock.now() < 2_000_011.0
-    time.sleep(0.02)
-    assert clock.now() > 2_000_010.0  # time runs again
+    assert clock.now() == 2_000_010.0
+    wall.advance(7)
+    assert clock.now() == 2_000_017.0  # time runs again
 
 
-def test_unfreeze_of_a_running_clock_changes_nothing() -> None:
+def test_unfreeze_of_a_running_clock_changes_nothing(wall: Wall) -> None:
     clock = Clock(offset=100)
     clock.unfreeze()
-    assert abs(clock.now() - (time.time() + 100)) < 1
+    wall.advance(1)
+    assert clock.now() == START + 101
 
 
 def test_reset_returns_to_real_time() -> None:

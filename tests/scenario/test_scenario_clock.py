@@ -8,7 +8,6 @@ live uvicorn server.
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +25,7 @@ from tests.support.e2e import (
     oauth_client,
     sign_in,
 )
+from tests.support.wall import START, Wall
 
 pytestmark = pytest.mark.anyio
 
@@ -41,37 +41,34 @@ def _scenario(**sections: Any) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("at", [AT_ISO, AT, "2031-05-17T07:30:00Z"], ids=["iso", "epoch", "zulu"])
-def test_at_and_frozen_stop_the_clock_at_that_time(at: str | float) -> None:
+def test_at_and_frozen_stop_the_clock_at_that_time(at: str | float, wall: Wall) -> None:
     provider = Provider(_scenario(clock={"at": at, "frozen": True}))
     assert provider.clock.frozen
     assert provider.clock.now() == AT
-    time.sleep(0.01)
+    wall.advance(3600)
     assert provider.clock.now() == AT
 
 
-def test_at_alone_runs_the_clock_on_from_that_time() -> None:
+def test_at_alone_runs_the_clock_on_from_that_time(wall: Wall) -> None:
     provider = Provider(_scenario(clock={"at": AT}))
-    first = provider.clock.now()
-    time.sleep(0.02)
-    second = provider.clock.now()
+    assert provider.clock.now() == AT
+    wall.advance(7)
     assert not provider.clock.frozen
-    assert AT <= first < second < AT + 5
+    assert provider.clock.now() == AT + 7
 
 
-def test_frozen_alone_stops_the_clock_now() -> None:
-    before = time.time()
+def test_frozen_alone_stops_the_clock_now(wall: Wall) -> None:
     provider = Provider(_scenario(clock={"frozen": True}))
-    stood = provider.clock.now()
-    time.sleep(0.01)
-    assert provider.clock.now() == stood
-    assert before <= stood <= time.time()
+    wall.advance(3600)
+    assert provider.clock.now() == START
 
 
-def test_frozen_false_alone_lets_a_frozen_clock_run() -> None:
+def test_frozen_false_alone_lets_a_frozen_clock_run(wall: Wall) -> None:
     clock = Clock(frozen_at=AT)
     Provider(_scenario(clock={"frozen": False}), clock=clock)
     assert not clock.frozen
-    assert AT <= clock.now() < AT + 5
+    wall.advance(7)
+    assert clock.now() == AT + 7
 
 
 def test_the_section_sets_an_injected_clock_and_is_applied_on_every_load() -> None:
@@ -92,15 +89,17 @@ def test_a_scenario_without_a_clock_section_leaves_the_clock_alone() -> None:
     assert provider.clock.now() == AT + 90
 
 
-def test_clock_set_reads_the_given_time_frozen_or_running() -> None:
+def test_clock_set_reads_the_given_time_frozen_or_running(wall: Wall) -> None:
     clock = Clock()
     clock.set(AT, frozen=True)
+    wall.advance(60)
     assert (clock.now(), clock.frozen) == (AT, True)
     clock.set(AT)
+    wall.advance(7)
     assert not clock.frozen
-    assert AT <= clock.now() < AT + 5
+    assert clock.now() == AT + 7
     clock.reset()
-    assert abs(clock.now() - time.time()) < 5
+    assert clock.now() == wall.now
 
 
 # -- tokens follow the clock ----------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 import multiprocessing
 import tempfile
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -360,9 +359,9 @@ def test_racing_increments_lose_no_count(store: Store, key: Callable[[str], str]
 
 def _in_processes(count: int, task: Callable[..., Any], *args: Any) -> list[Any]:
     context = multiprocessing.get_context("spawn")  # fresh interpreters, no inherited state
-    start_at = time.time() + 2.0  # after every process has started
-    with context.Pool(count) as pool:
-        return pool.starmap(task, [(*args, start_at)] * count)
+    barrier = context.Barrier(count, timeout=60)  # opens when all have arrived
+    with context.Pool(count, initializer=store_race_worker.join, initargs=(barrier,)) as pool:
+        return pool.starmap(task, [args] * count)
 
 
 def test_sqlite_takes_racing_in_four_processes_get_each_record_once(tmp_path: Path) -> None:

@@ -1,37 +1,45 @@
 """What each process of tests/store/test_unit_store.py's cross-process races runs (a module of
-its own, so that a spawned process imports only this and the SQLite store)."""
+its own, so that a spawned process imports only this and the SQLite store).
+
+The processes race from one barrier, which opens only when every one of them has
+arrived: started late under load, a process still races, where waiting for a wall-clock
+instant let a late one run alone and the test pass without a race.
+"""
 
 from __future__ import annotations
 
-import time
+from typing import Any
 
 from mockidp.store.sqlite import SQLiteStore
 
 NOW = 1_700_000_000.0
 
-
-def _wait_until(start_at: float) -> None:
-    """Processes start at different times; they race from one wall-clock instant."""
-    time.sleep(max(0.0, start_at - time.time()))
+_barrier: Any = None
 
 
-def take_all(path: str, keys: list[str], start_at: float) -> list[str]:
+def join(barrier: Any) -> None:
+    """The pool's initializer: the barrier every process waits at."""
+    global _barrier
+    _barrier = barrier
+
+
+def take_all(path: str, keys: list[str]) -> list[str]:
     """Take every key it can; the keys it got."""
     store = SQLiteStore(path)
-    _wait_until(start_at)
+    _barrier.wait()
     return [key for key in keys if store.take(key, now=NOW) is not None]
 
 
-def increment_many(path: str, key: str, times: int, start_at: float) -> list[int]:
+def increment_many(path: str, key: str, times: int) -> list[int]:
     store = SQLiteStore(path)
-    _wait_until(start_at)
+    _barrier.wait()
     return [store.increment(key, expires_at=NOW + 600, now=NOW) for _ in range(times)]
 
 
-def first_increments(paths: list[str], start_at: float) -> list[int]:
-    """For each new file in turn, at one instant for all processes: open it, increment."""
+def first_increments(paths: list[str]) -> list[int]:
+    """For each new file in turn, all processes at once: open it, increment."""
     counts = []
-    for i, path in enumerate(paths):
-        _wait_until(start_at + i * 0.05)
+    for path in paths:
+        _barrier.wait()
         counts.append(SQLiteStore(path).increment("counter", expires_at=NOW + 600, now=NOW))
     return counts
