@@ -25,6 +25,7 @@ from tests.support.e2e import (
     oauth_client,
     sign_in,
 )
+from tests.support.flows import code_request
 
 pytestmark = pytest.mark.anyio
 
@@ -46,15 +47,10 @@ async def http(app: MockIdPApp) -> AsyncIterator[httpx.AsyncClient]:
 
 async def _code(http: httpx.AsyncClient, prefix: str, **params: str) -> httpx.Response:
     """GET the authorization endpoint under ``prefix`` (alice signs in automatically)."""
-    query = {
-        "response_type": "code",
-        "client_id": CONFIDENTIAL,
-        "redirect_uri": REDIRECT_URI,
-        "scope": "openid offline_access",
-        "state": "s1",
-        **params,
-    }
-    return await http.get(f"{prefix}/authorize", params=query)
+    query = code_request(
+        CONFIDENTIAL, REDIRECT_URI, scope="openid offline_access", state="s1", challenge=None
+    )
+    return await http.get(f"{prefix}/authorize", params=query | params)
 
 
 def _callback(response: httpx.Response) -> dict[str, str]:

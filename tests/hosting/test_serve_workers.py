@@ -8,8 +8,6 @@ different workers; the tests find such a pair before relying on it.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
 import signal
 import subprocess
@@ -23,6 +21,7 @@ import httpx
 import pytest
 
 from mockidp.cli import main
+from tests.support.flows import PKCE_VERIFIER, code_of, code_request
 from tests.support.serve import serve, stop
 
 pytestmark = pytest.mark.skipif(
@@ -30,7 +29,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 REDIRECT_URI = "http://localhost:8080/callback"
-VERIFIER = "v" * 43
 
 
 def _children(pid: int) -> list[int]:
@@ -76,20 +74,11 @@ def workers() -> Iterator[tuple[subprocess.Popen[str], str, str]]:
 
 
 def _code(client: httpx.Client) -> str:
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest())
+    scope = "openid email offline_access"
     answer = client.get(
-        "/authorize",
-        params={
-            "response_type": "code",
-            "client_id": "mockidp-public",
-            "redirect_uri": REDIRECT_URI,
-            "scope": "openid email offline_access",
-            "code_challenge": challenge.rstrip(b"=").decode(),
-            "code_challenge_method": "S256",
-        },
+        "/authorize", params=code_request("mockidp-public", REDIRECT_URI, scope=scope)
     )
-    assert answer.status_code == 302, answer.text
-    return httpx.URL(answer.headers["location"]).params["code"]
+    return code_of(answer)
 
 
 def test_two_workers_share_codes_tokens_and_control_changes(
@@ -107,7 +96,7 @@ def test_two_workers_share_codes_tokens_and_control_changes(
             "code": code,
             "redirect_uri": REDIRECT_URI,
             "client_id": "mockidp-public",
-            "code_verifier": VERIFIER,
+            "code_verifier": PKCE_VERIFIER,
         }
         tokens = two.post("/token", data=form)
         assert tokens.status_code == 200, tokens.text

@@ -16,7 +16,8 @@ import httpx
 import pytest
 
 from mockidp import create_app
-from tests.support.e2e import REDIRECT_URI, SECRET, default_scenario_mapping
+from tests.support.e2e import REDIRECT_URI, SECRET
+from tests.support.flows import with_clients
 from tests.support.grants import (
     JWT_BEARER,
     TOKEN_EXCHANGE,
@@ -37,18 +38,13 @@ SVC = ("svc", "svc-secret")
 
 
 def _scenario() -> dict[str, Any]:
-    data = default_scenario_mapping()
-    data["clients"] = [
-        *data["clients"],
-        {
-            "client_id": SVC[0],
-            "client_secret": SVC[1],
-            "grant_types": [JWT_BEARER, TOKEN_EXCHANGE],
-            "jwks": public_jwks("svc-key"),
-        },
-    ]
-    data["registration"] = {"initial_access_token": INITIAL}
-    return data
+    svc = {
+        "client_id": SVC[0],
+        "client_secret": SVC[1],
+        "grant_types": [JWT_BEARER, TOKEN_EXCHANGE],
+        "jwks": public_jwks("svc-key"),
+    }
+    return with_clients(svc, registration={"initial_access_token": INITIAL})
 
 
 def _query(location: str) -> dict[str, str]:

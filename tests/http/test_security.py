@@ -19,7 +19,6 @@ import importlib.util
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
@@ -29,6 +28,7 @@ from mockidp import MockIdPApp, create_app
 from mockidp.control.routes import ROUTES
 from mockidp.http.input import MAX_BODY_BYTES
 from tests.support.e2e import default_scenario_mapping
+from tests.support.flows import code_of, code_request
 
 BASE = "http://mockidp.test"
 ADMIN = "a-long-enough-admin-token"
@@ -50,21 +50,12 @@ def _call(app: MockIdPApp, method: str, url: str, base: str = BASE, **kw: Any) -
 
 
 def _authorize(app: MockIdPApp, base: str = BASE, **params: str) -> httpx.Response:
-    query = {
-        "response_type": "code",
-        "client_id": CLIENT[0],
-        "redirect_uri": REDIRECT,
-        "scope": "openid",
-        "state": "st",
-        **params,
-    }
+    query = code_request(CLIENT[0], REDIRECT, state="st", challenge=None) | params
     return _call(app, "GET", "/authorize", base, params={k: v for k, v in query.items() if v})
 
 
 def _code(app: MockIdPApp, **params: str) -> str:
-    answer = _authorize(app, **params)
-    assert answer.status_code == 302, answer.text
-    return dict(parse_qsl(urlsplit(answer.headers["location"]).query))["code"]
+    return code_of(_authorize(app, **params))
 
 
 def _token(app: MockIdPApp, auth: tuple[str, str] | None = CLIENT, **form: str) -> httpx.Response:

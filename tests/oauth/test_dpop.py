@@ -14,7 +14,8 @@ from joserfc import jwt
 from joserfc.jwk import OctKey
 
 from tests.conftest import IdP
-from tests.support.e2e import PUBLIC, REDIRECT_URI, callback_params, default_scenario_mapping
+from tests.support.e2e import PUBLIC, REDIRECT_URI, callback_params
+from tests.support.flows import code_of, code_request, with_clients
 from tests.support.grants import (
     CONFIDENTIAL_AUTH,
     assert_error,
@@ -32,20 +33,16 @@ KEY = ec_key("dpop-1")
 OTHER = ec_key("dpop-2")
 
 
+BOUND = {
+    "client_id": "bound",
+    "client_secret": "bound-secret",
+    "grant_types": ["client_credentials"],
+    "dpop_bound_access_tokens": True,
+}
+
+
 def _scenario(**dpop: Any) -> dict[str, Any]:
-    data = default_scenario_mapping()
-    data["clients"] = [
-        *data["clients"],
-        {
-            "client_id": "bound",
-            "client_secret": "bound-secret",
-            "grant_types": ["client_credentials"],
-            "dpop_bound_access_tokens": True,
-        },
-    ]
-    if dpop:
-        data["dpop"] = dpop
-    return data
+    return with_clients(BOUND, **({"dpop": dpop} if dpop else {}))
 
 
 @pytest.fixture
@@ -202,21 +199,11 @@ def _pkce() -> tuple[str, str]:
 async def _code(http: httpx.AsyncClient, **extra: str) -> tuple[str, str]:
     meta = await metadata(http)
     verifier, challenge = _pkce()
-    params = {
-        "client_id": PUBLIC,
-        "redirect_uri": REDIRECT_URI,
-        "response_type": "code",
-        "scope": "openid offline_access",
-        "state": "s",
-        "code_challenge": challenge,
-        "code_challenge_method": "S256",
-        **extra,
-    }
+    params = code_request(
+        PUBLIC, REDIRECT_URI, scope="openid offline_access", challenge=challenge, **extra
+    )
     response = await http.get(meta["authorization_endpoint"], params=params)
-    assert response.status_code == 302, response.text
-    found = callback_params(response.headers["location"])
-    assert "code" in found, found
-    return found["code"], verifier
+    return code_of(response), verifier
 
 
 async def _redeem(

@@ -38,6 +38,7 @@ from tests.support.e2e import (
     oauth_client,
     start_authorization,
 )
+from tests.support.flows import only_clients
 from tests.support.presets import http_for
 
 pytestmark = pytest.mark.anyio
@@ -244,16 +245,10 @@ async def test_id_token_needs_the_openid_scope(idp: IdP) -> None:
 
 
 def _scenario(**client: Any) -> dict[str, Any]:
-    data = default_scenario_mapping()
-    data["clients"] = [
-        {
-            "client_id": CONFIDENTIAL,
-            "client_secret": SECRET,
-            "redirect_uris": [REDIRECT_URI],
-            **client,
-        }
-    ]
-    return data
+    return only_clients(
+        {"client_id": CONFIDENTIAL, "client_secret": SECRET, "redirect_uris": [REDIRECT_URI]}
+        | client
+    )
 
 
 async def test_response_types_default_to_code_only(idp: IdP) -> None:

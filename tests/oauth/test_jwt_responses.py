@@ -12,7 +12,8 @@ import pytest
 from joserfc.jwk import KeySet
 
 from tests.conftest import IdP
-from tests.support.e2e import CONFIDENTIAL, SECRET, decode_jwt, default_scenario_mapping
+from tests.support.e2e import CONFIDENTIAL, SECRET, decode_jwt
+from tests.support.flows import only_clients
 from tests.support.negative import BASIC, REDIRECT_URI, get_code, redeem
 
 pytestmark = pytest.mark.anyio
@@ -21,19 +22,13 @@ INTROSPECTION_JWT = "application/token-introspection+jwt"
 
 
 def _scenario(keys: list[dict[str, Any]] | None = None, **client: Any) -> dict[str, Any]:
-    data = default_scenario_mapping()
-    data["clients"] = [
-        {
-            "client_id": CONFIDENTIAL,
-            "client_secret": SECRET,
-            "redirect_uris": [REDIRECT_URI],
-            "grant_types": ["authorization_code", "client_credentials"],
-            **client,
-        }
-    ]
-    if keys is not None:
-        data["keys"] = keys
-    return data
+    base = {
+        "client_id": CONFIDENTIAL,
+        "client_secret": SECRET,
+        "redirect_uris": [REDIRECT_URI],
+        "grant_types": ["authorization_code", "client_credentials"],
+    }
+    return only_clients(base | client, **({"keys": keys} if keys is not None else {}))
 
 
 async def _access_token(web: httpx.AsyncClient) -> str:

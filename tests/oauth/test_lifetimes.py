@@ -10,7 +10,8 @@ from joserfc.jwk import KeySet
 
 from mockidp.model.scenario import Lifetimes
 from tests.conftest import IdP
-from tests.support.e2e import CONFIDENTIAL, PUBLIC, callback_params, decode_jwt
+from tests.support.e2e import CONFIDENTIAL, PUBLIC, decode_jwt
+from tests.support.flows import code_of, code_request
 from tests.support.issuance import (
     client_named,
     code_flow,
@@ -104,19 +105,10 @@ async def test_code_lifetime_follows_the_client_and_the_user() -> None:
 
 
 async def _code(idp: IdP, client_id: str, **extra: str) -> str:
-    params = {
-        "response_type": "code",
-        "client_id": client_id,
-        "redirect_uri": "http://localhost:8080/callback",
-        "scope": "openid",
-        "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-        "code_challenge_method": "S256",
-        **extra,
-    }
+    params = code_request(client_id, "http://localhost:8080/callback", **extra)
     async with idp.client() as http:
         response = await http.get(str(idp.provider.layout.paths["authorization"]), params=params)
-    assert response.status_code == 302, response.text
-    return callback_params(response.headers["location"])["code"]
+    return code_of(response)
 
 
 async def _redeem(idp: IdP, code: str, client_id: str) -> Any:

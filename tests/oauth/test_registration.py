@@ -32,6 +32,9 @@ from tests.support.e2e import (
     oauth_client,
     sign_in,
 )
+from tests.support.flows import PKCE_CHALLENGE as CHALLENGE
+from tests.support.flows import PKCE_VERIFIER as VERIFIER
+from tests.support.flows import code_request
 from tests.support.grants import (
     JWT_BEARER,
     TOKEN_EXCHANGE,
@@ -612,24 +615,12 @@ def test_a_client_registered_in_one_process_works_in_another_on_dynamodb() -> No
 
 APP = "http://127.0.0.1:8080"
 APP_CALLBACK = f"{APP}/callback"
-VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"  # RFC 7636 appendix B
-CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 
 
 async def _authorize(
     http: httpx.AsyncClient, client_id: str, redirect_uri: str = APP_CALLBACK, **extra: str
 ) -> httpx.Response:
-    params = {
-        "client_id": client_id,
-        "redirect_uri": redirect_uri,
-        "response_type": "code",
-        "scope": "openid",
-        "state": "s",
-        "nonce": "n",
-        "code_challenge": CHALLENGE,
-        "code_challenge_method": "S256",
-        **extra,
-    }
+    params = code_request(client_id, redirect_uri, nonce="n") | extra
     return await http.get("/authorize", params=params)
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import IdP
 from tests.support.e2e import CONFIDENTIAL, REDIRECT_URI, callback_params, default_scenario_mapping
+from tests.support.flows import with_clients
 from tests.support.grants import CONFIDENTIAL_AUTH, assert_error, claims_of, metadata
 
 pytestmark = pytest.mark.anyio
@@ -21,17 +22,13 @@ OTHER = "https://other.example/v1"
 
 
 def _scenario() -> dict[str, Any]:
-    data = default_scenario_mapping(resources=[API, OTHER, "urn:example:ledger"])
-    data["clients"] = [
-        *data["clients"],
-        {
-            "client_id": "narrow",
-            "client_secret": "narrow-secret",
-            "grant_types": ["client_credentials"],
-            "resources": [API],
-        },
-    ]
-    return data
+    narrow = {
+        "client_id": "narrow",
+        "client_secret": "narrow-secret",
+        "grant_types": ["client_credentials"],
+        "resources": [API],
+    }
+    return with_clients(narrow, resources=[API, OTHER, "urn:example:ledger"])
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import IdP
-from tests.support.e2e import default_scenario_mapping
+from tests.support.flows import with_clients
 from tests.support.grants import (
     CONFIDENTIAL_AUTH,
     TOKEN_EXCHANGE,
@@ -31,18 +31,13 @@ ACCESS = TOKEN_TYPE + "access_token"
 
 
 def _scenario(**extra: Any) -> dict[str, Any]:
-    data = default_scenario_mapping(
-        trusted_issuers=[{"issuer": UPSTREAM, "jwks": public_jwks("upstream-key")}], **extra
-    )
-    data["clients"] = [
-        *data["clients"],
-        {
-            "client_id": "exchanger",
-            "client_secret": "exchanger-secret",
-            "grant_types": [TOKEN_EXCHANGE, "password", "refresh_token"],
-        },
-    ]
-    return data
+    exchanger = {
+        "client_id": "exchanger",
+        "client_secret": "exchanger-secret",
+        "grant_types": [TOKEN_EXCHANGE, "password", "refresh_token"],
+    }
+    trusted = [{"issuer": UPSTREAM, "jwks": public_jwks("upstream-key")}]
+    return with_clients(exchanger, trusted_issuers=trusted, **extra)
 
 
 @pytest.fixture

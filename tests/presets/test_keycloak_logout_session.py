@@ -4,19 +4,16 @@ grant's tokens: the next ``prompt=none`` authorization answers ``login_required`
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from mockidp.testing import MockIdP
+from tests.support.flows import PKCE_VERIFIER, code_request
 
 OIDC = "/realms/mockidp/protocol/openid-connect"
 REDIRECT = "http://127.0.0.1:8080/callback"
-VERIFIER = "v" * 64
-CHALLENGE = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest()).rstrip(b"=")
 
 
 @pytest.fixture
@@ -27,16 +24,7 @@ def idp() -> Iterator[MockIdP]:
 
 
 def _authorize(idp: MockIdP, **extra: str) -> dict[str, list[str]]:
-    params = {
-        "client_id": "mockidp-client",
-        "response_type": "code",
-        "redirect_uri": REDIRECT,
-        "scope": "openid offline_access",
-        "state": "s",
-        "code_challenge": CHALLENGE.decode(),
-        "code_challenge_method": "S256",
-        **extra,
-    }
+    params = code_request("mockidp-client", REDIRECT, scope="openid offline_access", **extra)
     answer = idp.client.get(OIDC + "/auth", params=params)  # the client keeps the cookie
     assert answer.status_code in (302, 303), answer.text
     return parse_qs(urlsplit(answer.headers["location"]).query)
@@ -50,7 +38,7 @@ def _tokens(idp: MockIdP) -> dict[str, str]:
             "grant_type": "authorization_code",
             "code": code,
             "redirect_uri": REDIRECT,
-            "code_verifier": VERIFIER,
+            "code_verifier": PKCE_VERIFIER,
         },
         auth=("mockidp-client", "mockidp-secret"),
     )

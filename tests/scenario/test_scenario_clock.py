@@ -9,7 +9,6 @@ live uvicorn server.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import pytest
 
@@ -33,16 +32,12 @@ AT_ISO = "2031-05-17T09:30:00+02:00"
 AT = datetime.fromisoformat(AT_ISO).timestamp()
 
 
-def _scenario(**sections: Any) -> dict[str, Any]:
-    return default_scenario_mapping(**sections)
-
-
 # -- the clock section ---------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("at", [AT_ISO, AT, "2031-05-17T07:30:00Z"], ids=["iso", "epoch", "zulu"])
 def test_at_and_frozen_stop_the_clock_at_that_time(at: str | float, wall: Wall) -> None:
-    provider = Provider(_scenario(clock={"at": at, "frozen": True}))
+    provider = Provider(default_scenario_mapping(clock={"at": at, "frozen": True}))
     assert provider.clock.frozen
     assert provider.clock.now() == AT
     wall.advance(3600)
@@ -50,7 +45,7 @@ def test_at_and_frozen_stop_the_clock_at_that_time(at: str | float, wall: Wall) 
 
 
 def test_at_alone_runs_the_clock_on_from_that_time(wall: Wall) -> None:
-    provider = Provider(_scenario(clock={"at": AT}))
+    provider = Provider(default_scenario_mapping(clock={"at": AT}))
     assert provider.clock.now() == AT
     wall.advance(7)
     assert not provider.clock.frozen
@@ -58,14 +53,14 @@ def test_at_alone_runs_the_clock_on_from_that_time(wall: Wall) -> None:
 
 
 def test_frozen_alone_stops_the_clock_now(wall: Wall) -> None:
-    provider = Provider(_scenario(clock={"frozen": True}))
+    provider = Provider(default_scenario_mapping(clock={"frozen": True}))
     wall.advance(3600)
     assert provider.clock.now() == START
 
 
 def test_frozen_false_alone_lets_a_frozen_clock_run(wall: Wall) -> None:
     clock = Clock(frozen_at=AT)
-    Provider(_scenario(clock={"frozen": False}), clock=clock)
+    Provider(default_scenario_mapping(clock={"frozen": False}), clock=clock)
     assert not clock.frozen
     wall.advance(7)
     assert clock.now() == AT + 7
@@ -73,18 +68,18 @@ def test_frozen_false_alone_lets_a_frozen_clock_run(wall: Wall) -> None:
 
 def test_the_section_sets_an_injected_clock_and_is_applied_on_every_load() -> None:
     clock = Clock()
-    provider = Provider(_scenario(clock={"at": AT, "frozen": True}), clock=clock)
+    provider = Provider(default_scenario_mapping(clock={"at": AT, "frozen": True}), clock=clock)
     assert provider.clock is clock
     assert clock.now() == AT
     clock.advance(3600)
-    provider.use_scenario(_scenario(clock={"at": AT, "frozen": True}))
+    provider.use_scenario(default_scenario_mapping(clock={"at": AT, "frozen": True}))
     assert clock.now() == AT
 
 
 def test_a_scenario_without_a_clock_section_leaves_the_clock_alone() -> None:
-    provider = Provider(_scenario(clock={"at": AT, "frozen": True}))
+    provider = Provider(default_scenario_mapping(clock={"at": AT, "frozen": True}))
     provider.clock.advance(90)
-    provider.use_scenario(_scenario())
+    provider.use_scenario(default_scenario_mapping())
     assert provider.clock.frozen
     assert provider.clock.now() == AT + 90
 
@@ -106,7 +101,7 @@ def test_clock_set_reads_the_given_time_frozen_or_running(wall: Wall) -> None:
 
 
 async def test_id_and_access_tokens_are_issued_at_the_scenarios_frozen_time(idp: IdP) -> None:
-    idp.provider.use_scenario(_scenario(clock={"at": AT_ISO, "frozen": True}))
+    idp.provider.use_scenario(default_scenario_mapping(clock={"at": AT_ISO, "frozen": True}))
     lifetimes = idp.provider.scenario.lifetimes
     async with oauth_client(idp, PUBLIC, scope="openid") as client:
         provider = await discover(client)
@@ -120,7 +115,7 @@ async def test_id_and_access_tokens_are_issued_at_the_scenarios_frozen_time(idp:
 
 
 async def test_moving_the_clock_moves_iat_and_expires_tokens(idp: IdP) -> None:
-    idp.provider.use_scenario(_scenario(clock={"at": AT, "frozen": True}))
+    idp.provider.use_scenario(default_scenario_mapping(clock={"at": AT, "frozen": True}))
     clock = idp.provider.clock
     lifetime = idp.provider.scenario.lifetimes.access_token
     async with oauth_client(

@@ -40,10 +40,6 @@ HMAC_CLIENT = "hmac-client"
 HMAC_SECRET = "a-long-shared-secret-for-hs256-client-assertions"
 
 
-def _scenario(**sections: Any) -> dict[str, Any]:
-    return default_scenario_mapping(**sections)
-
-
 def _not_found(path: str) -> dict[str, str]:
     return {
         "error": "not_found",
@@ -73,7 +69,7 @@ async def _assert_no_userinfo(idp: IdP) -> None:
 
 
 async def test_switched_off_userinfo_404s_and_is_absent_from_discovery(idp: IdP) -> None:
-    idp.provider.use_scenario(_scenario(endpoints={"userinfo": None}))
+    idp.provider.use_scenario(default_scenario_mapping(endpoints={"userinfo": None}))
     await _assert_no_userinfo(idp)
 
 
@@ -121,7 +117,7 @@ async def test_a_switched_off_endpoint_leaves_discovery_and_404s(
 ) -> None:
     before = (await client.get(DISCOVERY_PATH)).json()
     assert absent <= set(before)
-    app.provider.use_scenario(_scenario(endpoints={name: None}))
+    app.provider.use_scenario(default_scenario_mapping(endpoints={name: None}))
     after = (await client.get(DISCOVERY_PATH)).json()
     assert set(before) - set(after) == absent
     response = await client.post(GENERIC_PATHS[name])
@@ -131,7 +127,7 @@ async def test_a_switched_off_endpoint_leaves_discovery_and_404s(
 async def test_discovery_itself_can_be_switched_off(
     client: httpx.AsyncClient, app: MockIdPApp
 ) -> None:
-    app.provider.use_scenario(_scenario(endpoints={"discovery": None, "home": None}))
+    app.provider.use_scenario(default_scenario_mapping(endpoints={"discovery": None, "home": None}))
     assert (await client.get(DISCOVERY_PATH)).status_code == 404
     assert (await client.get("/")).status_code == 404
     assert (await client.get(RFC8414_PATH)).status_code == 200
@@ -141,7 +137,7 @@ async def test_discovery_itself_can_be_switched_off(
 
 
 async def test_moved_token_endpoint_serves_a_discovery_driven_client(idp: IdP) -> None:
-    idp.provider.use_scenario(_scenario(endpoints={"token": "/oauth/token"}))
+    idp.provider.use_scenario(default_scenario_mapping(endpoints={"token": "/oauth/token"}))
     async with oauth_client(
         idp, CONFIDENTIAL, client_secret=SECRET, scope="openid offline_access"
     ) as client:
@@ -160,7 +156,7 @@ async def test_moved_token_endpoint_serves_a_discovery_driven_client(idp: IdP) -
 
 
 async def test_client_assertions_are_for_the_moved_token_endpoint(idp: IdP) -> None:
-    scenario = _scenario(endpoints={"token": "/oauth/token"})
+    scenario = default_scenario_mapping(endpoints={"token": "/oauth/token"})
     scenario["clients"] = [
         *scenario["clients"],
         {
@@ -188,7 +184,7 @@ async def test_the_app_routes_by_the_layout_of_the_scenario_in_force(
         return (await client.post(path, data={"grant_type": "nonsense"})).status_code
 
     assert (await status("/token"), await status("/oauth/token")) == (400, 404)
-    app.provider.use_scenario(_scenario(endpoints={"token": "/oauth/token"}))
+    app.provider.use_scenario(default_scenario_mapping(endpoints={"token": "/oauth/token"}))
     assert (await status("/token"), await status("/oauth/token")) == (404, 400)
     app.provider.use_scenario(default_scenario())
     assert (await status("/token"), await status("/oauth/token")) == (400, 404)
@@ -200,7 +196,7 @@ def _form_actions(html: str) -> set[str]:
 
 async def test_login_and_consent_pages_post_to_their_moved_paths(idp: IdP) -> None:
     idp.provider.use_scenario(
-        _scenario(
+        default_scenario_mapping(
             login="page",
             consent="page",
             endpoints={"login": "/u/login", "consent": "/u/consent"},
@@ -236,7 +232,8 @@ async def test_login_and_consent_pages_post_to_their_moved_paths(idp: IdP) -> No
 def test_the_scenario_overlays_the_providers_base_layout() -> None:
     base = Layout(MappingProxyType({**GENERIC_PATHS, "token": "/api/token"}))
     provider = Provider(
-        _scenario(endpoints={"userinfo": None, "revocation": "/api/revoke"}), layout=base
+        default_scenario_mapping(endpoints={"userinfo": None, "revocation": "/api/revoke"}),
+        layout=base,
     )
     assert provider.base_layout is base
     assert dict(provider.layout.paths) == {
@@ -251,7 +248,7 @@ def test_the_scenario_overlays_the_providers_base_layout() -> None:
 def test_a_scenario_clashing_with_the_base_layout_is_refused() -> None:
     base = Layout(MappingProxyType({**GENERIC_PATHS, "token": "/api/token"}))
     with pytest.raises(ScenarioError) as caught:
-        Provider(_scenario(endpoints={"userinfo": "/api/token"}), layout=base)
+        Provider(default_scenario_mapping(endpoints={"userinfo": "/api/token"}), layout=base)
     [problem] = caught.value.problems
     assert problem.location == "endpoints"
     assert "share the path '/api/token'" in problem.message
@@ -272,7 +269,7 @@ def test_bad_endpoint_sections_are_refused_at_load(
     endpoints: dict[str, Any], expected: str
 ) -> None:
     with pytest.raises(ScenarioError) as caught:
-        load_scenario(_scenario(endpoints=endpoints))
+        load_scenario(default_scenario_mapping(endpoints=endpoints))
     problems = [f"{p.location}: {p.message}" for p in caught.value.problems]
     assert len(problems) == 1, problems
     assert problems[0].startswith(expected), problems

@@ -60,10 +60,6 @@ TIMELINE = [
 ]
 
 
-def _scenario(**sections: Any) -> dict[str, Any]:
-    return default_scenario_mapping(**sections)
-
-
 def _kids(jwks: dict[str, Any]) -> list[str]:
     return [key["kid"] for key in jwks["keys"]]
 
@@ -94,7 +90,7 @@ def _verifies(token: str, jwks: dict[str, Any]) -> bool:
 
 @pytest.mark.parametrize("alg", ["RS256", "ES256", "EdDSA"])
 def test_without_keys_the_packaged_key_for_signing_alg_signs(alg: str) -> None:
-    provider = Provider(_scenario(signing_alg=alg))
+    provider = Provider(default_scenario_mapping(signing_alg=alg))
     packaged = KeyRing.packaged(alg)
     assert provider.jwks() == packaged.jwks()
     assert provider.keys.kid == packaged.kid
@@ -115,7 +111,7 @@ def test_the_schema_offers_exactly_the_packaged_keys() -> None:
 def test_keys_by_name_and_jwk_publish_every_key_and_sign_with_signing_key() -> None:
     jwk = ECKey.generate_key("P-256", private=True).as_dict(private=True)
     provider = Provider(
-        _scenario(
+        default_scenario_mapping(
             keys=[
                 {"kid": "spare-ed", "packaged": "ed25519-1", "alg": "EdDSA"},
                 {"kid": "main-ec", "jwk": jwk, "alg": "ES256"},
@@ -139,13 +135,15 @@ def test_keys_by_name_and_jwk_publish_every_key_and_sign_with_signing_key() -> N
 
 
 def test_the_first_key_signs_by_default_and_alg_defaults_to_the_keys_own() -> None:
-    provider = Provider(_scenario(keys=[{"kid": "ec", "packaged": "ec-p256-1"}]))
+    provider = Provider(default_scenario_mapping(keys=[{"kid": "ec", "packaged": "ec-p256-1"}]))
     assert (provider.keys.kid, provider.keys.alg) == ("ec", "ES256")
     assert _kids(provider.jwks()) == ["ec"]
 
 
 async def test_an_id_token_from_a_scenario_key_verifies_end_to_end(idp: IdP) -> None:
-    idp.provider.use_scenario(_scenario(keys=[{"kid": "the-ec-key", "packaged": "ec-p256-1"}]))
+    idp.provider.use_scenario(
+        default_scenario_mapping(keys=[{"kid": "the-ec-key", "packaged": "ec-p256-1"}])
+    )
     async with oauth_client(idp, PUBLIC, scope="openid email") as client:
         provider, token = await _signed_in(client, idp)
     assert provider.metadata["id_token_signing_alg_values_supported"] == ["ES256"]
@@ -161,7 +159,7 @@ async def test_an_id_token_from_a_scenario_key_verifies_end_to_end(idp: IdP) -> 
 def test_timeline_decides_the_jwks_and_the_signing_kid(
     elapsed: int, published: list[str], signer: str
 ) -> None:
-    provider = Provider(_scenario(**ROTATION))
+    provider = Provider(default_scenario_mapping(**ROTATION))
     provider.clock.advance(elapsed)
     assert _kids(provider.jwks()) == published
     assert provider.keys.published_kids() == tuple(published)
@@ -170,7 +168,7 @@ def test_timeline_decides_the_jwks_and_the_signing_kid(
 
 
 async def test_relying_party_sees_each_rotation_step(idp: IdP) -> None:
-    idp.provider.use_scenario(_scenario(**ROTATION))
+    idp.provider.use_scenario(default_scenario_mapping(**ROTATION))
     clock = idp.provider.clock
     issued: dict[int, dict[str, Any]] = {}
     async with oauth_client(idp, PUBLIC, scope="openid") as client:
@@ -199,7 +197,7 @@ async def test_relying_party_sees_each_rotation_step(idp: IdP) -> None:
 
 
 async def test_a_relying_party_with_a_stale_jwks_meets_an_unknown_kid(idp: IdP) -> None:
-    idp.provider.use_scenario(_scenario(**ROTATION))
+    idp.provider.use_scenario(default_scenario_mapping(**ROTATION))
     async with oauth_client(idp, PUBLIC, scope="openid") as client:
         cached = await discover(client)  # fetched at 0s: key-2024 only
         idp.provider.clock.advance(120)
@@ -209,18 +207,18 @@ async def test_a_relying_party_with_a_stale_jwks_meets_an_unknown_kid(idp: IdP) 
 
 
 async def test_the_timeline_restarts_when_the_scenario_is_loaded_again(idp: IdP) -> None:
-    idp.provider.use_scenario(_scenario(**ROTATION))
+    idp.provider.use_scenario(default_scenario_mapping(**ROTATION))
     idp.provider.clock.advance(500)
     async with idp.client() as http:
         assert _kids((await http.get("/.well-known/jwks.json")).json()) == [NEW]
-        idp.provider.use_scenario(_scenario(**ROTATION))
+        idp.provider.use_scenario(default_scenario_mapping(**ROTATION))
         assert _kids((await http.get("/.well-known/jwks.json")).json()) == [OLD]
     assert idp.provider.keys.kid == OLD
 
 
 def test_the_timeline_counts_from_load_on_a_running_clock() -> None:
     scenario = {**ROTATION, "clock": {"at": T0}}  # running from T0, not frozen
-    provider = Provider(_scenario(**scenario))
+    provider = Provider(default_scenario_mapping(**scenario))
     assert abs(provider.clock.now() - T0) < 5
     assert provider.keys.kid == OLD
     provider.clock.advance(120)
@@ -229,7 +227,7 @@ def test_the_timeline_counts_from_load_on_a_running_clock() -> None:
 
 def test_steps_apply_in_order_of_after_and_at_zero_at_once() -> None:
     provider = Provider(
-        _scenario(
+        default_scenario_mapping(
             keys=[{"kid": "a", "packaged": "rsa-1"}, {"kid": "b", "packaged": "rsa-2"}],
             key_rotation=[
                 {"after": 30, "retire": "a"},
@@ -250,7 +248,7 @@ def test_steps_apply_in_order_of_after_and_at_zero_at_once() -> None:
 
 def test_discovery_lists_the_alg_of_every_key_that_signs_over_the_timeline() -> None:
     provider = Provider(
-        _scenario(
+        default_scenario_mapping(
             keys=[
                 {"kid": "rsa", "packaged": "rsa-1"},
                 {"kid": "ec", "packaged": "ec-p256-1"},
@@ -269,7 +267,7 @@ def test_discovery_lists_the_alg_of_every_key_that_signs_over_the_timeline() -> 
 
 async def test_an_alg_changing_rotation_signs_valid_id_tokens(idp: IdP) -> None:
     idp.provider.use_scenario(
-        _scenario(
+        default_scenario_mapping(
             keys=[{"kid": "rsa", "packaged": "rsa-1"}, {"kid": "ec", "packaged": "ec-p256-1"}],
             key_rotation=[{"after": 60, "sign_with": "ec"}],
             clock={"at": T0, "frozen": True},
@@ -292,7 +290,7 @@ async def test_an_alg_changing_rotation_signs_valid_id_tokens(idp: IdP) -> None:
 
 
 async def test_end_session_accepts_a_hint_signed_by_any_published_key(idp: IdP) -> None:
-    idp.provider.use_scenario(_scenario(**ROTATION))
+    idp.provider.use_scenario(default_scenario_mapping(**ROTATION))
     async with oauth_client(idp, PUBLIC, scope="openid") as client:
         provider, token = await _signed_in(client, idp)  # signed by key-2024
     logout = provider.endpoint("end_session_endpoint")
@@ -315,7 +313,7 @@ async def test_end_session_accepts_a_hint_signed_by_any_published_key(idp: IdP) 
 
 
 def test_signing_and_publishing_import_no_key_after_load(monkeypatch: pytest.MonkeyPatch) -> None:
-    provider = Provider(_scenario(**ROTATION))
+    provider = Provider(default_scenario_mapping(**ROTATION))
 
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("a key was imported after the scenario was loaded")
@@ -335,7 +333,7 @@ def test_signing_and_publishing_import_no_key_after_load(monkeypatch: pytest.Mon
 
 
 def test_sign_with_a_ring_key_that_is_not_published_yet() -> None:
-    provider = Provider(_scenario(**ROTATION))
+    provider = Provider(default_scenario_mapping(**ROTATION))
     ring = provider.keys
     assert ring.kids == (OLD, NEW)
     assert ring.upcoming_kid() == NEW
@@ -348,7 +346,7 @@ def test_sign_with_a_ring_key_that_is_not_published_yet() -> None:
 
 
 def test_retiring_kid_is_the_published_non_signing_key_the_timeline_retires_next() -> None:
-    provider = Provider(_scenario(**ROTATION))
+    provider = Provider(default_scenario_mapping(**ROTATION))
     ring = provider.keys
     seen = []
     for elapsed in (0, 60, 120, 180):
@@ -365,7 +363,7 @@ def test_retiring_kid_is_the_published_non_signing_key_the_timeline_retires_next
 @pytest.mark.parametrize("alg", ["RS256", "ES256", "EdDSA"])
 def test_unpublished_key_is_never_in_the_jwks(alg: str) -> None:
     provider = Provider(
-        _scenario(
+        default_scenario_mapping(
             keys=[
                 {"kid": "r1", "packaged": "rsa-1"},
                 {"kid": "r2", "packaged": "rsa-2"},
@@ -385,7 +383,7 @@ def test_unpublished_key_is_never_in_the_jwks(alg: str) -> None:
 
 
 def test_sign_with_another_kid_in_the_header_gives_a_bad_signature() -> None:
-    ring = Provider(_scenario()).keys
+    ring = Provider(default_scenario_mapping()).keys
     forged = ring.sign_with(ring.unpublished_key(), {"sub": "alice"}, kid=ring.kid)
     assert _header(forged)["kid"] == ring.kid
     assert not _verifies(forged, ring.jwks())
@@ -398,7 +396,7 @@ def test_sign_with_another_kid_in_the_header_gives_a_bad_signature() -> None:
 
 def _problems(**sections: Any) -> list[str]:
     with pytest.raises(ScenarioError) as caught:
-        load_scenario(_scenario(**sections))
+        load_scenario(default_scenario_mapping(**sections))
     return [f"{p.location}: {p.message}" for p in caught.value.problems]
 
 

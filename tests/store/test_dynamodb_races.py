@@ -31,6 +31,7 @@ from tests.support.dynamodb import (
     moto_server_url,
     needs_moto,
 )
+from tests.support.flows import code_of, code_request
 
 pytestmark = needs_moto
 
@@ -79,16 +80,9 @@ def _code(app: MockIdPApp) -> str:
         app,
         "GET",
         "/authorize",
-        params={
-            "response_type": "code",
-            "client_id": CLIENT[0],
-            "redirect_uri": REDIRECT_URI,
-            "scope": "openid offline_access",
-            "state": "s",
-        },
+        params=code_request(CLIENT[0], REDIRECT_URI, scope="openid offline_access", challenge=None),
     )
-    assert response.status_code in (302, 303), response.text
-    return dict(parse_qsl(urlsplit(response.headers["location"]).query))["code"]
+    return code_of(response)
 
 
 def _token(app: MockIdPApp, /, **form: str) -> httpx.Response:

@@ -17,6 +17,7 @@ import pytest
 
 from mockidp import create_app
 from tests.conftest import IdP, LiveServer
+from tests.support.flows import minimal
 from tests.support.negative import (
     CHALLENGE,
     OTHER_REDIRECT_URI,
@@ -45,11 +46,7 @@ def _scenario(**client: Any) -> dict[str, Any]:
         "client_secret": "app-secret",
         "redirect_uris": ["https://app.example/cb"],
     }
-    return {
-        "default_user": "alice",
-        "users": [{"sub": "alice", "password": "alice"}],
-        "clients": [{**base, **client}],
-    }
+    return minimal({**base, **client})
 
 
 # -- the client or the redirect URI cannot be trusted: a page, never a redirect --------

@@ -15,6 +15,7 @@ import pytest
 
 from mockidp import create_app
 from tests.conftest import IdP
+from tests.support.flows import minimal as _scenario
 from tests.support.negative import (
     BASIC,
     CLIENT_ID,
@@ -41,14 +42,6 @@ from tests.support.negative import (
 pytestmark = pytest.mark.anyio
 
 CC = {"grant_type": "client_credentials"}
-
-
-def _scenario(*clients: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "default_user": "alice",
-        "users": [{"sub": "alice", "password": "alice"}],
-        "clients": list(clients),
-    }
 
 
 def _token_error(response: httpx.Response, status: int, error: str) -> dict[str, Any]:
