@@ -181,7 +181,7 @@ def test_the_documented_scenario_loads() -> None:
 
     from mockidp.scenario.loader import check_scenario_text
 
-    doc = Path(__file__).resolve().parents[2] / "docs" / "tokens.md"
+    doc = Path(__file__).resolve().parents[3] / "docs" / "tokens.md"
     blocks = re.findall(r"```yaml\n(.*?)```", doc.read_text("utf-8"), re.S)
     assert blocks
     for block in blocks:

@@ -627,7 +627,7 @@ def test_scripted_approve_needs_someone_to_approve_as() -> None:
 
 
 def test_the_documented_device_section_loads() -> None:
-    text = (Path(__file__).resolve().parents[2] / "docs" / "device.md").read_text("utf-8")
+    text = (Path(__file__).resolve().parents[3] / "docs" / "device.md").read_text("utf-8")
     block = re.search(r"```yaml\n(.*?)```", text, re.S)
     assert block is not None
     documented = yaml.safe_load(block.group(1))

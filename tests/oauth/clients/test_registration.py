@@ -21,7 +21,7 @@ from mockidp import create_app
 from mockidp.errors import OAuthError as CoreOAuthError
 from mockidp.store import MemoryStore
 from tests.conftest import IdP
-from tests.oauth.test_logout_channels import serve_receiver
+from tests.oauth.sessions.test_logout_channels import serve_receiver
 from tests.support.dynamodb import mock_aws_store, needs_moto
 from tests.support.e2e import (
     REDIRECT_URI,
