@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.metadata
 import json
 import os
 import socket
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mockidp.asgi import create_app
+from mockidp.distribution import installed_version
 from mockidp.errors import ScenarioError
 from mockidp.hosting.deploy_cli import add_commands as add_deploy_commands
 from mockidp.hosting.settings import Settings
@@ -36,10 +36,7 @@ if TYPE_CHECKING:
 
 def _version() -> str:
     """The installed distribution's version (the package's own __init__ is not imported)."""
-    try:
-        return importlib.metadata.version("mockidp")
-    except importlib.metadata.PackageNotFoundError:  # run from a source tree, not installed
-        return "unknown"
+    return installed_version()
 
 
 def _parser() -> argparse.ArgumentParser:

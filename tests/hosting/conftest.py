@@ -93,7 +93,7 @@ def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> Installed:
         capture_output=True,
         timeout=600,
     )
-    (wheel,) = wheels.glob("mockidp-*.whl")
+    (wheel,) = wheels.glob("mockidp_oidc-*.whl")
     venv = folder / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     subprocess.run(
