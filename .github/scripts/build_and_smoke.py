@@ -7,7 +7,7 @@
    from the sdist fails here, not for a user building it);
 2. ``twine check --strict`` of both (the README renders on PyPI);
 3. a new virtual environment outside the checkout, the wheel installed into it with
-   pytest, then from an empty folder: ``mockidp --version``, ``mockidp serve`` answering
+   pytest, then from an empty folder: ``mockidp --version`` (and ``mockidp-oidc``), ``mockidp serve`` answering
    discovery, and a test file using the ``mockidp`` fixture (the pytest11 entry point).
 
 ``--tag`` (the release workflow passes the pushed tag) must be ``v`` + pyproject's version.
@@ -105,9 +105,13 @@ def install(wheel: Path, folder: Path) -> Path:
 
 
 def smoke_version(bin_dir: Path, folder: Path, version: str) -> None:
-    out = run("mockidp --version", [str(bin_dir / "mockidp"), "--version"], cwd=folder)
-    if out.strip() != f"mockidp {version}":
-        raise StepFailed(f"mockidp --version printed {out.strip()!r}, not 'mockidp {version}'")
+    """Both commands: ``mockidp``, and ``mockidp-oidc`` for ``pipx run`` / ``uvx``."""
+    for command in ("mockidp", "mockidp-oidc"):
+        out = run(f"{command} --version", [str(bin_dir / command), "--version"], cwd=folder)
+        if out.strip() != f"mockidp {version}":
+            raise StepFailed(
+                f"{command} --version printed {out.strip()!r}, not 'mockidp {version}'"
+            )
 
 
 def smoke_serve(bin_dir: Path, folder: Path) -> None:

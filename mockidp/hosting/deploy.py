@@ -165,7 +165,7 @@ def _boto3() -> Any:
         import boto3
     except ImportError as exc:
         raise DeployError(
-            "deploy and destroy need boto3: pip install 'mockidp[aws]' (or pip install boto3)"
+            "deploy and destroy need boto3: pip install 'mockidp-oidc[aws]' (or pip install boto3)"
         ) from exc
     return boto3
 

@@ -74,7 +74,7 @@ def running_python() -> str:
 
 @pytest.fixture(scope="session")
 def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> Installed:
-    """mockidp[aws] installed from a wheel built from this checkout, outside it."""
+    """mockidp-oidc[aws] installed from a wheel built from this checkout, outside it."""
     folder = tmp_path_factory.mktemp("mockidp-wheel")
     wheels = folder / "wheels"
     subprocess.run(

@@ -44,7 +44,8 @@ def test_the_release_is_built_checked_and_smoke_tested(tmp_path: Path) -> None:
         f"mockidp_oidc-{VERSION}-py3-none-any.whl",
         f"mockidp_oidc-{VERSION}.tar.gz",
     ]
-    for step in ("twine check", "mockidp --version", "mockidp serve", "mockidp fixture"):
+    for step in ("twine check", "mockidp --version", "mockidp-oidc --version", "mockidp serve",
+                 "mockidp fixture"):  # fmt: skip
         assert step in done.stdout
     assert done.stdout.rstrip().endswith("built, checked and smoke-tested")
 
