@@ -85,3 +85,30 @@ def test_the_actions_stack_names_are_ones_the_deploy_role_may_touch() -> None:
         (ROOT / "docs" / "aws" / "deploy-role.yaml").read_text("utf-8"), _CloudFormationLoader
     )
     assert default.startswith(role["Parameters"]["StackPrefix"]["Default"])
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="no bash")
+@pytest.mark.parametrize(
+    ("version", "spec"), [("0.1.0", "mockidp-oidc[aws]==0.1.0"), ("", "/action[aws]")]
+)
+def test_the_action_installs_its_own_source_or_a_release(
+    tmp_path: Path, version: str, spec: str
+) -> None:
+    """With ``version`` the action installs mockidp-oidc from PyPI, else its checkout."""
+    action = yaml.safe_load((ROOT / "action.yml").read_text("utf-8"))
+    [step] = [s for s in action["runs"]["steps"] if "pip install" in s.get("run", "")]
+    fake = tmp_path / "python"  # records the pip command instead of running it
+    fake.write_text('#!/bin/sh\necho "$@" > "$RECORD"\n', "utf-8")
+    fake.chmod(0o755)
+    env = {
+        **os.environ,
+        "PATH": f"{tmp_path}:{os.environ['PATH']}",
+        "ACTION_PATH": "/action",
+        "VERSION": version,
+        "RECORD": str(tmp_path / "record"),
+    }
+    done = subprocess.run(
+        ["bash", "-e", "-c", step["run"]], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "record").read_text("utf-8").split()[-1] == spec
