@@ -51,7 +51,7 @@ fail() {
 }
 command -v "$python" >/dev/null 2>&1 || fail "PYTHON=$python is not installed"
 "$python" -c 'import mockidp.cli' 2>/dev/null ||
-    fail "$python cannot import mockidp: run $python -m pip install 'mockidp[aws]' (or -e '.[aws]')"
+    fail "$python cannot import mockidp: run $python -m pip install 'mockidp-oidc[aws]' (or -e '.[aws]')"
 mockidp() { "$python" -m mockidp "$@"; }
 
 need_region() {

@@ -25,6 +25,7 @@ from mockidp.errors import OAuthError, TemporarilyUnavailable
 from mockidp.http.app import EndpointApp
 from mockidp.http.input import request_origin, route_path
 from mockidp.http.render import oauth_error_response
+from mockidp.http.split_urls import check_browser_url
 from mockidp.keys.ring import KeyRing
 from mockidp.model.layout import DEFAULT_MAX_TENANTS, TENANT_PREFIX, Layout, is_control_path
 from mockidp.model.scenario import Scenario
@@ -61,12 +62,16 @@ class MockIdPApp:
         on_request: Callable[[RequestRecord], None] | None = None,
         admin_token: str | None = None,
         max_tenants: int | None = DEFAULT_MAX_TENANTS,
+        browser_url: str | None = None,
     ) -> None:
         if admin_token is not None and not admin_token.strip():
             raise ValueError("admin_token must not be empty (pass None for no token)")
+        if browser_url is not None:
+            browser_url = check_browser_url(browser_url)
         self.provider = provider
         self.on_request = on_request
-        self.endpoints = EndpointApp(provider, report=self._report)
+        self.browser_url = browser_url
+        self.endpoints = EndpointApp(provider, report=self._report, browser_url=browser_url)
         self.response_hooks = self.endpoints.response_hooks  # test code's (http/hooks)
         log = getattr(on_request, "__self__", on_request)
         self._admin_token = admin_token
@@ -120,11 +125,16 @@ class MockIdPApp:
             # base control API's log, which a tenant's requests stay out of
             hook = None if self._log_is_on_request else self.on_request
             admin_token = self._admin_token
+            browser_url = self.browser_url
             self._tenants = TenantRegistry(
                 self.provider,
                 self.initial_scenario,
                 lambda tenant: MockIdPApp(
-                    tenant, on_request=hook, admin_token=admin_token, max_tenants=None
+                    tenant,
+                    on_request=hook,
+                    admin_token=admin_token,
+                    max_tenants=None,
+                    browser_url=browser_url,
                 ),
                 fingerprint=lambda: self.sync.fingerprint,
                 max_tenants=self._max_tenants,
@@ -210,6 +220,7 @@ def create_app(
     on_request: Callable[[RequestRecord], None] | None = None,
     admin_token: str | None = None,
     max_tenants: int | None = DEFAULT_MAX_TENANTS,
+    browser_url: str | None = None,
 ) -> MockIdPApp:
     """An ASGI app for ``scenario`` (a path, a mapping, a Scenario, or None for the default).
 
@@ -218,11 +229,19 @@ def create_app(
     ``admin_token``: every call of the test-control API (``/_mockidp/``) must then send
     ``Authorization: Bearer <admin_token>``; None leaves it open. ``max_tenants`` caps
     the tenants made on first use under ``/t/{name}/`` (None: no tenants at all).
+    ``browser_url``: where browsers reach the provider when the app's backend uses
+    another address (docker compose): the issuer and the browser endpoints are there,
+    the back-channel endpoints at each request's own address
+    (:mod:`mockidp.http.split_urls`).
     """
     if provider is None:
         provider = Provider(scenario, store=store, clock=clock, keys=keys, layout=layout)
     elif scenario is not None or store is not None or clock is not None or keys is not None:
         raise TypeError("pass either provider or scenario/store/clock/keys, not both")
     return MockIdPApp(
-        provider, on_request=on_request, admin_token=admin_token, max_tenants=max_tenants
+        provider,
+        on_request=on_request,
+        admin_token=admin_token,
+        max_tenants=max_tenants,
+        browser_url=browser_url,
     )

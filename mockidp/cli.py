@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.metadata
 import json
 import os
 import socket
@@ -17,11 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mockidp.asgi import create_app
+from mockidp.distribution import installed_version
 from mockidp.errors import ScenarioError
 from mockidp.hosting.deploy_cli import add_commands as add_deploy_commands
 from mockidp.hosting.settings import Settings
 from mockidp.hosting.wiring import scenario_from_settings, store_from_settings, store_problem
 from mockidp.hosting.workers import run_workers
+from mockidp.http.split_urls import check_browser_url
 from mockidp.model.scenario import Scenario
 from mockidp.oauth.provider import Provider
 from mockidp.presets import PRESETS
@@ -36,10 +37,7 @@ if TYPE_CHECKING:
 
 def _version() -> str:
     """The installed distribution's version (the package's own __init__ is not imported)."""
-    try:
-        return importlib.metadata.version("mockidp")
-    except importlib.metadata.PackageNotFoundError:  # run from a source tree, not installed
-        return "unknown"
+    return installed_version()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,6 +54,13 @@ def _parser() -> argparse.ArgumentParser:
         "--port", type=int, help="port (default 8000, or MOCKIDP_PORT; 0 picks a free one)"
     )
     serve.add_argument("--issuer", help="fixed issuer URL (default: derived from each request)")
+    serve.add_argument(
+        "--browser-url",
+        help="where browsers reach the provider, when apps use another address (containers): "
+        "the issuer and the browser endpoints are there, token, JWKS, userinfo and the "
+        "other back-channel endpoints at the address each request used "
+        "(or MOCKIDP_BROWSER_URL)",
+    )
     serve.add_argument(
         "--admin-token",
         help="require this bearer token on the test-control API under /_mockidp/ "
@@ -142,7 +147,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             store=args.store,
             max_tenants=args.max_tenants,
             preset=args.preset,
+            browser_url=args.browser_url,
         )
+        if settings.browser_url is not None:
+            settings = settings.override(browser_url=check_browser_url(settings.browser_url))
         if settings.max_tenants < 0:
             raise ValueError("--max-tenants must be 0 or more")
     except ValueError as exc:
@@ -265,6 +273,7 @@ def _serve(
         on_request=None if quiet else _print_record,
         admin_token=settings.admin_token,
         max_tenants=settings.max_tenants,
+        browser_url=settings.browser_url,
     )
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -279,7 +288,7 @@ def _serve(
     listening = f"{'https' if tls else 'http'}://{host}:{port}"
     _print_banner(
         app.provider,
-        app.provider.issuer_for(listening),
+        app.provider.issuer_for(settings.browser_url or listening),
         listening,
         control=app.protected,
         workers=workers,

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 try:
     from mangum import Mangum
 except ImportError as exc:  # pragma: no cover - the aws extra installs it
-    raise ImportError("the Lambda handler needs mangum: pip install 'mockidp[aws]'") from exc
+    raise ImportError("the Lambda handler needs mangum: pip install 'mockidp-oidc[aws]'") from exc
 
 __all__ = ["app", "handler", "require_admin_token", "settings"]
 

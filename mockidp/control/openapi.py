@@ -8,10 +8,10 @@ own (:mod:`mockidp.scenario.schema`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from importlib.metadata import version
 from typing import Any
 
 from mockidp.control.base import PREFIX, Route
+from mockidp.distribution import installed_version
 from mockidp.scenario.schema import CLIENT_SCHEMA, FAULT_SCHEMA, SCENARIO_SCHEMA, USER_SCHEMA
 from mockidp.types import JSONObject
 
@@ -267,7 +267,7 @@ def openapi_document(routes: Sequence[Route], server: str, protected: bool) -> J
         "openapi": "3.1.0",
         "info": {
             "title": "mockidp test-control API",
-            "version": version("mockidp"),
+            "version": installed_version(),
             "description": "Script a running mockidp: scenario, users, clients, faults, "
             "clock, state, request log and tokens. Not part of the emulated provider.",
         },

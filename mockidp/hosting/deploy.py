@@ -32,6 +32,7 @@ __all__ = [
     "STACK_TAG",
     "DeployError",
     "Deployment",
+    "check_dry_run",
     "deploy",
     "destroy",
     "template_text",
@@ -43,6 +44,9 @@ TEMPLATE = Path(__file__).with_name("template.yaml")
 STACK_TAG = "mockidp:stack"
 ADMIN_TOKEN_ENV = "MOCKIDP_ADMIN_TOKEN"
 _STACK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")  # eu-west-1, us-gov-west-1, ap-southeast-5
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")  # S3's bucket naming rules, in short
+_ISSUER = re.compile(r"https?://[^/\s?#]+(/[^\s?#]*)?")  # template.yaml's Issuer, made stricter
 _CREDENTIALS_FIX = (
     "give AWS credentials: in GitHub Actions, aws-actions/configure-aws-credentials with "
     "role-to-assume (the workflow needs `permissions: id-token: write`; pull requests "
@@ -79,6 +83,62 @@ def check_stack_name(stack: str) -> None:
             f"stack name {stack!r}: use a letter, then letters, digits and '-' "
             "(128 at most), e.g. mockidp-pr-42"
         )
+
+
+def resolve_region(region: str | None) -> str:
+    """The region deploy uses: ``--region``, ``AWS_REGION``, ``AWS_DEFAULT_REGION``, then
+    boto3's configuration (``~/.aws/config``) when boto3 is installed."""
+    found = (
+        region
+        or os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+        or _configured_region()
+    )
+    if not found:
+        raise DeployError("no AWS region: pass --region or set AWS_REGION")
+    if not _REGION.fullmatch(found):
+        raise DeployError(f"AWS region {found!r} is not a region name, e.g. eu-west-1")
+    return found
+
+
+def _configured_region() -> str | None:
+    try:
+        import boto3
+    except ImportError:
+        return None
+    region: str | None = boto3.session.Session().region_name
+    return region
+
+
+def check_issuer(issuer: str | None) -> None:
+    """``--issuer``: what template.yaml's Issuer parameter accepts (no trailing ``/``)."""
+    if issuer is not None and not _ISSUER.fullmatch(issuer.rstrip("/")):
+        raise DeployError(f"--issuer {issuer!r}: give an http(s) URL, e.g. https://idp.example.com")
+
+
+def check_bucket_name(bucket: str | None) -> None:
+    if bucket is not None and (not _BUCKET.fullmatch(bucket) or ".." in bucket):
+        raise DeployError(
+            f"--bucket {bucket!r} is not an S3 bucket name (3 to 63 lowercase letters, "
+            "digits, '.' and '-')"
+        )
+
+
+def check_dry_run(
+    *,
+    stack: str,
+    region: str | None,
+    admin_token: str | None,
+    issuer: str | None,
+    bucket: str | None,
+) -> str:
+    """What ``deploy`` would refuse before calling AWS, for ``--dry-run`` (which describes
+    a new stack, so it needs the admin token a create needs); the region."""
+    check_stack_name(stack)
+    check_issuer(issuer)
+    check_bucket_name(bucket)
+    check_admin_token(admin_token, new_stack=True)
+    return resolve_region(region)
 
 
 def stack_parameters(
@@ -165,7 +225,7 @@ def _boto3() -> Any:
         import boto3
     except ImportError as exc:
         raise DeployError(
-            "deploy and destroy need boto3: pip install 'mockidp[aws]' (or pip install boto3)"
+            "deploy and destroy need boto3: pip install 'mockidp-oidc[aws]' (or pip install boto3)"
         ) from exc
     return boto3
 
@@ -215,10 +275,7 @@ class _Session:
 
     def __init__(self, region: str | None) -> None:
         boto3 = _boto3()
-        region = region or os.environ.get("AWS_REGION") or None  # boto3 reads AWS_DEFAULT_REGION
-        session = boto3.session.Session(region_name=region)
-        if not session.region_name:
-            raise DeployError("no AWS region: pass --region or set AWS_REGION")
+        session = boto3.session.Session(region_name=resolve_region(region))
         self.region: str = session.region_name
         try:
             self.account: str = session.client("sts").get_caller_identity()["Account"]
@@ -320,6 +377,8 @@ def deploy(
     once the credentials, the region, the stack and the admin token are found fit.
     """
     check_stack_name(stack)
+    check_issuer(issuer)
+    check_bucket_name(bucket)
     session = _Session(region)
     existing = session.stack(stack)
     if existing is not None:

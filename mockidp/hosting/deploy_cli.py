@@ -19,6 +19,7 @@ from mockidp.hosting.deploy import (
     ADMIN_TOKEN_ENV,
     DeployError,
     Deployment,
+    check_dry_run,
     check_stack_name,
     deploy,
     destroy,
@@ -119,6 +120,16 @@ def _run_deploy(args: argparse.Namespace) -> int:
         return _fail(str(exc), 2)
     token = os.environ.get(ADMIN_TOKEN_ENV) or None
     if args.dry_run:
+        try:  # what the real deploy would refuse, before anything is built
+            region = check_dry_run(
+                stack=args.stack,
+                region=args.region,
+                admin_token=token,
+                issuer=args.issuer,
+                bucket=args.bucket,
+            )
+        except DeployError as exc:
+            return _fail(str(exc))
         folder = args.out or Path(tempfile.mkdtemp(prefix="mockidp-dry-run-"))
         try:
             package, scenario_file = _package(args, folder)
@@ -134,7 +145,10 @@ def _run_deploy(args: argparse.Namespace) -> int:
             python=args.python,
             bucket=args.bucket,
         )
-        print(f"mockidp: dry run, nothing deployed: template, parameters and package in {folder}")
+        print(
+            f"mockidp: dry run for stack {args.stack} in {region}, nothing deployed: "
+            f"template, parameters and package in {folder}"
+        )
         return 0
     with tempfile.TemporaryDirectory(prefix="mockidp-deploy-") as scratch:
         try:

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from msgspec import Struct
 
+from mockidp.distribution import DISTRIBUTION
 from mockidp.scenario.loader import check_scenario_text
 
 __all__ = [
@@ -80,7 +81,7 @@ def runtime_requirements(requires: list[str] | None = None) -> list[str]:
     """mockidp's requirements for Lambda: the base ones and the ``aws`` extra's, less
     EXCLUDED, without their markers (pip evaluates the rest for the build machine)."""
     if requires is None:
-        requires = importlib.metadata.requires("mockidp") or []
+        requires = importlib.metadata.requires(DISTRIBUTION) or []
     wanted = []
     for requirement in requires:
         spec, _, marker = requirement.partition(";")

@@ -14,6 +14,7 @@ from typing import Any
 from msgspec import Struct
 from msgspec.structs import replace
 
+from mockidp.http.split_urls import check_browser_url
 from mockidp.model.layout import DEFAULT_MAX_TENANTS
 from mockidp.presets import PRESETS
 
@@ -36,6 +37,12 @@ class Settings(Struct, frozen=True):
     ``preset`` (``MOCKIDP_PRESET``, ``--preset``): the provider to emulate when the
     scenario names none (one of :data:`mockidp.presets.PRESETS`).
 
+    ``browser_url`` (``MOCKIDP_BROWSER_URL``, ``--browser-url``): where browsers reach the
+    provider when the app's backend uses another address (docker compose: the browser at
+    ``http://localhost:8000``, the backend at ``http://idp:8000``). The issuer and the
+    browser endpoints are there; token, JWKS, userinfo and the other back-channel
+    endpoints answer at the address each request used (:mod:`mockidp.http.split_urls`).
+
     ``MOCKIDP_SCENARIO_FILE`` names a scenario file like ``MOCKIDP_SCENARIO`` does, but
     is always a path, and a relative one is relative to the folder mockidp is installed
     in: the root of a Lambda package (``mockidp package`` puts the scenario there), so
@@ -50,6 +57,7 @@ class Settings(Struct, frozen=True):
     admin_token: str | None = None
     max_tenants: int = DEFAULT_MAX_TENANTS
     preset: str | None = None
+    browser_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -66,6 +74,7 @@ class Settings(Struct, frozen=True):
             admin_token=env.get("MOCKIDP_ADMIN_TOKEN") or None,
             max_tenants=_max_tenants(env.get("MOCKIDP_MAX_TENANTS")),
             preset=_preset(env.get("MOCKIDP_PRESET")),
+            browser_url=_browser_url(env.get("MOCKIDP_BROWSER_URL")),
         )
 
     def override(self, **values: Any) -> Settings:
@@ -101,6 +110,15 @@ def _preset(value: str | None) -> str | None:
     if value.strip() not in PRESETS:
         raise ValueError(f"MOCKIDP_PRESET must be one of {', '.join(PRESETS)}, not {value!r}")
     return value.strip()
+
+
+def _browser_url(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return check_browser_url(value)
+    except ValueError as exc:
+        raise ValueError(f"MOCKIDP_BROWSER_URL: {exc}") from None
 
 
 def _store_from_env(env: Mapping[str, str]) -> str:

@@ -85,4 +85,5 @@ def app_from_settings(
         on_request=on_request,
         admin_token=settings.admin_token,
         max_tenants=settings.max_tenants,
+        browser_url=settings.browser_url,
     )

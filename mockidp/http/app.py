@@ -45,6 +45,7 @@ from mockidp.http.render import (
     page_error_response,
     server_error_response,
 )
+from mockidp.http.split_urls import browser_origin
 from mockidp.model.layout import Layout
 from mockidp.model.scenario import Fault
 from mockidp.oauth.clients.auth import ClientCredentials, read_credentials
@@ -65,9 +66,14 @@ answering (their records), and the response sent (None: the connection was dropp
 class EndpointApp:
     """The emulated endpoints of ``provider``, reporting each answered request to ``report``."""
 
-    def __init__(self, provider: Provider, *, report: Report) -> None:
+    def __init__(
+        self, provider: Provider, *, report: Report, browser_url: str | None = None
+    ) -> None:
         self.provider = provider
         self.report = report
+        self.browser_url = browser_url
+        """Where browsers reach the provider, when that differs from the app's address
+        (:mod:`mockidp.http.split_urls`); None: each request's own address."""
         self.response_hooks = ResponseHooks(frozenset(ENDPOINTS) | frozenset(known_endpoints()))
         """Test code's hooks on responses (:mod:`mockidp.http.hooks`)."""
         self._routes: tuple[Layout, dict[str, str]] = (provider.layout, provider.layout.by_path())
@@ -105,7 +111,12 @@ class EndpointApp:
         readable: Params = {}
         response: Response | None = None  # None: drop the connection
         try:
-            issuer = self.provider.issuer_for(request_origin(scope, request.headers))
+            origin = request_origin(scope, request.headers)
+            back_channel = None
+            if self.browser_url is not None:  # the issuer is the browser's, whoever asks
+                back_channel = origin
+                origin = browser_origin(self.browser_url, scope)
+            issuer = self.provider.issuer_for(origin)
             if endpoint is None or name is None:
                 raise NotFound(f"no endpoint at {scope['path']}; see the discovery document")
             scenario = self.provider.scenario
@@ -120,7 +131,7 @@ class EndpointApp:
                     bearer=bearer_token(request.headers.get("authorization")),
                 )
                 fault = faults.pick(scenario, self.provider.deps.state, call)
-            ex = Exchange(incoming, issuer, name)
+            ex = Exchange(incoming, issuer, name, back_channel=back_channel)
             if fault is not None and fault.oauth_error is not None:
                 error_raised = faults.scripted_error(fault.oauth_error)
                 if name != "authorization":

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from mockidp.errors import InvalidRequest, NotFound, OAuthError, PageError
-from mockidp.http import pages
+from mockidp.http import pages, split_urls
 from mockidp.http.input import (
     Incoming,
     RepeatedParameters,
@@ -54,6 +54,16 @@ class Exchange(Struct):
     error: str | None = None
     """The ``error`` an answer carries without raising: an authorization error sent back
     by redirect, fragment or form_post (RFC 6749 4.1.2.1), for the log."""
+    back_channel: str | None = None
+    """With a browser URL configured, the address this request used: where back-channel
+    URLs point (:mod:`mockidp.http.split_urls`); None: everything at the issuer's."""
+
+    def back_channel_urls(self, provider: Provider, doc: JSONObject) -> JSONObject:
+        """``doc`` with its back-channel URLs at the address this request used."""
+        if self.back_channel is None:
+            return doc
+        front = provider.endpoint_base(self.issuer)
+        return split_urls.back_channel_urls(doc, front=front, back=self.back_channel)
 
     def client_credentials(self) -> ClientCredentials:
         """The request's client credentials (from its params, read so far, and its
@@ -81,7 +91,9 @@ Handler = Callable[[Provider, Exchange], Awaitable[Response]]
 
 
 async def discovery(provider: Provider, ex: Exchange) -> Response:
-    return json_response(provider.metadata(ex.issuer), no_store=False)
+    return json_response(
+        ex.back_channel_urls(provider, provider.metadata(ex.issuer)), no_store=False
+    )
 
 
 async def jwks(provider: Provider, ex: Exchange) -> Response:
@@ -348,7 +360,7 @@ async def registration(provider: Provider, ex: Exchange) -> Response:
     bearer = bearer_token(ex.request.headers.get("authorization"))
     registered = provider.register_client(body, bearer=bearer, issuer=ex.issuer)
     ex.params = {"client_id": str(registered["client_id"])}  # the request log names it
-    return json_response(registered, status=201)
+    return json_response(ex.back_channel_urls(provider, registered), status=201)
 
 
 async def registration_client(provider: Provider, ex: Exchange) -> Response:
@@ -367,8 +379,9 @@ async def registration_client(provider: Provider, ex: Exchange) -> Response:
         updated = provider.update_registered_client(
             client_id, body, bearer=bearer, issuer=ex.issuer
         )
-        return json_response(updated)
-    return json_response(provider.registered_client(client_id, bearer=bearer, issuer=ex.issuer))
+        return json_response(ex.back_channel_urls(provider, updated))
+    registered = provider.registered_client(client_id, bearer=bearer, issuer=ex.issuer)
+    return json_response(ex.back_channel_urls(provider, registered))
 
 
 async def _json_object(incoming: Incoming) -> JSONObject:

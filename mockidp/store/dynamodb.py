@@ -86,7 +86,7 @@ CONNECT_TIMEOUT: Final = 2.0
 READ_TIMEOUT: Final = 5.0
 _INCREMENT_TRIES: Final = 20
 _CONDITION_FAILED: Final = "ConditionalCheckFailedException"
-_INSTALL_HINT: Final = "the DynamoDB store needs boto3: pip install 'mockidp[aws]'"
+_INSTALL_HINT: Final = "the DynamoDB store needs boto3: pip install 'mockidp-oidc[aws]'"
 
 _T = TypeVar("_T")
 

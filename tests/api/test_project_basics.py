@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from mockidp.cli import main
+from mockidp.distribution import DISTRIBUTION
 from mockidp.testing import MockIdP
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +24,7 @@ def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]
     with pytest.raises(SystemExit) as exited:
         main(["--version"])
     assert exited.value.code == 0
-    assert capsys.readouterr().out.strip() == f"mockidp {importlib.metadata.version('mockidp')}"
+    assert capsys.readouterr().out.strip() == f"mockidp {importlib.metadata.version(DISTRIBUTION)}"
 
 
 def test_the_license_is_mit_as_pyproject_says() -> None:

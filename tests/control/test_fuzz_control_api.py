@@ -13,11 +13,16 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis import checks
 
 from mockidp import MockIdPApp, create_app
+from tests.support.optional import missing
+
+try:
+    import schemathesis
+    from schemathesis import checks
+except ImportError as exc:  # the interop extra
+    missing(exc)
 
 ADMIN = "fuzz-admin-token"
 EXAMPLES = int(os.environ.get("MOCKIDP_FUZZ_EXAMPLES", "15"))

@@ -284,9 +284,12 @@ def test_github_actions_service_example(run: Any) -> None:
     assert httpx.get(url).status_code == 200  # what curl --fail checks
 
 
-def test_compose_example(run: Any, tmp_path: Path) -> None:
-    """The README's compose `idp` service, with its scenario from the mounted folder."""
-    (block,) = [block for block in readme_blocks("yaml") if "jobs:" not in block]
+def _compose_idp(run: Any, tmp_path: Path) -> tuple[Container, int]:
+    """The README's compose `idp` service on a free port (the browser URL's port with it),
+    its scenario from the mounted folder; host networking stands in for compose's."""
+    (block,) = [
+        block for block in readme_blocks("yaml") if "services:" in block and "jobs:" not in block
+    ]
     service = yaml.safe_load(block)["services"]["idp"]
     assert service["image"] == PUBLISHED
     mine = default_scenario_mapping(users=[{"sub": "carol"}], default_user="carol")
@@ -294,15 +297,66 @@ def test_compose_example(run: Any, tmp_path: Path) -> None:
     port = free_port()
     args = ["-e", "MOCKIDP_HOST=127.0.0.1", "-e", f"MOCKIDP_PORT={port}"]
     for name, value in service["environment"].items():
-        args += ["-e", f"{name}={value}"]
+        args += ["-e", f"{name}={str(value).replace(':8000', f':{port}')}"]
     for volume in service["volumes"]:
         source, _, target = volume.partition(":")
         assert source == "./scenarios"
         args += ["-v", f"{folder}:{target}"]
     idp = run([*args, IMAGE, *service.get("command", "").split()], port=port, ready="/")
+    return idp, port
+
+
+def test_compose_example(run: Any, tmp_path: Path) -> None:
+    """The README's compose `idp` service: the browser signs in at localhost."""
+    idp, port = _compose_idp(run, tmp_path)
     assert "users      carol (default)" in idp.logs()
-    claims, _ = _code_flow(idp.url)
+    claims, _ = _code_flow(f"http://localhost:{port}")
     assert claims["sub"] == "carol"
+    assert claims["iss"] == f"http://localhost:{port}"
+
+
+def test_compose_splits_browser_and_backend_urls(run: Any, tmp_path: Path) -> None:
+    """The app's backend reaches the container as http://idp:8000 (its Host header here):
+    back-channel URLs there, the issuer and the browser's endpoints at localhost."""
+    idp, port = _compose_idp(run, tmp_path)
+    browser = f"http://localhost:{port}"
+    backend_host = {"Host": "idp:8000"}  # what compose's network would send
+    with httpx.Client(base_url=idp.url, headers=backend_host, timeout=10) as backend:
+        meta = backend.get("/.well-known/openid-configuration").json()
+        assert meta["issuer"] == browser
+        assert meta["authorization_endpoint"] == browser + "/authorize"
+        assert meta["end_session_endpoint"] == browser + "/end_session"
+        for name in ("token_endpoint", "jwks_uri", "userinfo_endpoint", "introspection_endpoint"):
+            assert meta[name].startswith("http://idp:8000/"), (name, meta[name])
+        verifier = secrets.token_urlsafe(48)
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+        answer = httpx.get(  # the browser, at the URL discovery gave the backend
+            meta["authorization_endpoint"],
+            params={
+                "response_type": "code",
+                "client_id": "mockidp-client",
+                "redirect_uri": REDIRECT_URI,
+                "scope": "openid",
+                "code_challenge": challenge.decode().rstrip("="),
+                "code_challenge_method": "S256",
+            },
+        )
+        assert answer.status_code in (302, 303), answer.text
+        back = dict(parse_qsl(urlsplit(answer.headers["location"]).query))
+        assert back["iss"] == browser
+        tokens = backend.post(
+            urlsplit(meta["token_endpoint"]).path,
+            auth=("mockidp-client", "mockidp-secret"),
+            data={
+                "grant_type": "authorization_code",
+                "code": back["code"],
+                "redirect_uri": REDIRECT_URI,
+                "code_verifier": verifier,
+            },
+        ).json()
+        keys = KeySet.import_key_set(backend.get(urlsplit(meta["jwks_uri"]).path).json())
+    _, claims = decode_jwt(tokens["id_token"], keys, "RS256")
+    assert claims["iss"] == browser
 
 
 def _validate_lines(path: Path) -> list[str]:

@@ -18,11 +18,16 @@ from typing import Any
 
 import httpx
 import pytest
-from LoginRadius import LoginRadius
 
 from mockidp.store.memory import MemoryStore
 from mockidp.testing.login_flow import run_login
 from tests.conftest import LiveServer
+from tests.support.optional import missing
+
+try:
+    from LoginRadius import LoginRadius
+except ImportError as exc:  # the interop extra
+    missing(exc)
 
 PRESETS = ["loginradius", "loginradius-hub"]
 API_KEY, API_SECRET = "mockidp-client", "mockidp-secret"  # the default client: the defaults

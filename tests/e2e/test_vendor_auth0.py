@@ -16,12 +16,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from auth0.authentication import GetToken
-from auth0.authentication.exceptions import Auth0Error
-from auth0.authentication.token_verifier import AsymmetricSignatureVerifier, TokenVerifier
 
 from mockidp.testing import MockIdP
+from tests.support.optional import missing
 from tests.support.vendors import CLIENT, OTHER, OTHER_SECRET, SECRET, two_clients
+
+try:
+    from auth0.authentication import GetToken
+    from auth0.authentication.exceptions import Auth0Error
+    from auth0.authentication.token_verifier import AsymmetricSignatureVerifier, TokenVerifier
+except ImportError as exc:  # the interop extra
+    missing(exc)
 
 API = "https://api.example.com/"
 REALM = "Username-Password-Authentication"

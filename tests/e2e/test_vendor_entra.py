@@ -17,13 +17,18 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-import msal
 import pytest
 
 from mockidp.presets.entra import TENANT
 from mockidp.testing import MockIdP
 from mockidp.testing.login_flow import page_form
+from tests.support.optional import missing
 from tests.support.vendors import CALLBACK, CLIENT, OTHER, SECRET, two_clients
+
+try:
+    import msal
+except ImportError as exc:  # the interop extra
+    missing(exc)
 
 pytestmark = pytest.mark.mockidp(preset="entra", clients=two_clients())
 

@@ -11,15 +11,20 @@ from __future__ import annotations
 
 from typing import Any
 
-import google.auth.transport.requests
 import pytest
 import requests
-from google.auth.exceptions import RefreshError
-from google.oauth2 import id_token
-from google.oauth2.credentials import Credentials
 
 from mockidp.testing import MockIdP
+from tests.support.optional import missing
 from tests.support.vendors import CLIENT, OTHER, OTHER_SECRET, SECRET, two_clients
+
+try:
+    import google.auth.transport.requests
+    from google.auth.exceptions import RefreshError
+    from google.oauth2 import id_token
+    from google.oauth2.credentials import Credentials
+except ImportError as exc:  # the interop extra
+    missing(exc)
 
 pytestmark = pytest.mark.mockidp(preset="google", clients=two_clients())
 SCOPE = "openid email profile"

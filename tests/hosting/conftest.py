@@ -74,7 +74,7 @@ def running_python() -> str:
 
 @pytest.fixture(scope="session")
 def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> Installed:
-    """mockidp[aws] installed from a wheel built from this checkout, outside it."""
+    """mockidp-oidc[aws] installed from a wheel built from this checkout, outside it."""
     folder = tmp_path_factory.mktemp("mockidp-wheel")
     wheels = folder / "wheels"
     subprocess.run(
@@ -93,7 +93,7 @@ def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> Installed:
         capture_output=True,
         timeout=600,
     )
-    (wheel,) = wheels.glob("mockidp-*.whl")
+    (wheel,) = wheels.glob("mockidp_oidc-*.whl")
     venv = folder / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     subprocess.run(

@@ -83,11 +83,14 @@ def test_dry_run_writes_a_template_that_passes_cfn_lint(
         "--package",
         str(lambda_package.zip_path),
         "--dry-run",
+        "--region",
+        REGION,
         "--out",
         str(folder),
         env=env,
     )
     assert result.returncode == 0, result.stderr
+    assert f"mockidp: dry run for stack mockidp-pr-7 in {REGION}, nothing deployed" in result.stdout
     assert f"nothing deployed: template, parameters and package in {folder}" in result.stdout
     template = folder / "template.yaml"
     linted = subprocess.run(

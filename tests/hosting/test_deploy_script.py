@@ -57,7 +57,7 @@ def test_a_python_without_mockidp_says_what_to_install(tmp_path: Path) -> None:
     result = _run(tmp_path, _stand_in(tmp_path), "build", FAIL_AT="import")
     assert result.returncode != 0
     assert "cannot import mockidp" in result.stderr
-    assert "pip install 'mockidp[aws]'" in result.stderr
+    assert "pip install 'mockidp-oidc[aws]'" in result.stderr
 
 
 @pytest.mark.parametrize(("args", "step"), [(("build",), "package"), (("deploy", "7"), "deploy")])

@@ -71,7 +71,7 @@ def launch_chromium(*, env: dict[str, str] | None = None) -> Iterator[Browser]:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        unavailable("the playwright package is not installed (pip install -e '.[test]')")
+        unavailable("the playwright package is not installed (pip install -e '.[test,interop]')")
         raise  # unreachable: unavailable always raises
     executable = shutil.which("chromium")
     if executable is None:
