@@ -66,9 +66,10 @@ class CallFacts:
 
     @property
     def client_id(self) -> str | None:
+        """The client that calls, else the one the login page or token is for."""
         if self.call.client_id is not None:
             return self.call.client_id
-        client_id = self._interaction_request.get("client_id")
+        client_id = self._interaction_request.get("client_id") or self._record.get("client_id")
         return client_id if isinstance(client_id, str) else None
 
     @cached_property
