@@ -183,8 +183,11 @@ class CallSelector(Struct, frozen=True):
 class RequestMatch(Struct, frozen=True):
     """Which requests a rule is about; an empty tuple matches anything.
 
-    ``users`` are subjects or usernames; ``scopes`` match a request asking for any of
-    them; ``params`` must all be present with exactly these values.
+    Every section with rules (``faults``, ``broken_tokens``) reads these the same way
+    (:func:`mockidp.oauth.scripted.rules.matches`): ``users`` name users as a login does,
+    by subject, username or email (:meth:`Scenario.named_user`); ``scopes`` match a
+    request asking for any of them; ``params`` must all be present with exactly these
+    values.
     """
 
     endpoints: tuple[str, ...] = ()
@@ -341,6 +344,20 @@ class Scenario(Struct, frozen=True, dict=True):
     def user(self, login: str) -> User | None:
         """The user whose subject or username is ``login``."""
         return self._users_by_login.get(login)
+
+    @cached_property
+    def _users_by_email(self) -> dict[str, User]:
+        emails: dict[str, User] = {}
+        for user in reversed(self.users):  # earlier users win a shared address
+            email = user.claims.get("email")
+            if isinstance(email, str):
+                emails[email] = user
+        return emails
+
+    def named_user(self, name: str) -> User | None:
+        """The user ``name`` names as a login does (``login_hint``, the login page, a
+        rule's ``user``): subject or username, else the ``email`` claim."""
+        return self._users_by_login.get(name) or self._users_by_email.get(name)
 
     def user_or_adhoc(self, login: str) -> User:
         """The scripted user, or a claimless user with that subject (typed on the login page)."""

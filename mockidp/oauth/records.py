@@ -36,6 +36,12 @@ USED_CODE = "usedcode"
 DEVICE = "device"
 """A device authorization's record (RFC 8628), under its device code's hash."""
 
+# -- scripted rules -------------------------------------------------------------------
+FAULT_CALLS = "faultcalls"
+"""How many calls each of a scenario's ``faults`` has matched (``scripted.rules.count``)."""
+BROKEN_TOKEN_CALLS = "brokentoken"
+"""How many issuances each of a scenario's ``broken_tokens`` rules has matched."""
+
 # -- clients --------------------------------------------------------------------------
 REGISTERED = "regclient"
 """Store kind of a registered client: ``{"client": <scenario client document>, ...}``."""

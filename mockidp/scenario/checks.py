@@ -179,6 +179,12 @@ def _logins(data: JSONObject) -> set[str]:
     return {u["sub"] for u in users} | {u.get("username", u["sub"]) for u in users}
 
 
+def _named_users(data: JSONObject) -> set[str]:
+    """What a rule's ``user`` may be: a sub, a username or an email of a listed user."""
+    emails = {u.get("claims", {}).get("email") for u in data.get("users", [])}
+    return _logins(data) | {e for e in emails if isinstance(e, str)}
+
+
 def _users(data: JSONObject, problem: Problem) -> list[ScenarioProblem]:
     found: list[ScenarioProblem] = []
     seen: set[str] = set()
@@ -336,7 +342,7 @@ def _timeline(data: JSONObject, keys: list[JSONObject], problem: Problem) -> lis
 def _rules(data: JSONObject, problem: Problem) -> list[ScenarioProblem]:
     found: list[ScenarioProblem] = []
     clients = {c["client_id"] for c in data.get("clients", [])}
-    logins = _logins(data)
+    logins = _named_users(data)
     for i, rule in enumerate(data.get("consent_rules", [])):
         found += _references(
             ("consent_rules", i), rule.get("client_id"), rule.get("user"), clients, logins, problem

@@ -12,34 +12,22 @@ from typing import Any
 from mockidp.keys.material import SIGNING_ALGORITHMS
 from mockidp.model.quirks import QUIRKS_SCHEMA
 from mockidp.model.response_types import RESPONSE_TYPE_SPELLINGS
-from mockidp.model.scenario import AUTH_METHODS, GRANT_TYPES, PACKAGED_KEYS, TOKEN_DEFECTS
+from mockidp.model.scenario import AUTH_METHODS, GRANT_TYPES, PACKAGED_KEYS
 from mockidp.presets import PRESETS
+from mockidp.scenario.rule_schema import BROKEN_TOKEN_SCHEMA as BROKEN_TOKEN_SCHEMA
+from mockidp.scenario.rule_schema import FAULT_SCHEMA as FAULT_SCHEMA
+from mockidp.scenario.schema_parts import NAME as _NAME
+from mockidp.scenario.schema_parts import SECONDS as _SECONDS
+from mockidp.scenario.schema_parts import URI as _URI
+from mockidp.scenario.schema_parts import object_schema as _object
 from mockidp.types import JSONObject
 
-_NAME = {"type": "string", "minLength": 1, "maxLength": 512}
-_URI = {"type": "string", "minLength": 1, "maxLength": 2048}
-_SECONDS = {"type": "integer", "minimum": 1, "maximum": 10 * 365 * 24 * 3600}
-_COUNT = {"type": "integer", "minimum": 1}
 _LOGIN = {
     "enum": ["auto", "page", "hint_only"],
     "description": "auto: login_hint or the default user signs in at once; page: always "
     "ask; hint_only: login_hint signs in at once, otherwise ask.",
 }
 _CONSENT = {"enum": ["auto", "page", "deny"], "description": "auto: approve; page: ask; deny."}
-
-
-def _one_or_many(item: JSONObject) -> JSONObject:
-    return {"oneOf": [item, {"type": "array", "items": item, "minItems": 1}]}
-
-
-def _object(description: str, properties: dict[str, Any], **extra: Any) -> JSONObject:
-    return {
-        "type": "object",
-        "description": description,
-        "additionalProperties": False,
-        "properties": properties,
-        **extra,
-    }
 
 
 LIFETIMES_SCHEMA = _object(
@@ -204,113 +192,6 @@ CLIENT_SCHEMA = _object(
     required=["client_id"],
 )
 
-CALL_SELECTOR_SCHEMA = _object(
-    "Which matching calls (counted from 1) a rule applies to; at most one of nth, every, "
-    "from, first, probability. Absent: every matching call.",
-    {
-        "nth": {**_COUNT, "description": "Only the nth call."},
-        "every": {**_COUNT, "description": "Every nth call (n, 2n, 3n, ...)."},
-        "from": {**_COUNT, "description": "The nth call and every one after it."},
-        "first": {**_COUNT, "description": "The first n calls."},
-        "probability": {
-            "type": "number",
-            "exclusiveMinimum": 0,
-            "maximum": 1,
-            "description": "Each call with this probability.",
-        },
-        "seed": {"type": "integer", "description": "Seed of the generator behind probability."},
-    },
-)
-
-REQUEST_MATCH_SCHEMA = _object(
-    "Which requests a rule is about; absent keys match anything.",
-    {
-        "endpoint": _one_or_many(_NAME),
-        "grant_type": _one_or_many(_NAME),
-        "client_id": _one_or_many(_NAME),
-        "user": _one_or_many(_NAME),
-        "scope": _one_or_many(_NAME),
-        "params": {
-            "type": "object",
-            "additionalProperties": {"type": "string"},
-            "description": "Parameters that must be present with exactly these values.",
-        },
-    },
-)
-
-FAULT_SCHEMA = _object(
-    "A scripted misbehaviour.",
-    {
-        "name": {"type": "string"},
-        "match": REQUEST_MATCH_SCHEMA,
-        "when": CALL_SELECTOR_SCHEMA,
-        "respond": _object(
-            "What to answer instead: one of oauth_error, http_status, malformed_body, "
-            "truncate_body, content_type, drop_connection; latency_ms may go with any.",
-            {
-                "oauth_error": _object(
-                    "An OAuth error response.",
-                    {
-                        "error": _NAME,
-                        "description": {"type": "string"},
-                        "status": {
-                            "type": "integer",
-                            "minimum": 400,
-                            "maximum": 599,
-                            "description": "Default: 401 invalid_client and invalid_token, 403 "
-                            "insufficient_scope, 500 server_error, 503 temporarily_unavailable, "
-                            "else 400. The authorization endpoint redirects the error instead.",
-                        },
-                    },
-                    required=["error"],
-                ),
-                "http_status": _object(
-                    "A bare HTTP answer.",
-                    {
-                        "status": {"type": "integer", "minimum": 200, "maximum": 599},
-                        "body": {"type": "string"},
-                        "content_type": {"type": "string"},
-                        "headers": {"type": "object", "additionalProperties": {"type": "string"}},
-                    },
-                    required=["status"],
-                    examples=[{"status": 503, "body": "down for maintenance"}],
-                ),
-                "latency_ms": {"type": "integer", "minimum": 1, "maximum": 600_000},
-                "malformed_body": {
-                    "const": True,
-                    "description": "Answer a body that is not valid JSON.",
-                },
-                "truncate_body": {
-                    "type": "integer",
-                    "minimum": 0,
-                    "description": "Cut the real body to this many bytes.",
-                },
-                "content_type": {
-                    "type": "string",
-                    "description": "Send the real body with this content type.",
-                },
-                "drop_connection": {
-                    "const": True,
-                    "description": "Close the connection without an answer.",
-                },
-            },
-            minProperties=1,
-        ),
-    },
-    required=["respond"],
-)
-
-BROKEN_TOKEN_SCHEMA = _object(
-    "Issue a token with a defect, to test relying parties' validation.",
-    {
-        "token": {"enum": ["id_token", "access_token"]},
-        "defect": {"enum": list(TOKEN_DEFECTS)},
-        "match": REQUEST_MATCH_SCHEMA,
-        "when": CALL_SELECTOR_SCHEMA,
-    },
-    required=["token", "defect"],
-)
-
 KEY_SCHEMA = _object(
     "A signing key: a packaged test key by name, or a private JWK.",
     {
@@ -378,7 +259,7 @@ SCENARIO_SCHEMA: JSONObject = {
                     "A consent decision for matching requests.",
                     {
                         "client_id": _NAME,
-                        "user": _NAME,
+                        "user": {**_NAME, "description": "A listed user's sub, username or email."},
                         "scopes": {"type": "array", "items": _NAME},
                         "decision": _CONSENT,
                     },
@@ -531,7 +412,7 @@ _DESCRIPTIONS = {
     "faults": "Scripted misbehaviour: which requests (match), which calls (when), and the "
     "answer (respond).",
     "broken_tokens": "Tokens issued damaged (expired, wrong_audience, bad_signature, ...), "
-    "matched and picked like faults.",
+    "matched and picked as faults are (the same match keys, when and counting).",
     "clients": "The relying parties (none when a file gives no clients).",
     "users": "The users who can sign in (none when a file gives no users).",
 }

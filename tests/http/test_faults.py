@@ -25,8 +25,9 @@ import yaml
 from mockidp import Provider, RequestRecord, create_app
 from mockidp.cli import main
 from mockidp.model.scenario import CallSelector
-from mockidp.oauth.scripted.faults import FAULT_CALLS, MALFORMED_BODY, Call, counter_id, pick
-from mockidp.oauth.scripted.rules import selected
+from mockidp.oauth.scripted.calls import Call
+from mockidp.oauth.scripted.faults import MALFORMED_BODY, pick
+from mockidp.oauth.scripted.rules import counted, selected
 from mockidp.store import MemoryStore
 from tests.conftest import IdP, LiveServer, run
 
@@ -604,9 +605,9 @@ def test_a_fault_that_does_not_fit_is_not_counted() -> None:
     state = provider.deps.state
     only = provider.scenario.faults[0]
     assert pick(provider.scenario, state, Call("jwks", "GET")) is None
-    assert state.get(FAULT_CALLS, counter_id(0, only)) is None
+    assert counted(state, "faults", 0, only) == 0
     assert pick(provider.scenario, state, Call("token", "POST")) is only
-    assert state.get(FAULT_CALLS, counter_id(0, only)) == {"n": 1}
+    assert counted(state, "faults", 0, only) == 1
 
 
 def test_counts_are_shared_through_the_store() -> None:

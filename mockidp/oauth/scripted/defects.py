@@ -2,8 +2,9 @@
 
 A scenario's ``broken_tokens`` rules name a token, a defect, the issuances they are
 about (``match``: client, user, grant type, scopes, token request parameters) and which
-of those calls (``when``, counted per rule over matching calls only). Each defect makes
-the token fail a relying party's validation in exactly the named way and no other:
+of those calls (``when``, counted per rule over matching calls only), read by the rule
+engine faults share (:mod:`mockidp.oauth.scripted.rules`). Each defect makes the token
+fail a relying party's validation in exactly the named way and no other:
 
 ==============  ===========================================================================
 expired         ``exp`` (and ``iat`` with it) :data:`SKEW` seconds in the past
@@ -40,10 +41,11 @@ import json
 import secrets
 from collections.abc import Collection, Mapping
 
+from msgspec import Struct, field
+
 from mockidp.keys.ring import KeyRing, half_hash
-from mockidp.model.scenario import BrokenToken, RequestMatch, Scenario, User
-from mockidp.oauth.records import UNTIL_RESET, token_handle
-from mockidp.oauth.scripted.rules import counts_calls, selected
+from mockidp.model.scenario import BrokenToken, Scenario, User
+from mockidp.oauth.scripted.rules import applying
 from mockidp.store.state import State
 from mockidp.types import JSONObject
 
@@ -51,8 +53,18 @@ SKEW = 600
 """Seconds beyond the token's validity window: more than any usual clock-skew leeway."""
 
 WRONG_AUDIENCE = "urn:mockidp:wrong-audience"
-COUNTER = "brokentoken"
 ID_TOKEN_ONLY = frozenset({"wrong_nonce", "wrong_at_hash"})
+
+
+class Issuance(Struct, frozen=True):
+    """An issuance of tokens as a rule's ``match`` sees it (:class:`rules.Facts`)."""
+
+    endpoint: str
+    grant_type: str
+    client_id: str
+    scopes: tuple[str, ...]
+    user: User | None
+    params: Mapping[str, str] = field(default_factory=dict)
 
 
 def choose(
@@ -76,15 +88,15 @@ def choose(
     issuance without the rule's token, say no ID token, is not a matching call); the
     first selected rule for a token decides its defect.
     """
+    facts = Issuance(endpoint, grant_type, client_id, scope, user, params)
+    rules = [
+        (index, rule)
+        for index, rule in enumerate(scenario.broken_tokens)
+        if rule.token in tokens and _applies(rule, scenario)
+    ]
     chosen: dict[str, str] = {}
-    for index, rule in enumerate(scenario.broken_tokens):
-        if rule.token not in tokens or not _applies(rule, scenario):
-            continue
-        if not _matches(rule.match, endpoint, client_id, user, grant_type, scope, params):
-            continue
-        count = _count(state, index, rule) if counts_calls(rule.when) else 1
-        if selected(rule.when, count) and rule.token not in chosen:
-            chosen[rule.token] = rule.defect
+    for rule in applying(state, scenario, "broken_tokens", rules, facts):
+        chosen.setdefault(rule.token, rule.defect)
     return chosen
 
 
@@ -93,34 +105,6 @@ def _applies(rule: BrokenToken, scenario: Scenario) -> bool:
     if rule.token == "access_token":
         return scenario.access_token_format == "jwt" and rule.defect not in ID_TOKEN_ONLY
     return True
-
-
-def _matches(
-    match: RequestMatch,
-    endpoint: str,
-    client_id: str,
-    user: User | None,
-    grant_type: str,
-    scope: tuple[str, ...],
-    params: Mapping[str, str],
-) -> bool:
-    if match.endpoints and endpoint not in match.endpoints:
-        return False
-    if match.grant_types and grant_type not in match.grant_types:
-        return False
-    if match.client_ids and client_id not in match.client_ids:
-        return False
-    if match.users and (user is None or not {user.sub, user.username} & set(match.users)):
-        return False
-    if match.scopes and not set(match.scopes) & set(scope):
-        return False
-    return all(params.get(name) == value for name, value in match.params.items())
-
-
-def _count(state: State, index: int, rule: BrokenToken) -> int:
-    """This call's number among the rule's matching calls; a changed rule counts afresh."""
-    ident = f"{index}:{token_handle(repr(rule))[:16]}"
-    return state.increment(COUNTER, ident, ttl=UNTIL_RESET)
 
 
 def damage(claims: JSONObject, defect: str | None, *, now: int, alg: str) -> JSONObject:

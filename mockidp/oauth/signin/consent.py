@@ -50,7 +50,7 @@ def _matches(
     if rule.client_id is not None and rule.client_id != client.client_id:
         return False
     if rule.user is not None:
-        named = scenario.user(rule.user)  # a sub or a username
+        named = scenario.named_user(rule.user)  # a sub, username or email, as in faults
         if (named.sub if named is not None else rule.user) != user.sub:
             return False
     return not rule.scopes or any(scope in scopes for scope in rule.scopes)
