@@ -5,13 +5,8 @@ loads on its first call."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from mockidp.oauth.deps import Deps
 from mockidp.types import JSONObject, Params
-
-if TYPE_CHECKING:
-    from mockidp.oauth.vendors.loginradius.identity import IdentityCall
 
 
 class VendorApis:
@@ -38,12 +33,22 @@ class VendorApis:
         return system_user.authenticate(self._deps, params, origin=origin)
 
     def loginradius_identity(
-        self, operation: str, call: IdentityCall, *, issuer: str
+        self,
+        operation: str,
+        params: Params | None,
+        *,
+        api_secret: str | None,
+        bearer: str | None,
+        issuer: str,
     ) -> JSONObject:
-        """One of LoginRadius's identity API operations (``OPERATIONS``, by endpoint name)."""
-        from mockidp.oauth.vendors.loginradius.identity import OPERATIONS
+        """One of LoginRadius's identity API operations, by its endpoint name; ``params``
+        (names lower-cased) None: the query was unreadable, refused in LoginRadius's envelope."""
+        from mockidp.oauth.vendors.loginradius import identity
 
-        return OPERATIONS[operation](self._deps, call, issuer=issuer)
+        if params is None:
+            raise identity.refuse(identity.BAD_PARAMETER)
+        call = identity.IdentityCall(params, api_secret=api_secret, bearer=bearer)
+        return identity.OPERATIONS[operation](self._deps, call, issuer=issuer)
 
     def keycloak_realm(self, realm: str, *, issuer: str) -> JSONObject:
         """``GET /realms/{realm}``: the realm document, with the key that signs now."""
