@@ -43,7 +43,7 @@ from mockidp.types import JSONObject, Params
 # start-up and discovery pay for none of them (issue 15).
 if TYPE_CHECKING:
     from mockidp.oauth.clients import registration
-    from mockidp.oauth.sessions.delivery import BackChannel
+    from mockidp.oauth.sessions.delivery import LogoutDelivery
     from mockidp.oauth.sessions.end_session import EndSessionResult
     from mockidp.oauth.signin.device import DevicePage, DeviceVerification
     from mockidp.oauth.tokens.dpop import Presentation
@@ -56,7 +56,7 @@ class Provider:
     ``store`` defaults to a fresh :class:`MemoryStore`, ``clock`` to real time,
     ``keys`` to the scenario's keys (``keys``, ``signing_key``, ``key_rotation``; else
     the packaged test key for its ``signing_alg``), ``layout`` to the generic paths,
-    ``back_channel`` (how Logout Tokens reach relying parties) to POSTs with httpx.
+    ``logout_delivery`` (how Logout Tokens reach relying parties) to POSTs with httpx.
 
     Time: ``provider.clock`` is the one clock everything reads (token ``iat``/``exp``,
     expiry of codes, sessions and tokens, the key rotation timeline). Tests move it
@@ -74,7 +74,7 @@ class Provider:
         keys: KeyRing | None = None,
         layout: Layout | None = None,
         namespace: str = "",
-        back_channel: BackChannel | None = None,
+        logout_delivery: LogoutDelivery | None = None,
     ) -> None:
         loaded = scenario_of(scenario)
         self.clock = clock or Clock()
@@ -86,7 +86,7 @@ class Provider:
         )
         self.deps = Deps(loaded, state, keys or ring or KeyRing.packaged(loaded.signing_alg))
         self.signin = SignIn(self.deps)
-        self.back_channel = back_channel
+        self.logout_delivery = logout_delivery
         """How Logout Tokens reach relying parties (None: POSTed with httpx)."""
         self._device: DeviceVerification | None = None
         self._metadata: dict[str, JSONObject] = {}
@@ -495,12 +495,12 @@ class Provider:
     async def end_session_and_notify(
         self, params: Params, *, issuer: str, session_id: str | None
     ) -> EndSessionResult:
-        """:meth:`end_session`, then each Logout Token delivered through ``back_channel``
+        """:meth:`end_session`, then each Logout Token delivered through ``logout_delivery``
         before it returns; ``deliveries`` records each POST (a failed one never fails it)."""
         from mockidp.oauth.sessions.delivery import notify
 
         ended = self.end_session(params, issuer=issuer, session_id=session_id)
-        return await notify(ended, self.back_channel)
+        return await notify(ended, self.logout_delivery)
 
     # -- dynamic client registration (RFC 7591, RFC 7592; see mockidp.oauth.clients.registration) ----
 

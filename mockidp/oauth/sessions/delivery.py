@@ -1,9 +1,9 @@
 """Back-channel logout delivery: the Logout Tokens of a logout POSTed to the relying
 parties (OpenID Connect Back-Channel Logout 1.0 2.5), behind a small port.
 
-:class:`BackChannel` is the port the Provider delivers through (``Provider(back_channel=
-...)``); :class:`HttpBackChannel`, its default, POSTs with httpx, all at once, before the
-logout is answered (so a Lambda has sent them before it freezes). A failed delivery
+:class:`LogoutDelivery` is the port the Provider delivers through
+(``Provider(logout_delivery=...)``); :class:`HttpLogoutDelivery`, its default, POSTs with
+httpx, all at once, before the logout is answered (so a Lambda has sent them before it freezes). A failed delivery
 (refused, timed out, non-2xx) is a :class:`RequestRecord` for the request log and never
 fails the logout.
 """
@@ -32,15 +32,15 @@ BACK_CHANNEL_ENDPOINT = "backchannel_logout"
 log = logging.getLogger("mockidp")
 
 
-class BackChannel(Protocol):
+class LogoutDelivery(Protocol):
     """Delivers Logout Tokens: one POST per call, all done when it returns, one record of
     each (its status, or the error that stopped it); it never raises for a failed POST."""
 
     async def __call__(self, calls: tuple[BackChannelCall, ...]) -> list[RequestRecord]: ...
 
 
-class HttpBackChannel:
-    """The default :class:`BackChannel`: httpx over the network, ``timeout`` seconds a POST."""
+class HttpLogoutDelivery:
+    """The default :class:`LogoutDelivery`: httpx over the network, ``timeout`` seconds a POST."""
 
     def __init__(self, *, timeout: float = DELIVERY_TIMEOUT) -> None:
         self.timeout = timeout
@@ -49,12 +49,12 @@ class HttpBackChannel:
         return await deliver(calls, timeout=self.timeout)
 
 
-async def notify(result: EndSessionResult, back_channel: BackChannel | None) -> EndSessionResult:
+async def notify(result: EndSessionResult, delivery: LogoutDelivery | None) -> EndSessionResult:
     """``result`` once its Logout Tokens are delivered, with a record of each delivery."""
     calls = result.logout.back_channel
     if not calls:
         return result
-    records = await (back_channel or HttpBackChannel())(calls)
+    records = await (delivery or HttpLogoutDelivery())(calls)
     return replace(result, deliveries=tuple(records))
 
 

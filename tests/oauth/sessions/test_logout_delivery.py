@@ -1,8 +1,8 @@
-"""Back-channel logout delivery behind the Provider: the ``BackChannel`` port.
+"""Back-channel logout delivery behind the Provider: the ``LogoutDelivery`` port.
 
 The HTTP layer asks the Provider to end the session and tell the relying parties
 (``Provider.end_session_and_notify``); the Provider delivers the Logout Tokens through
-its ``back_channel``, here a recording stand-in, and the request log gets its records.
+its ``logout_delivery``, here a recording stand-in, and the request log gets its records.
 The default (httpx over loopback) is tested in ``test_logout_channels.py``.
 """
 
@@ -24,7 +24,7 @@ RP = "http://rp.example/backchannel"
 
 
 class Recorder:
-    """A BackChannel that records each call and answers as the relying party would."""
+    """A LogoutDelivery that records each call and answers as the relying party would."""
 
     def __init__(self, status: int) -> None:
         self.status = status
@@ -70,9 +70,9 @@ async def _sign_in_and_out(provider: Provider, log: list[RequestRecord]) -> http
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("status", [200, 500])
-async def test_the_provider_delivers_through_its_back_channel(status: int) -> None:
+async def test_the_provider_delivers_through_its_logout_delivery(status: int) -> None:
     recorder = Recorder(status)
-    provider = Provider(_scenario(), back_channel=recorder)
+    provider = Provider(_scenario(), logout_delivery=recorder)
     log: list[RequestRecord] = []
     logout = await _sign_in_and_out(provider, log)
     assert logout.status_code == 200  # whatever the relying party answered
@@ -87,7 +87,7 @@ async def test_the_provider_delivers_through_its_back_channel(status: int) -> No
 @pytest.mark.anyio
 async def test_end_session_and_notify_returns_the_deliveries() -> None:
     recorder = Recorder(204)
-    provider = Provider(_scenario(), back_channel=recorder)
+    provider = Provider(_scenario(), logout_delivery=recorder)
     assert await provider.end_session_and_notify({}, issuer="http://x", session_id=None) == (
         provider.end_session({}, issuer="http://x", session_id=None)
     )  # no session: nobody to tell, the port is not called
