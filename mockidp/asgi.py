@@ -83,10 +83,10 @@ class MockIdPApp:
         """The tokens this app handed out lately, for the inspector (every app keeps it)."""
         self.initial_scenario: Scenario = provider.scenario
         self.sync = ControlSync(provider, self.initial_scenario)
-        namespace = provider.deps.state.namespace
-        provider.deps.state.keep = (f"{namespace}{CONTROL_KEY}",)  # reset keeps control state
+        namespace = provider.state.namespace
+        provider.state.keep = (f"{namespace}{CONTROL_KEY}",)  # reset keeps control state
         if max_tenants is not None:
-            provider.deps.state.keep += (f"{namespace}t/", f"{namespace}mockidp:")
+            provider.state.keep += (f"{namespace}t/", f"{namespace}mockidp:")
         self._control: Control | None = None
         self._tenants: TenantRegistry | None = None
 

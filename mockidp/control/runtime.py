@@ -11,7 +11,6 @@ from typing import Any
 from starlette.responses import Response
 
 from mockidp.control.base import ControlCall, ControlError, no_content, ok
-from mockidp.oauth.tokens.issuance import mint
 from mockidp.oauth.tokens.scopes import requested_scopes
 from mockidp.requestlog import RequestRecord
 from mockidp.types import JSONObject
@@ -164,7 +163,7 @@ async def mint_tokens(call: ControlCall) -> Response:
         )
     provider = call.provider
     scenario = provider.scenario
-    client = provider.deps.client(body["client_id"])
+    client = provider.client(body["client_id"])
     if client is None:
         raise ControlError(400, "invalid_request", f"unknown client_id {body['client_id']!r}")
     user = None
@@ -173,8 +172,7 @@ async def mint_tokens(call: ControlCall) -> Response:
         if user is None:
             raise ControlError(400, "invalid_request", f"unknown user {body['user']!r}")
     scope = requested_scopes(scenario, client, body.get("scope", "openid" if user else ""))
-    tokens = mint(
-        provider.deps,
+    tokens = provider.mint(
         client,
         user,
         scope,

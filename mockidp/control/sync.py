@@ -56,7 +56,7 @@ class ControlSync:
 
     def __init__(self, provider: Provider, initial: Scenario) -> None:
         self.provider = provider
-        state = provider.deps.state
+        state = provider.state
         self.store = state.store
         self.key = f"{state.namespace}{CONTROL_KEY}"
         self.version: str | None = None

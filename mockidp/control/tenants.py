@@ -108,8 +108,8 @@ class TenantRegistry:
         self.initial = initial
         self.make_app = make_app
         self.max_tenants = max_tenants
-        self.store = base.deps.state.store
-        self.prefix = base.deps.state.namespace
+        self.store = base.state.store
+        self.prefix = base.state.namespace
         self._fingerprint = fingerprint
         self._tenants: dict[str, Tenant] = {}
 

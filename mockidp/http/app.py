@@ -31,13 +31,9 @@ from mockidp.errors import (
 )
 from mockidp.http import cors as cors_headers
 from mockidp.http import scripted
-from mockidp.http.endpoints import (
-    ENDPOINTS,
-    SESSION_COOKIE,
-    Endpoint,
-    Exchange,
-    authorization_error,
-)
+from mockidp.http.cookies import SESSION_COOKIE
+from mockidp.http.endpoints import ENDPOINTS, authorization_error
+from mockidp.http.exchange import Endpoint, Exchange
 from mockidp.http.hooks import ResponseHooks, ResponseRequest, hook_failed_response
 from mockidp.http.input import Incoming, bearer_token, request_origin, route_path
 from mockidp.http.render import (
@@ -130,7 +126,7 @@ class EndpointApp:
                     session_id=request.cookies.get(SESSION_COOKIE),
                     bearer=bearer_token(request.headers.get("authorization")),
                 )
-                fault = faults.pick(scenario, self.provider.deps.state, call)
+                fault = faults.pick(scenario, self.provider.state, call)
             ex = Exchange(incoming, issuer, name, back_channel=back_channel)
             if fault is not None and fault.oauth_error is not None:
                 error_raised = faults.scripted_error(fault.oauth_error)
@@ -237,17 +233,17 @@ class EndpointApp:
             response,
             request.headers,
             credentialed=credentialed,
-            clients=self.provider.deps,
+            clients=self.provider,
             # only a credentialed answer depends on the client: spare the header's decoding
             client_id=_client_of(params, request) if credentialed else None,
         )
 
 
 def _vendor_endpoint(name: str) -> Endpoint | None:
-    """A vendor's own API (:mod:`mockidp.http.vendor_api`), loaded on its first request."""
-    from mockidp.http.vendor_api import VENDOR_ENDPOINTS
+    """A vendor's own endpoint (:mod:`mockidp.http.vendors`), loaded on its first request."""
+    from mockidp.http.vendors import endpoints
 
-    return VENDOR_ENDPOINTS.get(name)
+    return endpoints().get(name)
 
 
 def _allowed_methods(endpoint: Endpoint) -> list[str]:

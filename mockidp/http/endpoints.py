@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import json
-import secrets
-from collections.abc import Awaitable, Callable
 
-from msgspec import Struct, field
 from starlette.datastructures import URL
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from mockidp.errors import InvalidRequest, NotFound, OAuthError, PageError
-from mockidp.http import pages, split_urls
+from mockidp.http import cookies, csp, pages, session_pages
+from mockidp.http.cookies import SESSION_COOKIE
+from mockidp.http.exchange import Endpoint, Exchange
 from mockidp.http.input import (
     Incoming,
     RepeatedParameters,
+    accepts,
     bearer_token,
     body_params,
     dpop_token,
@@ -24,70 +24,18 @@ from mockidp.http.input import (
     is_json,
     query_params,
 )
-from mockidp.http.render import NO_STORE, PAGE_HEADERS, html_response, json_response
-from mockidp.oauth.clients.auth import ClientCredentials
+from mockidp.http.render import (
+    INTROSPECTION_JWT,
+    NO_STORE,
+    USERINFO_JWT,
+    html_response,
+    json_response,
+)
 from mockidp.oauth.provider import Provider
 from mockidp.oauth.sessions import session_management
-from mockidp.oauth.sessions.session_management import BROWSER_STATE_COOKIE
-from mockidp.oauth.signin.authorize import error_params, resolve_target
 from mockidp.oauth.signin.flow import AuthorizationResponse, AuthorizeResult, ConsentPage, LoginPage
 from mockidp.oauth.urls import add_fragment, add_query
-from mockidp.oauth.vendors.keycloak.realm import realm_document
-from mockidp.requestlog import RequestRecord
 from mockidp.types import JSONObject, Params
-
-SESSION_COOKIE = "mockidp_session"
-
-
-class Exchange(Struct):
-    """One request on its way through a handler, with what the log line needs."""
-
-    incoming: Incoming
-    """The request, its body and parameters read at most once."""
-    issuer: str
-    endpoint: str
-    params: Params = field(default_factory=dict)
-    outgoing: list[RequestRecord] = field(default_factory=list)
-    """Requests the provider made while answering (back-channel logout), for the log."""
-    credentials: ClientCredentials | None = None
-    """The client credentials, once an endpoint that authenticates clients read them."""
-    error: str | None = None
-    """The ``error`` an answer carries without raising: an authorization error sent back
-    by redirect, fragment or form_post (RFC 6749 4.1.2.1), for the log."""
-    back_channel: str | None = None
-    """With a browser URL configured, the address this request used: where back-channel
-    URLs point (:mod:`mockidp.http.split_urls`); None: everything at the issuer's."""
-
-    def back_channel_urls(self, provider: Provider, doc: JSONObject) -> JSONObject:
-        """``doc`` with its back-channel URLs at the address this request used."""
-        if self.back_channel is None:
-            return doc
-        front = provider.endpoint_base(self.issuer)
-        return split_urls.back_channel_urls(doc, front=front, back=self.back_channel)
-
-    def client_credentials(self) -> ClientCredentials:
-        """The request's client credentials (from its params, read so far, and its
-        Authorization header), read once for the provider and the request log."""
-        if self.credentials is None:
-            authorization = self.request.headers.get("authorization")
-            self.credentials = ClientCredentials(authorization, self.params)
-        return self.credentials
-
-    @property
-    def request(self) -> Request:
-        return self.incoming.request
-
-    @property
-    def secure(self) -> bool:
-        # What request.url.scheme reads, without building the whole URL object.
-        return str(self.request.scope.get("scheme", "http")).lower() == "https"
-
-    @property
-    def cookie_path(self) -> str:
-        return str(self.request.scope.get("root_path") or "") or "/"
-
-
-Handler = Callable[[Provider, Exchange], Awaitable[Response]]
 
 
 async def discovery(provider: Provider, ex: Exchange) -> Response:
@@ -103,11 +51,9 @@ async def jwks(provider: Provider, ex: Exchange) -> Response:
 async def authorization(provider: Provider, ex: Exchange) -> Response:
     repeated: frozenset[str] = frozenset()
     try:
-        ex.params = await _query_or_form(ex.incoming)
+        ex.params = await _browser_params(ex.incoming, keep_repeated=True)
     except RepeatedParameters as exc:  # RFC 6749 4.1.2.1: redirected if the target is sure
         ex.params, repeated = exc.params, exc.names
-    except InvalidRequest as exc:  # no trustworthy client yet: the user sees a page
-        raise PageError("invalid_request", exc.description) from None
     tenant = ex.request.path_params.get("tenant")  # /login/<tenant>/oauth/authorize
     prefix = provider.scenario.quirks.tenant_acr_prefix
     if tenant and prefix:  # the same as acr_values=tenant:<tenant>
@@ -123,11 +69,7 @@ async def authorization(provider: Provider, ex: Exchange) -> Response:
 def authorization_error(provider: Provider, ex: Exchange, error: OAuthError) -> Response:
     """A scripted error at the authorization endpoint, answered as RFC 6749 4.1.2.1 says:
     sent back to the client's redirect URI, or a page when that cannot be trusted."""
-    target = resolve_target(provider.deps, ex.params)
-    params = error_params(error, target, ex.issuer)
-    return _authorization_response(
-        AuthorizationResponse(target.redirect_uri, params, target.response_mode)
-    )
+    return _authorization_response(provider.authorization_error(ex.params, error, issuer=ex.issuer))
 
 
 async def login(provider: Provider, ex: Exchange) -> Response:
@@ -178,7 +120,6 @@ async def pushed_authorization_request(provider: Provider, ex: Exchange) -> Resp
 
 
 async def userinfo(provider: Provider, ex: Exchange) -> Response:
-    from mockidp.oauth.tokens import jwt_responses
     from mockidp.oauth.tokens.dpop import Presentation
 
     authorization = ex.request.headers.get("authorization")
@@ -205,7 +146,7 @@ async def userinfo(provider: Provider, ex: Exchange) -> Response:
         header_token or body_token, issuer=ex.issuer, presentation=shown
     )
     if isinstance(answer, str):  # OpenID Connect Core 5.3.2: the client registered a signed answer
-        return Response(answer, media_type=jwt_responses.USERINFO_JWT, headers=NO_STORE)
+        return Response(answer, media_type=USERINFO_JWT, headers=NO_STORE)
     return json_response(answer)
 
 
@@ -217,21 +158,12 @@ def _request_url(request: Request) -> str:
     return str(URL(scope={**request.scope, "query_string": b""}))
 
 
-async def realm_info(provider: Provider, ex: Exchange) -> Response:
-    """Keycloak's ``GET /realms/{realm}`` (python-keycloak's ``public_key()``)."""
-    realm = provider.scenario.path_params.get("realm", "")
-    document = realm_document(realm=realm, issuer=ex.issuer, jwks=provider.jwks())
-    return json_response(document, no_store=False)
-
-
 async def introspection(provider: Provider, ex: Exchange) -> Response:
-    from mockidp.oauth.tokens import jwt_responses
-
     ex.params = await form_params(ex.incoming)
     creds = ex.client_credentials()
-    if jwt_responses.wants_introspection_jwt(ex.request.headers.get("accept")):  # RFC 9701
+    if accepts(ex.request.headers.get("accept"), INTROSPECTION_JWT):  # RFC 9701
         signed = provider.introspect_jwt(ex.params, credentials=creds, issuer=ex.issuer)
-        return Response(signed, media_type=jwt_responses.INTROSPECTION_JWT, headers=NO_STORE)
+        return Response(signed, media_type=INTROSPECTION_JWT, headers=NO_STORE)
     return json_response(provider.introspect(ex.params, credentials=creds, issuer=ex.issuer))
 
 
@@ -244,10 +176,7 @@ async def revocation(provider: Provider, ex: Exchange) -> Response:
 
 
 async def end_session(provider: Provider, ex: Exchange) -> Response:
-    try:
-        ex.params = await _query_or_form(ex.incoming)
-    except InvalidRequest as exc:  # a browser's request: the user sees a page
-        raise PageError("invalid_request", exc.description) from None
+    ex.params = await _browser_params(ex.incoming)
     if (
         ex.request.method == "POST"
         and "refresh_token" in ex.params
@@ -257,10 +186,10 @@ async def end_session(provider: Provider, ex: Exchange) -> Response:
         provider.logout_refresh_token(ex.params, authorization=authorization, issuer=ex.issuer)
         return Response(b"", status_code=204, headers=NO_STORE)
     session_id = ex.request.cookies.get(SESSION_COOKIE)
-    result = provider.end_session(ex.params, issuer=ex.issuer, session_id=session_id)
-    from mockidp.oauth.sessions.logout import deliver
-
-    ex.outgoing += await deliver(result.logout.back_channel)  # before answering
+    result = await provider.end_session_and_notify(
+        ex.params, issuer=ex.issuer, session_id=session_id
+    )
+    ex.outgoing += result.deliveries  # sent before answering
     response: Response
     if result.logout.front_channel:  # the iframes load, then the browser goes on
         response = _front_channel_logout(result.logout.front_channel, result.redirect_to)
@@ -268,25 +197,16 @@ async def end_session(provider: Provider, ex: Exchange) -> Response:
         response = RedirectResponse(result.redirect_to, status_code=302, headers=NO_STORE)
     else:
         response = html_response(pages.logged_out_page())
-    response.delete_cookie(
-        SESSION_COOKIE, path=ex.cookie_path, secure=ex.secure, httponly=True, samesite="lax"
-    )
-    if BROWSER_STATE_COOKIE in ex.request.cookies:  # the check_session iframe sees "changed"
-        response.delete_cookie(
-            BROWSER_STATE_COOKIE, path=ex.cookie_path, secure=ex.secure, samesite="lax"
-        )
+    cookies.clear_session(response, ex)
     return response
 
 
 def _front_channel_logout(uris: tuple[str, ...], redirect_to: str | None) -> Response:
     """Front-Channel Logout 1.0 3: a page framing each RP's logout URI (and nothing else)."""
-    nonce = secrets.token_urlsafe(16)
-    sources = sorted({session_management.csp_source(uri) for uri in uris})
-    csp = (
-        f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; "
-        f"frame-src {' '.join(sources)}; frame-ancestors 'none'; base-uri 'none'"
-    )
-    return html_response(pages.front_channel_logout_page(uris, redirect_to, nonce), csp=csp)
+    nonce = csp.nonce()
+    sources = sorted({csp.source(uri) for uri in uris})
+    policy = csp.policy(script_nonce=nonce, styles=True, frames=sources)
+    return html_response(pages.front_channel_logout_page(uris, redirect_to, nonce), csp=policy)
 
 
 async def check_session(provider: Provider, ex: Exchange) -> Response:
@@ -294,15 +214,10 @@ async def check_session(provider: Provider, ex: Exchange) -> Response:
     if not provider.scenario.sessions:  # sessions: false: no session, so nothing to watch
         raise NotFound(f"no endpoint at {ex.request.url.path}; see the discovery document")
     if provider.scenario.quirks.keycloak_login_status:  # Keycloak's login-status iframe
-        from mockidp.oauth.vendors.keycloak import session as keycloak_session
+        from mockidp.http.vendors.keycloak import login_status
 
-        page, csp = keycloak_session.login_status_page, keycloak_session.framed_csp
-    else:
-        page, csp = session_management.check_session_page, session_management.check_session_csp
-    nonce = secrets.token_urlsafe(16)
-    headers = {k: v for k, v in PAGE_HEADERS.items() if k != "X-Frame-Options"}
-    headers["Content-Security-Policy"] = csp(nonce)
-    return HTMLResponse(page(nonce), headers=headers)
+        return await login_status(provider, ex)
+    return session_pages.check_session_page()
 
 
 async def device_authorization(provider: Provider, ex: Exchange) -> Response:
@@ -318,10 +233,7 @@ async def device(provider: Provider, ex: Exchange) -> Response:
     from mockidp.http.device_pages import device_page
     from mockidp.oauth.signin.device import DeviceConfirm
 
-    try:
-        ex.params = await _query_or_form(ex.incoming)
-    except InvalidRequest as exc:  # a browser's request: the user sees a page
-        raise PageError("invalid_request", exc.description) from None
+    ex.params = await _browser_params(ex.incoming)
     if ex.request.method == "POST":
         page = provider.submit_device(ex.params)
     else:
@@ -329,17 +241,9 @@ async def device(provider: Provider, ex: Exchange) -> Response:
         page = provider.device_page(ex.params.get("user_code"), session_id=session_id)
     action = provider.layout.url(provider.endpoint_base(ex.issuer), "device")
     response = html_response(device_page(page, action))
-    session_id = page.session_id if isinstance(page, DeviceConfirm) else None
-    if session_id is not None:
-        response.set_cookie(
-            SESSION_COOKIE,
-            session_id,
-            path=ex.cookie_path,
-            max_age=provider.scenario.lifetimes.session,
-            secure=ex.secure,
-            httponly=True,
-            samesite="lax",
-        )
+    if isinstance(page, DeviceConfirm) and page.session_id is not None:
+        lifetime = provider.scenario.lifetimes.session
+        cookies.set_session(response, ex, page.session_id, max_age=lifetime)
     return response
 
 
@@ -403,10 +307,18 @@ def _no_constant(name: str) -> object:
     raise ValueError(f"{name} is not JSON")
 
 
-async def _query_or_form(incoming: Incoming) -> Params:
-    if incoming.request.method == "POST":
-        return await form_params(incoming)
-    return query_params(incoming)
+async def _browser_params(incoming: Incoming, *, keep_repeated: bool = False) -> Params:
+    """A browser's parameters: the query of a GET, the form of a POST. Unreadable ones
+    are a page the user sees (no client to trust yet), as repeated ones are unless
+    ``keep_repeated`` (then :class:`RepeatedParameters` is raised for the caller)."""
+    try:
+        if incoming.request.method == "POST":
+            return await form_params(incoming)
+        return query_params(incoming)
+    except InvalidRequest as exc:
+        if keep_repeated and isinstance(exc, RepeatedParameters):
+            raise
+        raise PageError("invalid_request", exc.description) from None
 
 
 def _render(provider: Provider, ex: Exchange, result: AuthorizeResult) -> Response:
@@ -420,37 +332,20 @@ def _render(provider: Provider, ex: Exchange, result: AuthorizeResult) -> Respon
         ex.error = result.params.get("error")
         response = _authorization_response(result)
     if result.session_id is not None:
-        response.set_cookie(
-            SESSION_COOKIE,
-            result.session_id,
-            path=ex.cookie_path,
-            max_age=provider.scenario.lifetimes.session,
-            secure=ex.secure,
-            httponly=True,
-            samesite="lax",
-        )
+        state = None
         if provider.layout.has(session_management.ENDPOINT):  # what the iframe compares
-            response.set_cookie(
-                BROWSER_STATE_COOKIE,
-                session_management.browser_state(result.session_id),
-                path=ex.cookie_path,
-                max_age=provider.scenario.lifetimes.session,
-                secure=ex.secure,
-                httponly=False,  # the check_session iframe's script reads it
-                samesite="none" if ex.secure else "lax",  # framed by other sites over https
-            )
+            state = session_management.browser_state(result.session_id)
+        lifetime = provider.scenario.lifetimes.session
+        cookies.set_session(response, ex, result.session_id, max_age=lifetime, browser_state=state)
     return response
 
 
 def _authorization_response(result: AuthorizationResponse) -> Response:
     if result.mode == "form_post":
-        nonce = secrets.token_urlsafe(16)
-        csp = (
-            f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; "
-            "frame-ancestors 'none'; base-uri 'none'"
-        )
+        nonce = csp.nonce()
+        policy = csp.policy(script_nonce=nonce, styles=True)
         return html_response(
-            pages.form_post_page(result.redirect_uri, result.params, nonce), csp=csp
+            pages.form_post_page(result.redirect_uri, result.params, nonce), csp=policy
         )
     if result.mode == "fragment":
         location = add_fragment(result.redirect_uri, result.params)
@@ -459,21 +354,12 @@ def _authorization_response(result: AuthorizationResponse) -> Response:
     return RedirectResponse(location, status_code=302, headers=NO_STORE)
 
 
-class Endpoint(Struct, frozen=True):
-    """How an endpoint is served: its handler, HTTP methods, and whether browsers' scripts call it."""
-
-    handler: Handler
-    methods: frozenset[str]
-    cors: bool = True
-
-
 ENDPOINTS: dict[str, Endpoint] = {
     "discovery": Endpoint(discovery, frozenset({"GET"})),
     "oauth_metadata": Endpoint(discovery, frozenset({"GET"})),
     "jwks": Endpoint(jwks, frozenset({"GET"})),
     "authorization": Endpoint(authorization, frozenset({"GET", "POST"}), cors=False),
     "authorization_tenant": Endpoint(authorization, frozenset({"GET", "POST"}), cors=False),
-    "realm_info": Endpoint(realm_info, frozenset({"GET"})),  # Keycloak's /realms/{realm}
     "login": Endpoint(login, frozenset({"POST"}), cors=False),
     "consent": Endpoint(consent, frozenset({"POST"}), cors=False),
     "token": Endpoint(token, frozenset({"POST"})),

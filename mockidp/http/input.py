@@ -232,6 +232,22 @@ def dpop_token(authorization: str | None) -> str | None:
 JSON_TYPE = "application/json"
 
 
+def accepts(accept: str | None, media: str) -> bool:
+    """Whether an Accept header asks for ``media`` (with a non-zero q; a malformed q is
+    ignored, as if absent)."""
+    for item in (accept or "").split(","):
+        name, *params = (part.strip() for part in item.split(";"))
+        if name.lower() != media.lower():
+            continue
+        q = next((p[2:] for p in params if p.lower().startswith("q=")), "1")
+        try:
+            if float(q) > 0:
+                return True
+        except ValueError:
+            return True
+    return False
+
+
 def is_json(request: Request) -> bool:
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     return media_type == JSON_TYPE or media_type.endswith("+json")

@@ -18,7 +18,7 @@ from mockidp.errors import (
     PageError,
     TemporarilyUnavailable,
 )
-from mockidp.http import pages
+from mockidp.http import csp, pages
 from mockidp.model.quirks import Quirks
 from mockidp.oauth.tokens.shapes import error_body
 from mockidp.types import JSONObject
@@ -26,6 +26,11 @@ from mockidp.types import JSONObject
 REALM = "mockidp"
 RETRY_AFTER_SECONDS = 1  # a 503 temporarily_unavailable (state store throttled or unreachable)
 NO_QUIRKS = Quirks()
+
+INTROSPECTION_JWT = "application/token-introspection+jwt"
+"""RFC 9701's media type: an introspection answer as a JWT (asked for with Accept)."""
+USERINFO_JWT = "application/jwt"
+"""A signed UserInfo answer's media type (OpenID Connect Core 5.3.2)."""
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 PAGE_HEADERS = {
@@ -35,8 +40,7 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     # No form-action: browsers apply it to the redirect that follows a form, which
     # must be free to reach any registered redirect URI.
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-    "frame-ancestors 'none'; base-uri 'none'",
+    "Content-Security-Policy": csp.policy(styles=True, images=True),
 }
 
 
@@ -49,6 +53,14 @@ def html_response(body: str, *, status: int = 200, csp: str | None = None) -> Re
     if csp is not None:
         headers["Content-Security-Policy"] = csp
     return HTMLResponse(body, status_code=status, headers=headers)
+
+
+def framed_html_response(body: str, *, policy: str) -> Response:
+    """A page relying parties frame on purpose: no X-Frame-Options, and its own CSP
+    (:func:`mockidp.http.csp.policy` with ``framed``)."""
+    headers = {k: v for k, v in PAGE_HEADERS.items() if k != "X-Frame-Options"}
+    headers["Content-Security-Policy"] = policy
+    return HTMLResponse(body, headers=headers)
 
 
 def _quote(value: str) -> str:

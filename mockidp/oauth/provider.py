@@ -12,32 +12,27 @@ from typing import TYPE_CHECKING, Any
 
 from mockidp.clock import Clock
 from mockidp.errors import (
-    InsufficientScope,
     InvalidRequest,
+    OAuthError,
     ScenarioError,
     ScenarioProblem,
     UnsupportedGrantType,
 )
 from mockidp.keys.ring import KeyRing
 from mockidp.model.layout import Layout
-from mockidp.model.scenario import Client, Scenario
+from mockidp.model.scenario import Client, Scenario, User
 from mockidp.oauth.clients.auth import ClientCredentials, authenticate
 from mockidp.oauth.context import TokenRequest
 from mockidp.oauth.deps import Deps
 from mockidp.oauth.discovery import provider_metadata
 from mockidp.oauth.grants import GRANTS
-from mockidp.oauth.records import ACCESS
+from mockidp.oauth.hooks import TokenHooks
+from mockidp.oauth.records import ACCESS, REFRESH
 from mockidp.oauth.sessions import session_management
-from mockidp.oauth.signin.flow import AuthorizeResult, SignIn
-from mockidp.oauth.tokens.claims import SCOPE_CLAIMS, user_claims
-from mockidp.oauth.tokens.issuance import live_record
-from mockidp.oauth.tokens.shapes import (
-    origin_of,
-    shape_token_response,
-    userinfo_claims,
-    userinfo_jwt_claims,
-)
-from mockidp.oauth.tokens.subjects import subject
+from mockidp.oauth.signin.flow import AuthorizationResponse, AuthorizeResult, SignIn
+from mockidp.oauth.tokens import userinfo
+from mockidp.oauth.tokens.issuance import live_record, mint
+from mockidp.oauth.tokens.shapes import origin_of, shape_token_response
 from mockidp.oauth.vendors.keycloak.logout import end_grant_by_refresh_token
 from mockidp.scenario.source import ScenarioSource, scenario_of
 from mockidp.store import MemoryStore, Store
@@ -48,9 +43,11 @@ from mockidp.types import JSONObject, Params
 # start-up and discovery pay for none of them (issue 15).
 if TYPE_CHECKING:
     from mockidp.oauth.clients import registration
+    from mockidp.oauth.sessions.delivery import LogoutDelivery
     from mockidp.oauth.sessions.end_session import EndSessionResult
     from mockidp.oauth.signin.device import DevicePage, DeviceVerification
     from mockidp.oauth.tokens.dpop import Presentation
+    from mockidp.oauth.vendors.apis import VendorApis
 
 
 class Provider:
@@ -58,7 +55,8 @@ class Provider:
 
     ``store`` defaults to a fresh :class:`MemoryStore`, ``clock`` to real time,
     ``keys`` to the scenario's keys (``keys``, ``signing_key``, ``key_rotation``; else
-    the packaged test key for its ``signing_alg``), ``layout`` to the generic paths.
+    the packaged test key for its ``signing_alg``), ``layout`` to the generic paths,
+    ``logout_delivery`` (how Logout Tokens reach relying parties) to POSTs with httpx.
 
     Time: ``provider.clock`` is the one clock everything reads (token ``iat``/``exp``,
     expiry of codes, sessions and tokens, the key rotation timeline). Tests move it
@@ -76,6 +74,7 @@ class Provider:
         keys: KeyRing | None = None,
         layout: Layout | None = None,
         namespace: str = "",
+        logout_delivery: LogoutDelivery | None = None,
     ) -> None:
         loaded = scenario_of(scenario)
         self.clock = clock or Clock()
@@ -87,6 +86,8 @@ class Provider:
         )
         self.deps = Deps(loaded, state, keys or ring or KeyRing.packaged(loaded.signing_alg))
         self.signin = SignIn(self.deps)
+        self.logout_delivery = logout_delivery
+        """How Logout Tokens reach relying parties (None: POSTed with httpx)."""
         self._device: DeviceVerification | None = None
         self._metadata: dict[str, JSONObject] = {}
 
@@ -109,6 +110,27 @@ class Provider:
     def keys(self) -> KeyRing:
         """The key ring: the key that signs now and the JWKS now (see ``key_rotation``)."""
         return self.deps.keys
+
+    @property
+    def state(self) -> State:
+        """Sessions, codes, tokens and registrations: the store, under this provider's namespace."""
+        return self.deps.state
+
+    @property
+    def hooks(self) -> TokenHooks:
+        """Test code's token hooks (:mod:`mockidp.oauth.hooks`), run before signing."""
+        return self.deps.hooks
+
+    @property
+    def vendors(self) -> VendorApis:
+        """The vendors' own APIs beside OAuth (their modules load on first use)."""
+        from mockidp.oauth.vendors.apis import VendorApis
+
+        return VendorApis(self.deps)
+
+    def client(self, client_id: str) -> Client | None:
+        """The scenario's client ``client_id``, else one registered at run time, else None."""
+        return self.deps.client(client_id)
 
     @property
     def layout(self) -> Layout:
@@ -220,6 +242,17 @@ class Provider:
 
     def submit_consent(self, params: Params, *, issuer: str) -> AuthorizeResult:
         return self._answered(self.signin.submit_consent(params, issuer=issuer))
+
+    def authorization_error(
+        self, params: Params, error: OAuthError, *, issuer: str
+    ) -> AuthorizationResponse:
+        """``error`` sent back to the client as RFC 6749 4.1.2.1 says (a scripted error at
+        the authorization endpoint); a PageError when the redirect URI cannot be trusted."""
+        from mockidp.oauth.signin.authorize import error_params, resolve_target
+
+        target = resolve_target(self.deps, params)
+        answer = error_params(error, target, issuer)
+        return AuthorizationResponse(target.redirect_uri, answer, target.response_mode)
 
     def _answered(self, result: AuthorizeResult) -> AuthorizeResult:
         """Session bookkeeping of an authorization response: which clients signed in
@@ -333,6 +366,27 @@ class Provider:
             grant(self.deps, client, request, issuer), self.scenario.quirks, grant_type
         )
 
+    def mint(
+        self,
+        client: Client,
+        user: User | None,
+        scope: tuple[str, ...],
+        *,
+        issuer: str,
+        nonce: str | None = None,
+        grant_type: str,
+    ) -> JSONObject:
+        """A token response issued with no request behind it (the test double, the control
+        API), recorded like any other; without a user the tokens are the client's own."""
+        return mint(
+            self.deps, client, user, scope, issuer=issuer, nonce=nonce, grant_type=grant_type
+        )
+
+    def token_is_active(self, token: str, *, refresh: bool = False) -> bool:
+        """Whether an access token (``refresh``: a refresh token) is live: issued here,
+        unexpired, and neither it, its grant nor its client revoked or deleted."""
+        return live_record(self.deps, REFRESH if refresh else ACCESS, token) is not None
+
     def userinfo(
         self, access_token: str | None, *, presentation: Presentation | None = None
     ) -> JSONObject:
@@ -340,55 +394,18 @@ class Provider:
 
         ``presentation``: how the token came (RFC 9449 7: a DPoP-bound one needs the
         DPoP scheme and a proof); None: as a Bearer token."""
-        return self._userinfo(access_token, presentation)[0]
+        return userinfo.look_up(self.deps, access_token, presentation)[0]
 
     def userinfo_answer(
         self, access_token: str | None, *, issuer: str, presentation: Presentation | None = None
     ) -> JSONObject | str:
         """UserInfo as the token's client registered it: the claims, or a signed JWT
         (a str) for a client with ``userinfo_signed_response_alg`` (Core 5.3.2)."""
-        claims, record, client = self._userinfo(access_token, presentation)
+        claims, record, client = userinfo.look_up(self.deps, access_token, presentation)
         alg = client.userinfo_signed_response_alg if client else None
         if alg is None:
             return claims
-        return self._signed_userinfo(claims, record, issuer=issuer, alg=alg)
-
-    def _userinfo(
-        self, access_token: str | None, presentation: Presentation | None
-    ) -> tuple[JSONObject, JSONObject, Client | None]:
-        """The claims, the token's record and its client: one look-up of each."""
-        from mockidp.oauth.tokens import dpop
-
-        if not access_token:
-            raise dpop.missing_token(
-                "send the access token as 'Authorization: Bearer <token>' (or DPoP, with a proof)"
-            )
-        shown = presentation or dpop.Presentation("Bearer")
-        record = live_record(self.deps, ACCESS, access_token)
-        if record is None:
-            raise dpop.invalid_token("the access token is unknown, expired or revoked", shown)
-        dpop.check_presentation(self.deps, record, access_token, shown)
-        scope = record.get("scope", "").split()
-        if "openid" not in scope:
-            raise InsufficientScope("the access token was not granted the openid scope")
-        user = self.scenario.user_or_adhoc(record.get("uid") or record["sub"])
-        client = self.deps.client(record.get("client_id") or "")
-        claims = userinfo_claims(
-            {
-                "sub": subject(self.scenario, client, user) if client else record["sub"],
-                **user_claims(
-                    user, self._userinfo_scope(scope), record.get("claims_request"), "userinfo"
-                ),
-            },
-            self.scenario.quirks,
-        )
-        return claims, record, client
-
-    def _userinfo_scope(self, scope: list[str]) -> list[str]:
-        """The scopes whose claims UserInfo shows: all of them for ``userinfo_all_claims``."""
-        if self.scenario.quirks.userinfo_all_claims:
-            return [*scope, *SCOPE_CLAIMS]
-        return scope
+        return userinfo.signed(self.deps, claims, record, issuer=issuer, alg=alg)
 
     def userinfo_jwt(
         self,
@@ -401,23 +418,8 @@ class Provider:
         """The UserInfo claims as a signed JWT (Core 5.3.2), for ``userinfo_format:
         jwt_string`` and for clients registered with ``userinfo_signed_response_alg``
         (``alg``, default: the signing key's)."""
-        claims, record, _ = self._userinfo(access_token, presentation)
-        return self._signed_userinfo(claims, record, issuer=issuer, alg=alg)
-
-    def _signed_userinfo(
-        self, claims: JSONObject, record: JSONObject, *, issuer: str, alg: str | None
-    ) -> str:
-        from mockidp.oauth.tokens import jwt_responses
-
-        payload = userinfo_jwt_claims(
-            claims,
-            issuer=issuer,
-            client_id=str(record.get("client_id", "")),
-            nonce=record.get("nonce"),
-            now=int(self.deps.state.now()),
-            lifetime=self.scenario.quirks.userinfo_lifetime,
-        )
-        return jwt_responses.sign_as(self.keys, payload, typ="JWT", alg=alg)
+        claims, record, _ = userinfo.look_up(self.deps, access_token, presentation)
+        return userinfo.signed(self.deps, claims, record, issuer=issuer, alg=alg)
 
     def introspect(
         self,
@@ -484,10 +486,21 @@ class Provider:
     def end_session(
         self, params: Params, *, issuer: str, session_id: str | None
     ) -> EndSessionResult:
-        """OpenID Connect RP-Initiated Logout 1.0 section 2."""
+        """OpenID Connect RP-Initiated Logout 1.0 section 2: the session ended, the
+        relying parties to tell planned (:meth:`end_session_and_notify` tells them)."""
         from mockidp.oauth.sessions import end_session
 
         return end_session.end_session(self.deps, params, issuer=issuer, session_id=session_id)
+
+    async def end_session_and_notify(
+        self, params: Params, *, issuer: str, session_id: str | None
+    ) -> EndSessionResult:
+        """:meth:`end_session`, then each Logout Token delivered through ``logout_delivery``
+        before it returns; ``deliveries`` records each POST (a failed one never fails it)."""
+        from mockidp.oauth.sessions.delivery import notify
+
+        ended = self.end_session(params, issuer=issuer, session_id=session_id)
+        return await notify(ended, self.logout_delivery)
 
     # -- dynamic client registration (RFC 7591, RFC 7592; see mockidp.oauth.clients.registration) ----
 

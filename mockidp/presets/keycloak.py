@@ -23,7 +23,7 @@ PATHS = {
     "revocation": _OIDC + "/revoke",
     "end_session": _OIDC + "/logout",
     # keycloak-js's checkLoginIframe: discovery's check_session_iframe, its origin
-    # check, and the 3p-cookies pages (mockidp.oauth.vendors.keycloak.session)
+    # check, and the 3p-cookies pages (mockidp.http.vendors.keycloak)
     "check_session": _OIDC + "/login-status-iframe.html",
     "login_status_init": _OIDC + "/login-status-iframe.html/init",
     "third_party_cookies_step1": _OIDC + "/3p-cookies/step1.html",

@@ -24,7 +24,6 @@ from mockidp.http.hooks import ResponseHook
 from mockidp.model.scenario import Client, Fault, Scenario, User
 from mockidp.oauth.hooks import TokenHook
 from mockidp.oauth.provider import Provider
-from mockidp.oauth.tokens.issuance import mint
 from mockidp.oauth.tokens.scopes import requested_scopes
 from mockidp.requestlog import RequestLog
 from mockidp.scenario.source import ScenarioSource, scenario_of
@@ -216,7 +215,7 @@ class MockIdP:
         signed: change ``token.claims`` / ``token.header`` in place (``token.kind`` is
         ``id_token`` or ``access_token``). Returns ``fn``, so it works as a decorator.
         A hook that raises fails the request with a 500 naming it."""
-        return self.provider.deps.hooks.add(fn)
+        return self.provider.hooks.add(fn)
 
     def on_response(self, endpoint: str, fn: ResponseHook) -> ResponseHook:
         """Run ``fn(response, request)`` on every response of ``endpoint`` (``"*"``: all)
@@ -226,7 +225,7 @@ class MockIdP:
 
     def clear_hooks(self) -> None:
         """Forget every token and response hook (the fixtures do after each test)."""
-        self.provider.deps.hooks.clear()
+        self.provider.hooks.clear()
         self.app.response_hooks.clear()
 
     # -- faults -------------------------------------------------------------------------
@@ -347,8 +346,7 @@ class MockIdP:
         elif not isinstance(scope, str):
             scope = " ".join(scope)
         scopes = requested_scopes(scenario, found_client, scope)
-        return mint(
-            self.provider.deps,
+        return self.provider.mint(
             found_client,
             found_user,
             scopes,
@@ -411,7 +409,7 @@ class MockIdP:
     def _client_named(self, client_id: str | None, *, flow: str | None = None) -> Client:
         scenario = self.provider.scenario
         if client_id is not None:
-            found = self.provider.deps.client(client_id)  # registered clients too
+            found = self.provider.client(client_id)  # registered clients too
             if found is None:
                 raise ValueError(f"no client {client_id!r} in the scenario")
             return found

@@ -126,6 +126,24 @@ def test_a_long_module_and_a_crowded_root_are_found(tmp_path: Path) -> None:
     assert any(p.startswith("4 modules directly in pkg/, over 3") for p in found)
 
 
+def test_reaching_into_the_providers_deps_outside_the_core_is_found(tmp_path: Path) -> None:
+    root = _package(
+        tmp_path,
+        {
+            "oauth/provider.py": "class P:\n    def f(self):\n        return self.deps.state\n",
+            "oauth/grants/standard.py": "def g(deps):\n    return deps.scenario\n",
+            "control/sync.py": "def f(provider):\n    return provider.scenario\n",
+            "http/app.py": "def f(app):\n    x = 1\n    return app.provider.deps.state\n",
+            "testing/double.py": "def f(p):\n    p.deps = None\n",
+            "asgi.py": "def f(p):\n    return getattr(p, 'deps')\n",  # by name only: not seen
+        },
+    )
+    assert sorted(problems(root)) == [
+        "pkg.http.app uses .deps (line 3): only pkg/oauth/ reaches into it",
+        "pkg.testing.double uses .deps (line 2): only pkg/oauth/ reaches into it",
+    ]
+
+
 @pytest.mark.parametrize(
     "statement",
     [

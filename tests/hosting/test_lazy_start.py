@@ -63,8 +63,13 @@ LAZY = (
     "mockidp.oauth.sessions.end_session",
     "mockidp.oauth.tokens.jwt_responses",
     "mockidp.oauth.vendors.superoffice.system_user",
+    "mockidp.oauth.vendors.apis",
+    "mockidp.http.vendors.superoffice",
+    "mockidp.http.vendors.loginradius",
+    "mockidp.http.vendors.keycloak",
     "mockidp.oauth.tokens.dpop",
     "mockidp.oauth.sessions.logout",
+    "mockidp.oauth.sessions.delivery",
 )
 """Modules a plain start-up and a discovery request must not import."""
 
@@ -127,6 +132,7 @@ def test_the_control_api_and_tenants_answer_on_first_use(path: str, brings: str)
         (("POST", "/revoke", {"token": "unknown"}, None), "mockidp.oauth.tokens.revocation"),
         (_get("/end_session"), "mockidp.oauth.sessions.end_session"),
         (_get("/end_session"), "mockidp.oauth.sessions.logout"),
+        (_get("/end_session"), "mockidp.oauth.sessions.delivery"),
         (
             ("POST", "/token", {"grant_type": "client_credentials"}, None),
             "mockidp.oauth.tokens.dpop",

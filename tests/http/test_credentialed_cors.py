@@ -1,6 +1,6 @@
-"""Keycloak's credentialed CORS for a client's web origins, and its browser-session pages
-(quirks credentialed_cors, keycloak_login_status; tests/e2e/test_vendor_keycloak_js.py
-drives them with keycloak-js itself)."""
+"""Keycloak's credentialed CORS for a client's web origins (quirk credentialed_cors; its
+browser-session pages are tested in tests/vendors/keycloak/test_session_pages.py, and
+tests/e2e/test_vendor_keycloak_js.py drives both with keycloak-js itself)."""
 
 from __future__ import annotations
 
@@ -116,47 +116,6 @@ def test_generic_cors_is_unchanged(generic: MockIdP) -> None:
     assert "vary" not in answer.headers
     preflight = generic.client.options("/token", headers={"Origin": APP})
     assert preflight.headers["access-control-allow-origin"] == "*"
-
-
-def test_login_status_init_checks_the_origin(keycloak: MockIdP) -> None:
-    init = OIDC + "/login-status-iframe.html/init"
-    cases = {
-        (("client_id", "spa"), ("origin", APP)): 204,
-        (("client_id", "spa"), ("origin", STRANGER)): 403,
-        (("client_id", "spa"), ("origin", APP + "/callback")): 403,  # a URL, not an origin
-        (("client_id", "nobody"), ("origin", APP)): 403,
-        (("client_id", "spa"),): 403,
-        (): 403,
-    }
-    for params, status in cases.items():
-        answer = keycloak.client.get(init, params=dict(params))
-        assert answer.status_code == status, params
-        assert answer.content == b""
-
-
-def test_session_pages_may_be_framed(keycloak: MockIdP) -> None:
-    discovery = keycloak.client.get("/realms/mockidp/.well-known/openid-configuration").json()
-    assert discovery["check_session_iframe"] == keycloak.issuer.replace(
-        "/realms/mockidp", OIDC + "/login-status-iframe.html"
-    )
-    for page in ("/login-status-iframe.html", "/3p-cookies/step1.html", "/3p-cookies/step2.html"):
-        answer = keycloak.client.get(OIDC + page)
-        assert answer.status_code == 200, page
-        assert answer.headers["content-type"].startswith("text/html")
-        assert "x-frame-options" not in answer.headers
-        csp = answer.headers["content-security-policy"]
-        assert "frame-ancestors *" in csp and "connect-src 'self'" in csp
-
-
-def test_session_pages_are_off_with_the_quirk(keycloak: MockIdP) -> None:
-    keycloak.use_scenario(
-        {"preset": "keycloak", "clients": CLIENTS, "quirks": {"keycloak_login_status": False}}
-    )
-    for page in ("/3p-cookies/step1.html", "/login-status-iframe.html/init"):
-        assert keycloak.client.get(OIDC + page).status_code == 404, page
-    standard = keycloak.client.get(OIDC + "/login-status-iframe.html")  # Session Management's
-    assert standard.status_code == 200
-    assert "connect-src" not in standard.headers["content-security-policy"]
 
 
 def test_access_tokens_carry_the_session(keycloak: MockIdP) -> None:

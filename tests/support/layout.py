@@ -61,6 +61,10 @@ OAUTH_RULES: tuple[tuple[tuple[str, ...], tuple[str, ...], str], ...] = (
 STARLETTE_FREE = CORE
 """Places that never import Starlette (the core raises; only http renders)."""
 
+CORE_INTERNALS: tuple[tuple[str, str], ...] = (("deps", "oauth"),)
+"""(attribute, the place that owns it): ``provider.deps`` is the core's own wiring; code
+elsewhere asks the Provider (``provider.state``, ``provider.client(...)``, ...)."""
+
 
 @dataclass(frozen=True)
 class Module:
@@ -74,6 +78,8 @@ class Module:
     """Top-level names of everything else it imports."""
     imports_root: bool = False
     """Whether it imports the package's own ``__init__`` (``from mockidp import x``)."""
+    attributes: frozenset[tuple[str, int]] = frozenset()
+    """Attributes it reads or writes by name (``x.deps``), with the first line of each."""
 
 
 def read_package(root: Path) -> dict[str, Module]:
@@ -94,7 +100,11 @@ def read_package(root: Path) -> dict[str, Module]:
         inside: set[str] = set()
         outside: set[str] = set()
         imports_root = False
+        attributes: dict[str, int] = {}
         for node in ast.walk(ast.parse(text, filename=str(path))):
+            if isinstance(node, ast.Attribute):
+                line = attributes.get(node.attr, node.lineno)
+                attributes[node.attr] = min(line, node.lineno)
             for target in _targets(node, package, base):
                 if target is None:
                     continue
@@ -114,6 +124,7 @@ def read_package(root: Path) -> dict[str, Module]:
             imports=frozenset(inside),
             third_party=frozenset(outside),
             imports_root=imports_root,
+            attributes=frozenset(attributes.items()),
         )
     return modules
 
@@ -258,6 +269,13 @@ def problems(
             for target in sorted(module.imports):
                 if _under(target, imported):
                     found.append(f"{label} imports {package}.{target}: {why}")
+        for attribute, line in sorted(module.attributes):
+            for name, owner in CORE_INTERNALS:
+                if attribute == name and not _under(module.name, (owner,)):
+                    where = f"{package}/{owner}/"
+                    found.append(
+                        f"{label} uses .{name} (line {line}): only {where} reaches into it"
+                    )
         if _under(module.name, STARLETTE_FREE) and "starlette" in module.third_party:
             found.append(f"{label} imports starlette: only http renders")
         for dependency, homes in THIRD_PARTY_HOMES.items():

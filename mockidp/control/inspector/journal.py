@@ -117,8 +117,6 @@ def decode(provider: Provider, issued: Issued) -> Decoded:
     """``issued`` decoded, with ``provider``'s verdicts on its signature and state."""
     # here, not at the top: every app keeps a journal, only the inspector page decodes
     from mockidp.keys.verify import TokenVerificationError
-    from mockidp.oauth.records import ACCESS, REFRESH
-    from mockidp.oauth.tokens.issuance import live_record
 
     parts = issued.value.split(".")
     header = _segment(parts[0]) if len(parts) == 3 else None
@@ -133,8 +131,8 @@ def decode(provider: Provider, issued: Issued) -> Decoded:
         except TokenVerificationError as exc:
             signature = f"does not verify: {exc}"
     if issued.kind in ("access_token", "refresh_token"):
-        kind = ACCESS if issued.kind == "access_token" else REFRESH
-        alive = live_record(provider.deps, kind, issued.value) is not None
+        refresh = issued.kind == "refresh_token"
+        alive = provider.token_is_active(issued.value, refresh=refresh)
         state = "active" if alive else "not active (expired, revoked or reset)"
     else:
         exp = claims.get("exp") if claims else None

@@ -18,6 +18,7 @@ from mockidp.oauth.records import SESSION
 from mockidp.oauth.sessions import logout
 from mockidp.oauth.sessions.logout import LogoutPlan
 from mockidp.oauth.urls import add_query, uri_allowed
+from mockidp.requestlog import RequestRecord
 from mockidp.types import Params
 
 
@@ -28,6 +29,8 @@ class EndSessionResult(Struct, frozen=True):
     client: Client | None
     logout: LogoutPlan = field(default_factory=LogoutPlan)
     """Relying parties to tell that the session ended (front- and back-channel)."""
+    deliveries: tuple[RequestRecord, ...] = ()
+    """The back-channel POSTs made (:meth:`Provider.end_session_and_notify`), for the log."""
 
 
 def end_session(

@@ -10,20 +10,14 @@ logout (:meth:`Provider.end_session`) :func:`plan` turns them into
   them before the browser continues to the post_logout_redirect_uri;
 - back-channel logout (OpenID Connect Back-Channel Logout 1.0): a signed Logout Token
   (``typ: logout+jwt``; ``sub``, ``sid``, ``events``, never ``nonce``) POSTed to each
-  ``backchannel_logout_uri`` by :func:`deliver`, before the logout is answered (so a
-  Lambda has sent them before it freezes). A failed delivery (refused, timed out,
-  non-2xx) is a :class:`RequestRecord` in the request log and never fails the logout.
+  ``backchannel_logout_uri`` by the Provider's back channel
+  (:mod:`mockidp.oauth.sessions.delivery`), before the logout is answered.
 
 ``sid`` is the ``sid`` claim of the session's ID tokens (:func:`signin.public_sid`).
 """
 
 from __future__ import annotations
 
-import logging
-import time
-from typing import TYPE_CHECKING
-
-import anyio
 from msgspec import Struct
 
 from mockidp.oauth.deps import Deps
@@ -31,11 +25,7 @@ from mockidp.oauth.records import SESSION, new_jti
 from mockidp.oauth.signin.flow import AuthorizationResponse, AuthorizeResult, public_sid
 from mockidp.oauth.tokens.subjects import subject
 from mockidp.oauth.urls import add_query
-from mockidp.requestlog import RequestRecord, mask_params
 from mockidp.types import JSONObject
-
-if TYPE_CHECKING:
-    import httpx
 
 SESSION_CLIENTS = "session_clients"
 """Records of which clients signed in through a session, by session id."""
@@ -44,12 +34,6 @@ BACK_CHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 LOGOUT_TOKEN_TYPE = "logout+jwt"
 LOGOUT_TOKEN_LIFETIME = 120
 """Seconds a Logout Token is valid (Back-Channel Logout 2.4 recommends two minutes at most)."""
-DELIVERY_TIMEOUT = 5.0
-"""Seconds one back-channel POST may take before it counts as failed."""
-BACK_CHANNEL_ENDPOINT = "backchannel_logout"
-"""The ``endpoint`` of request-log records of back-channel deliveries."""
-
-log = logging.getLogger("mockidp")
 
 
 class BackChannelCall(Struct, frozen=True):
@@ -122,52 +106,3 @@ def plan(deps: Deps, session_id: str | None, issuer: str) -> LogoutPlan:
             token = deps.keys.sign(claims, typ=LOGOUT_TOKEN_TYPE)
             back.append(BackChannelCall(client.client_id, client.backchannel_logout_uri, token))
     return LogoutPlan(tuple(front), tuple(back))
-
-
-async def deliver(
-    calls: tuple[BackChannelCall, ...], *, timeout: float = DELIVERY_TIMEOUT
-) -> list[RequestRecord]:
-    """POST each Logout Token (Back-Channel Logout 2.5), all at once; one record per call."""
-    if not calls:
-        return []
-    import httpx  # only a logout with back-channel clients needs it
-
-    records: list[RequestRecord] = []
-    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
-
-        async def post(call: BackChannelCall) -> None:
-            records.append(await _post(client, call))
-
-        async with anyio.create_task_group() as group:
-            for call in calls:
-                group.start_soon(post, call)
-    return records
-
-
-async def _post(client: httpx.AsyncClient, call: BackChannelCall) -> RequestRecord:
-    import httpx
-
-    started = time.perf_counter()
-    status, error, detail = 0, None, ""
-    try:
-        response = await client.post(call.uri, data={"logout_token": call.logout_token})
-        status = response.status_code
-        if not 200 <= status < 300:  # 2.8: the RP answers 200 (or 204) when it logged out
-            error, detail = "logout_rejected", f"HTTP {status}"
-    except Exception as exc:  # refused, unresolvable, reset, timed out: never fails logout
-        # By name too: a transport may raise httpcore's own errors (httpx maps them
-        # only to the httpcore classes it loaded first).
-        timeout = isinstance(exc, httpx.TimeoutException) or "Timeout" in type(exc).__name__
-        error, detail = ("logout_timeout" if timeout else "logout_unreachable"), repr(exc)
-    if error is not None:  # the request log has the record; the server log says why
-        log.warning("back-channel logout to %s failed (%s): %s", call.uri, error, detail)
-    return RequestRecord(
-        method="POST",
-        path=call.uri,
-        endpoint=BACK_CHANNEL_ENDPOINT,
-        status=status,
-        duration_ms=(time.perf_counter() - started) * 1000,
-        client_id=call.client_id,
-        error=error,
-        params=mask_params({"logout_token": call.logout_token}),
-    )

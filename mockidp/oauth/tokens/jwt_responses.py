@@ -8,6 +8,9 @@
   application/token-introspection+jwt`` gets a JWT typed ``token-introspection+jwt``
   whose ``token_introspection`` claim holds the RFC 7662 answer.
 
+Which one a request asks for is HTTP's to read (:mod:`mockidp.http.endpoints`); here are
+the payloads and their signing.
+
 Both are signed with the provider's key that signs now, or for a UserInfo alg that
 differs, with a published key of that algorithm.
 """
@@ -18,24 +21,7 @@ from mockidp.errors import ServerError
 from mockidp.keys.ring import KeyRing
 from mockidp.types import JSONObject
 
-INTROSPECTION_JWT = "application/token-introspection+jwt"
 INTROSPECTION_TYP = "token-introspection+jwt"
-USERINFO_JWT = "application/jwt"
-
-
-def wants_introspection_jwt(accept: str | None) -> bool:
-    """Whether an Accept header asks for RFC 9701's media type (with a non-zero q)."""
-    for item in (accept or "").split(","):
-        media, *params = (part.strip() for part in item.split(";"))
-        if media.lower() != INTROSPECTION_JWT:
-            continue
-        q = next((p[2:] for p in params if p.lower().startswith("q=")), "1")
-        try:
-            if float(q) > 0:
-                return True
-        except ValueError:
-            return True  # a malformed q is ignored, as if absent
-    return False
 
 
 def introspection_jwt(

@@ -26,13 +26,13 @@ from joserfc.jwk import KeySet
 
 from mockidp import create_app
 from mockidp.errors import ScenarioError
+from mockidp.http.csp import source as csp_source
+from mockidp.oauth.sessions.delivery import deliver
 from mockidp.oauth.sessions.logout import (
     BACK_CHANNEL_EVENT,
     LOGOUT_TOKEN_LIFETIME,
     BackChannelCall,
-    deliver,
 )
-from mockidp.oauth.sessions.session_management import csp_source
 from mockidp.requestlog import RequestLog, RequestRecord
 from mockidp.scenario.dump import dump_client
 from mockidp.scenario.loader import load_scenario
