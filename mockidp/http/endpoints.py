@@ -54,6 +54,8 @@ class Exchange(Struct):
     error: str | None = None
     """The ``error`` an answer carries without raising: an authorization error sent back
     by redirect, fragment or form_post (RFC 6749 4.1.2.1), for the log."""
+    error_description: str | None = None
+    """That error's description, for the log."""
 
     def client_credentials(self) -> ClientCredentials:
         """The request's client credentials (from its params, read so far, and its
@@ -405,6 +407,7 @@ def _render(provider: Provider, ex: Exchange, result: AuthorizeResult) -> Respon
         response = html_response(pages.consent_page(result, provider.layout.url(base, "consent")))
     else:
         ex.error = result.params.get("error")
+        ex.error_description = result.params.get("error_description")
         response = _authorization_response(result)
     if result.session_id is not None:
         response.set_cookie(
