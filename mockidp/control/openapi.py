@@ -149,6 +149,7 @@ SCHEMAS: dict[str, JSONObject] = {
             "client_id": {"type": ["string", "null"]},
             "grant_type": {"type": ["string", "null"]},
             "error": {"type": ["string", "null"]},
+            "error_description": {"type": ["string", "null"]},
             "fault": {"type": ["string", "null"]},
             "params": {
                 "type": "object",

@@ -174,9 +174,21 @@ def _row(r: RequestRecord) -> str:
         f"<td>{escape(r.endpoint or '-')}</td><td>{escape(r.client_id or '-')}</td>"
         f"<td>{escape(r.grant_type or '')}</td>"
         f'<td class="{status_class}">{r.status or "dropped"}</td>'
-        f"<td>{escape(r.error or '')}</td><td>{escape(r.fault or '')}</td>"
+        f"<td>{_error(r)}</td><td>{escape(r.fault or '')}</td>"
         f"<td>{r.duration_ms:.1f}</td><td><code>{escape(params)}</code></td></tr>"
     )
+
+
+def _error(r: RequestRecord) -> str:
+    """The error and, beside it, its description."""
+    if not r.error:
+        return ""
+    described = (
+        f'<br><span class="description">{escape(r.error_description)}</span>'
+        if r.error_description
+        else ""
+    )
+    return f'<span class="error">{escape(r.error)}</span>{described}'
 
 
 def _tokens(view: View, now: float) -> str:
