@@ -115,6 +115,11 @@ class RequestRecord(Struct, frozen=True):
     client_auth: str | None = None
     authorization: str | None = None
     error_description: str | None = None
+    session: str | None = None
+    """The fingerprint of the browser session the request sent or started (its cookie)."""
+    issued: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    """Fingerprints of the codes, tokens and interactions the answer handed out, by
+    name: a later request sending one back belongs to the same sign-in."""
 
     def line(self) -> str:
         """One readable log line: method, path, client, grant or endpoint, status, error

@@ -30,7 +30,7 @@ from mockidp.errors import (
     PageError,
 )
 from mockidp.http import cors as cors_headers
-from mockidp.http import scripted
+from mockidp.http import links, scripted
 from mockidp.http.endpoints import (
     ENDPOINTS,
     SESSION_COOKIE,
@@ -186,6 +186,10 @@ class EndpointApp:
                 params=mask_params(params),
                 client_auth=_client_auth(name, _credentials(ex, params, authorization)),
                 authorization=mask_authorization(authorization),
+                session=links.session(
+                    request.cookies.get(SESSION_COOKIE), ex.started_session if ex else None
+                ),
+                issued=links.issued(ex.handed_out) if ex else links.issued({}),
             )
             self.report(record, ex.outgoing if ex else (), response)
 

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from mockidp.errors import InvalidRequest, NotFound, OAuthError, PageError
-from mockidp.http import pages
+from mockidp.http import links, pages
 from mockidp.http.input import (
     Incoming,
     RepeatedParameters,
@@ -56,6 +56,11 @@ class Exchange(Struct):
     by redirect, fragment or form_post (RFC 6749 4.1.2.1), for the log."""
     error_description: str | None = None
     """That error's description, for the log."""
+    handed_out: dict[str, str] = field(default_factory=dict)
+    """Codes, tokens and interactions the answer carries, to link the requests of one
+    sign-in in the log (:mod:`mockidp.http.links`); never logged as they are."""
+    started_session: str | None = None
+    """The browser session the answer starts (sets as a cookie), for the log."""
 
     def client_credentials(self) -> ClientCredentials:
         """The request's client credentials (from its params, read so far, and its
@@ -143,15 +148,15 @@ async def _back_channel_params(provider: Provider, incoming: Incoming) -> Params
 
 async def token(provider: Provider, ex: Exchange) -> Response:
     ex.params = await _back_channel_params(provider, ex.incoming)
-    return json_response(
-        provider.token(
-            ex.params,
-            credentials=ex.client_credentials(),
-            issuer=ex.issuer,
-            dpop_proofs=tuple(ex.request.headers.getlist("dpop")),  # RFC 9449 5
-            request_url=_request_url(ex.request),
-        )
+    answer = provider.token(
+        ex.params,
+        credentials=ex.client_credentials(),
+        issuer=ex.issuer,
+        dpop_proofs=tuple(ex.request.headers.getlist("dpop")),  # RFC 9449 5
+        request_url=_request_url(ex.request),
     )
+    ex.handed_out = links.picked(answer)
+    return json_response(answer)
 
 
 async def pushed_authorization_request(provider: Provider, ex: Exchange) -> Response:
@@ -164,6 +169,7 @@ async def pushed_authorization_request(provider: Provider, ex: Exchange) -> Resp
         dpop_proofs=tuple(ex.request.headers.getlist("dpop")),  # RFC 9449 10.1
         request_url=_request_url(ex.request),
     )
+    ex.handed_out = links.picked(pushed)
     return json_response(pushed, status=201)
 
 
@@ -300,6 +306,7 @@ async def device_authorization(provider: Provider, ex: Exchange) -> Response:
     ex.params = await _back_channel_params(provider, ex.incoming)
     creds = ex.client_credentials()
     result = provider.device_authorization(ex.params, credentials=creds, issuer=ex.issuer)
+    ex.handed_out = links.picked(result)
     return json_response(result)
 
 
@@ -320,6 +327,8 @@ async def device(provider: Provider, ex: Exchange) -> Response:
     action = provider.layout.url(provider.endpoint_base(ex.issuer), "device")
     response = html_response(device_page(page, action))
     session_id = page.session_id if isinstance(page, DeviceConfirm) else None
+    ex.handed_out = links.picked({"interaction": getattr(page, "interaction", None)})
+    ex.started_session = session_id
     if session_id is not None:
         response.set_cookie(
             SESSION_COOKIE,
@@ -401,6 +410,11 @@ async def _query_or_form(incoming: Incoming) -> Params:
 def _render(provider: Provider, ex: Exchange, result: AuthorizeResult) -> Response:
     base = provider.endpoint_base(ex.issuer)
     response: Response
+    ex.started_session = result.session_id if not isinstance(result, LoginPage) else None
+    if isinstance(result, LoginPage | ConsentPage):
+        ex.handed_out = {"interaction": result.interaction}
+    else:
+        ex.handed_out = links.picked(result.params)
     if isinstance(result, LoginPage):
         return html_response(pages.login_page(result, provider.layout.url(base, "login")))
     if isinstance(result, ConsentPage):
