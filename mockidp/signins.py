@@ -86,8 +86,10 @@ class Step(Struct, frozen=True):
             text += f" {self.error}"
             if self.error_description:
                 text += f": {self.error_description}"
+        elif "interaction" in self.issued:
+            text += " page"  # a login, consent or device page the user answers
         else:
-            text += "".join(f" {k}" for k in self.issued if k != "interaction")
+            text += "".join(f" {k}" for k in self.issued)
         return text
 
 
@@ -167,7 +169,10 @@ def step_of(record: RequestRecord) -> Step:
 
 def _keys(record: RequestRecord) -> set[str]:
     """What joins a record to others: its session, the credentials it sent and got."""
-    keys = {f"s:{record.session}"} if record.session else set()
+    # a session joins browser requests only: a test's one HTTP client sends its cookies
+    # to the token endpoint too, which would join every sign-in of the test
+    browser = record.endpoint in BROWSER_ENDPOINTS
+    keys = {f"s:{record.session}"} if record.session and browser else set()
     keys |= {f"t:{v}" for v in record.issued.values()}
     for name, value in record.params.items():
         if name in _LINK_PARAMS and value:
