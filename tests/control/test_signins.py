@@ -1,0 +1,164 @@
+"""Sign-ins read from the request log (mockidp.signins): grouping, text, Mermaid, the
+control API's JSON and the inspector's SVG (its text; the browser test looks at it)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from html import escape
+
+import pytest
+
+from mockidp.requestlog import RequestRecord
+from mockidp.signins import compact, mermaid, sign_ins, story
+from mockidp.testing import MockIdP
+
+CLIENT = ("mockidp-client", "mockidp-secret")
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+@pytest.fixture
+def idp() -> Iterator[MockIdP]:
+    idp = MockIdP.in_process(None)
+    idp.use_scenario(login="page")
+    yield idp
+    idp.close()
+
+
+def sign_in_refresh_logout(idp: MockIdP) -> None:
+    """discovery, authorize, login page, token, userinfo, refresh, logout."""
+    idp.client.get("/.well-known/openid-configuration")
+    tokens = idp.login("alice", scope="openid offline_access")
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert idp.client.get("/userinfo", headers=bearer).status_code == 200
+    refresh = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    assert idp.client.post("/token", data=refresh, auth=CLIENT).status_code == 200
+    idp.client.get("/end_session", params={"id_token_hint": tokens["id_token"]})
+
+
+def device_sign_in(idp: MockIdP) -> None:
+    """device_authorization, a poll too early, the verification page, sign in, approve, token."""
+    grant = idp.client.post(
+        "/device_authorization", data={"client_id": "mockidp-public", "scope": "openid"}
+    ).json()
+    poll = {"grant_type": DEVICE_GRANT, "device_code": grant["device_code"]}
+    poll["client_id"] = "mockidp-public"
+    assert idp.client.post("/token", data=poll).json()["error"] == "authorization_pending"
+    page = idp.client.get("/device", params={"user_code": grant["user_code"]}).text
+    interaction = re.search(r'name="interaction" value="([^"]+)"', page)
+    assert interaction is not None and 'id="approve"' not in page, page  # sign in first
+    signed_in = {"interaction": interaction.group(1), "action": "login", "login": "alice"}
+    page = idp.client.post("/device", data=signed_in).text
+    interaction = re.search(r'name="interaction" value="([^"]+)"', page)
+    assert interaction is not None, page
+    idp.client.post("/device", data={"interaction": interaction.group(1), "action": "approve"})
+    assert idp.client.post("/token", data=poll).status_code == 200
+
+
+def faulted_sign_in(idp: MockIdP) -> None:
+    idp.fail_next("token", "invalid_grant")
+    code = idp.authorize("bob")
+    redeem = {
+        "grant_type": "authorization_code",
+        "code": code.code,
+        "redirect_uri": code.redirect_uri,
+        "code_verifier": code.code_verifier,
+    }
+    assert idp.client.post("/token", data=redeem, auth=CLIENT).status_code == 400
+
+
+def endpoints(records: list[RequestRecord]) -> list[list[str]]:
+    return [[s.endpoint for s in found.steps] for found in sign_ins(records)]
+
+
+def test_a_refresh_and_a_logout_join_the_sign_in_that_started_them(idp: MockIdP) -> None:
+    sign_in_refresh_logout(idp)
+    idp.client.post("/token", data={"grant_type": "client_credentials"}, auth=CLIENT)
+    assert endpoints(idp.requests.records) == [
+        ["discovery", "authorization", "login", "token", "userinfo", "token", "end_session"],
+        ["token"],  # a client's own token: a sign-in of its own
+    ]
+    first = sign_ins(idp.requests.records)[0]
+    assert first.client_id == "mockidp-client"
+    assert first.lifelines == ("browser", "app", "idp")
+    assert [(s.source, s.target) for s in first.steps][1:4] == [
+        ("browser", "idp"),
+        ("browser", "idp"),
+        ("app", "idp"),
+    ]
+
+
+def test_two_sign_ins_of_two_users_stay_apart(idp: MockIdP) -> None:
+    idp.login("alice")
+    idp.login("bob")
+    assert endpoints(idp.requests.records) == [["authorization", "login", "token"]] * 2
+
+
+def test_a_device_sign_in_is_one_sign_in(idp: MockIdP) -> None:
+    device_sign_in(idp)
+    [found] = sign_ins(idp.requests.records)
+    assert [s.endpoint for s in found.steps][:3] == ["device_authorization", "token", "device"]
+    assert found.steps[-1].endpoint == "token" and found.steps[-1].status == 200
+    assert found.steps[1].error == "authorization_pending"
+
+
+def test_the_story_and_mermaid_name_each_step(idp: MockIdP) -> None:
+    faulted_sign_in(idp)
+    records = idp.requests.records
+    text = story(records)
+    assert text.splitlines()[-1] == (
+        "  3. POST /token client_id=mockidp-client grant_type=authorization_code "
+        "-> 400 invalid_grant [fault fail_next token]"
+    )
+    assert "code_verifier" not in text and "***" not in text
+    [found] = sign_ins(records)
+    assert compact(found).startswith("sign-in 1 (mockidp-client): authorization 200 > login 302")
+    chart = mermaid(found)
+    assert chart.startswith("sequenceDiagram\n    participant Browser as Browser\n")
+    assert "    App->>IdP: POST token client_id=mockidp-client grant_type=authorization_code\n" in (
+        chart
+    )
+    assert "    IdP--xApp: 400 invalid_grant\n    Note over IdP: fault fail_next token\n" in chart
+    assert story([]) == "mockidp received no requests."
+
+
+def test_the_control_api_serves_sign_ins_as_json(idp: MockIdP) -> None:
+    sign_in_refresh_logout(idp)
+    faulted_sign_in(idp)
+    listed = idp.client.get("/_mockidp/signins").json()["signins"]
+    assert [s["number"] for s in listed] == [2, 1]  # newest first
+    one = idp.client.get("/_mockidp/signins/1").json()
+    assert one == listed[1]
+    assert one["steps"][3]["issued"].keys() == {"access_token", "refresh_token", "id_token"}
+    assert one["mermaid"].startswith("sequenceDiagram")
+    two = idp.client.get("/_mockidp/signins/2").json()
+    assert two["steps"][-1]["fault"] == "fail_next token"
+    for bad in ("3", "0", "x", "-1"):
+        missing = idp.client.get(f"/_mockidp/signins/{bad}")
+        assert missing.status_code == 404, bad
+        assert missing.json()["error"] == "not_found"
+    paths = idp.client.get("/_mockidp/openapi.json").json()["paths"]
+    assert {"/_mockidp/signins", "/_mockidp/signins/{number}"} <= set(paths)
+
+
+def test_the_inspector_draws_each_sign_in_as_svg(idp: MockIdP) -> None:
+    sign_in_refresh_logout(idp)
+    faulted_sign_in(idp)
+    page = idp.client.get("/_mockidp/inspector").text
+    assert page.count('<svg class="seq"') == 2
+    assert "<script" not in page
+    newest = page.index('id="signin-2"')
+    assert newest < page.index('id="signin-1"')  # newest first
+    assert "⚠ fault: fail_next token" in page
+    assert page.count('class="token-link"') == 6  # two token answers, three tokens each
+    targets = set(re.findall(r'href="#(token-[0-9a-f]{8})"', page))
+    assert targets and all(f'id="{t}"' in page for t in targets)  # each link lands
+    assert escape("sequenceDiagram\n    participant Browser") in page  # the Mermaid text
+
+
+def test_hostile_values_in_a_step_are_escaped(idp: MockIdP) -> None:
+    idp.client.get("/authorize", params={"client_id": "<b>x</b>", "scope": "<i>&"})
+    page = idp.client.get("/_mockidp/inspector").text
+    svg = page[page.index("<svg") : page.index("</svg>")]
+    assert "<b>" not in svg and "<i>" not in svg
+    assert "&lt;b&gt;x&lt;/b&gt;" in svg
