@@ -29,7 +29,7 @@ body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1d1d1f;background:var
 font-size:.9rem}
 h1{font-size:1.3rem} h2{font-size:1.1rem;margin-top:1.5rem;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;width:100%} td,th{border:1px solid #ddd;padding:.2rem .4rem;
-text-align:left;vertical-align:top;overflow-wrap:break-word} th{background:#f3f3f3}
+text-align:left;vertical-align:top;overflow-wrap:anywhere} th{background:#f3f3f3}
 #requests th{white-space:nowrap} code,pre{background:#f6f6f6}
 td code{display:block;white-space:pre-wrap;overflow-wrap:anywhere;line-height:1.35}
 pre{padding:.4rem;white-space:pre-wrap;overflow-wrap:anywhere;margin:.2rem 0}
