@@ -14,7 +14,9 @@ another, with its answer. The inspector draws them as SVG
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
 
 from msgspec import Struct
 
@@ -184,8 +186,19 @@ def _keys(record: RequestRecord) -> set[str]:
 
 def sign_ins(records: Iterable[RequestRecord]) -> list[SignIn]:
     """The sign-ins in ``records`` (oldest first), oldest first."""
+    return [_sign_in(number, group) for number, group in enumerate(groups(records), 1)]
+
+
+def _sign_in(number: int, members: list[RequestRecord]) -> SignIn:
+    clients = [r.client_id for r in members if r.client_id and r.endpoint != BACK_CHANNEL]
+    steps = tuple(step_of(r) for r in members)
+    return SignIn(number, clients[0] if clients else None, steps)
+
+
+def groups(records: Iterable[RequestRecord]) -> list[list[RequestRecord]]:
+    """The records of each sign-in in ``records`` (oldest first), oldest first."""
     ordered = list(records)
-    groups: list[list[int]] = []  # record indices
+    joined: list[list[int]] = []  # record indices
     owner: dict[str, int] = {}  # a key -> the group holding it
     waiting: list[int] = []  # discovery and the like, for the next group
     for i, record in enumerate(ordered):
@@ -200,25 +213,20 @@ def sign_ins(records: Iterable[RequestRecord]) -> list[SignIn]:
         if found:
             index = found[0]
             for other in found[1:]:  # a credential joins two groups: one sign-in after all
-                groups[index] += groups[other]
-                groups[other] = []
+                joined[index] += joined[other]
+                joined[other] = []
             owner = {k: index if v in found else v for k, v in owner.items()}
         else:
-            groups.append([])
-            index = len(groups) - 1
-        groups[index] += [*waiting, i]
+            joined.append([])
+            index = len(joined) - 1
+        joined[index] += [*waiting, i]
         waiting = []
         for k in [*keys, f"r:{i}"]:
             owner[k] = index
     if waiting:
-        groups.append(waiting)
-    result: list[SignIn] = []
-    for group in sorted((sorted(g) for g in groups if g), key=lambda g: g[0]):
-        members = [ordered[i] for i in group]
-        clients = [r.client_id for r in members if r.client_id and r.endpoint != BACK_CHANNEL]
-        steps = tuple(step_of(r) for r in members)
-        result.append(SignIn(len(result) + 1, clients[0] if clients else None, steps))
-    return result
+        joined.append(waiting)
+    in_order = sorted((sorted(g) for g in joined if g), key=lambda g: g[0])
+    return [[ordered[i] for i in group] for group in in_order]
 
 
 # -- text ---------------------------------------------------------------------------------
@@ -283,3 +291,71 @@ def _mermaid_text(text: str) -> str:
     """Text Mermaid reads as a label: no line breaks, no ``;`` or ``#`` (its syntax)."""
     cleaned = " ".join(text.split())
     return cleaned.replace(";", ",").replace("#", "no.").replace("%%", "%")
+
+
+# -- the console ----------------------------------------------------------------------------
+
+FINISHING_GRANTS = frozenset(
+    {"authorization_code", "urn:ietf:params:oauth:grant-type:device_code", "password"}
+)
+
+
+def finishes(record: RequestRecord) -> bool:
+    """Whether a request ends a sign-in: tokens for a code or device grant, a logout, an
+    error the app or the user is told about."""
+    if record.error is not None or record.status >= 400 or record.status == 0:
+        return True
+    if record.endpoint in ("end_session", "end_session_legacy"):
+        return True
+    return record.endpoint == "token" and record.grant_type in FINISHING_GRANTS
+
+
+class SignInPrinter:
+    """``mockidp serve --sign-ins``: an ``on_request`` hook printing each finished sign-in
+    on one line (:func:`compact`), read from the last ``window`` requests. A sign-in
+    keeps its number when it is printed again (a refresh token reused, a logout)."""
+
+    def __init__(self, write: Callable[[str], None], *, window: int = 200) -> None:
+        self._write = write
+        self._records: deque[RequestRecord] = deque(maxlen=window)
+        self._lock = threading.Lock()
+        self._numbers: dict[int, int] = {}  # id() of a sign-in's first record -> its number
+        self._count = 0
+
+    def __call__(self, record: RequestRecord) -> None:
+        with self._lock:
+            self._records.append(record)
+            if not finishes(record):
+                return
+            found = [g for g in groups(self._records) if g[-1] is record]
+            if not found:
+                return
+            first = id(found[0][0])
+            if first not in self._numbers:
+                if len(self._numbers) > 2 * (self._records.maxlen or 0):
+                    alive = {id(r) for r in self._records}  # forget the sign-ins gone by
+                    self._numbers = {k: v for k, v in self._numbers.items() if k in alive}
+                self._count += 1
+                self._numbers[first] = self._count
+            line = compact(_sign_in(self._numbers[first], found[0]))
+        self._write(line)
+
+
+def console_hook(
+    write: Callable[[str], None], *, each_request: bool, sign_ins: bool
+) -> Callable[[RequestRecord], None] | None:
+    """``mockidp serve``'s ``on_request``: each request's line, each finished sign-in's
+    line (``--sign-ins``), both, or nothing (None)."""
+    hooks: list[Callable[[RequestRecord], None]] = []
+    if each_request:
+        hooks.append(lambda record: write(record.line()))
+    if sign_ins:
+        hooks.append(SignInPrinter(write))
+    if len(hooks) < 2:
+        return hooks[0] if hooks else None
+
+    def both(record: RequestRecord) -> None:
+        for hook in hooks:
+            hook(record)
+
+    return both
