@@ -205,10 +205,8 @@ def groups(records: Iterable[RequestRecord]) -> list[list[RequestRecord]]:
         if record.endpoint in PREAMBLE and record.status < 400:
             waiting.append(i)
             continue
-        if record.endpoint == BACK_CHANNEL and i and ordered[i - 1].endpoint != BACK_CHANNEL:
-            keys = {f"r:{i - 1}"}  # reported right after the logout that made it
-        else:
-            keys = _keys(record)
+        # a back-channel call is reported right after the logout (or call) before it
+        keys = {f"r:{i - 1}"} if record.endpoint == BACK_CHANNEL and i else _keys(record)
         found = sorted({owner[k] for k in keys if k in owner})
         if found:
             index = found[0]

@@ -118,3 +118,41 @@ def test_hostile_values_in_a_step_are_escaped(idp: MockIdP) -> None:
     svg = page[page.index("<svg") : page.index("</svg>")]
     assert "<b>" not in svg and "<i>" not in svg
     assert "&lt;b&gt;x&lt;/b&gt;" in svg
+
+
+def test_a_back_channel_logout_call_joins_the_logout_that_made_it() -> None:
+    def record(endpoint: str, **fields: object) -> RequestRecord:
+        defaults: dict[str, object] = {"method": "GET", "path": f"/{endpoint}", "status": 200}
+        return RequestRecord(endpoint=endpoint, duration_ms=1.0, **{**defaults, **fields})  # type: ignore[arg-type]
+
+    records = [
+        record("authorization", session="***s1", issued={"code": "***c1"}, status=302),
+        record("token", method="POST", params={"code": "***c1"}, issued={"id_token": "***i1"}),
+        record("end_session", params={"id_token_hint": "***i1"}),
+        record("backchannel_logout", method="POST", path="http://rp.test/bc", client_id="rp"),
+        record("backchannel_logout", method="POST", path="http://rp2.test/bc", status=0),
+        record("token", method="POST", params={"code": "***other"}, status=400),
+    ]
+    first, second = sign_ins(records)
+    assert [s.endpoint for s in first.steps][-2:] == ["backchannel_logout"] * 2
+    assert first.lifelines == ("browser", "app", "idp", "backchannel_logout")
+    assert (first.steps[-1].source, first.steps[-1].target) == ("idp", "backchannel_logout")
+    assert first.steps[-1].answer_text() == "dropped"
+    assert [s.endpoint for s in second.steps] == ["token"]
+    chart = mermaid(first)
+    assert "participant AppBackChannel as App back-channel logout" in chart
+    assert "IdP->>AppBackChannel: POST backchannel_logout" in chart
+
+
+def test_a_broken_token_is_marked_on_the_arrow_that_carried_it(idp: MockIdP) -> None:
+    idp.use_scenario(
+        login="auto", broken_tokens=[{"token": "id_token", "defect": "wrong_audience"}]
+    )
+    idp.login("alice")
+    page = idp.client.get("/_mockidp/inspector").text
+    svg = page[page.index("<svg") : page.index("</svg>")]
+    assert "⚠ broken id_token: wrong audience" in svg
+    idp.reset()
+    idp.login("alice")
+    page = idp.client.get("/_mockidp/inspector").text
+    assert "⚠" not in page[page.index("<svg") : page.index("</svg>")]
