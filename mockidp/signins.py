@@ -112,12 +112,6 @@ class SignIn(Struct, frozen=True):
     def failed(self) -> bool:
         return any(s.failed for s in self.steps)
 
-    @property
-    def finished(self) -> bool:
-        """Whether it reached tokens, a logout or an error an app is told about."""
-        last = self.steps[-1]
-        return last.failed or bool(last.issued.keys() - {"interaction"}) or last.source != "browser"
-
     def to_json(self) -> dict[str, object]:
         return {
             "number": self.number,
