@@ -153,8 +153,22 @@ def _requests_section(item: pytest.Item) -> str | None:
         log = idp.requests
         if len(used) > 1:
             parts.append(f"{idp.issuer}:")
-        parts.append(story(log.records, dropped=log.dropped))
+        parts.append(story(log.records, dropped=log.dropped, broken=_broken_tokens(idp)))
     return "\n".join(parts)
+
+
+def _broken_tokens(idp: MockIdP) -> dict[str, str]:
+    """What is wrong with the tokens the test's provider handed out lately (a scenario's
+    broken_tokens), by fingerprint: read from the inspector's journal."""
+    from mockidp.control.inspector.journal import decode, looks_broken
+    from mockidp.requestlog import fingerprint
+
+    found = {}
+    for issued in idp.app.journal.items:
+        problem = looks_broken(decode(idp.provider, issued))
+        if problem is not None:
+            found[fingerprint(issued.value)] = problem
+    return found
 
 
 def scenario_path(source: ScenarioSource, request: pytest.FixtureRequest) -> ScenarioSource:

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import MappingProxyType
 
 from msgspec import Struct
 
@@ -41,6 +42,7 @@ PREAMBLE = frozenset({"discovery", "oauth_metadata", "jwks", "realm_info"})
 """Requests that belong to whichever sign-in comes next."""
 KEY_PARAMS = ("response_type", "scope", "prompt", "grant_type", "response_mode")
 """The parameters a step's label shows (besides the client)."""
+_NOTHING: Mapping[str, str] = MappingProxyType({})
 _LINK_PARAMS = frozenset(
     {
         "code",
@@ -224,22 +226,27 @@ def groups(records: Iterable[RequestRecord]) -> list[list[RequestRecord]]:
 # -- text ---------------------------------------------------------------------------------
 
 
-def story_line(record: RequestRecord) -> str:
-    """One request for a failure report: method, path, key parameters, status, error."""
+def story_line(record: RequestRecord, broken: Mapping[str, str] = _NOTHING) -> str:
+    """One request for a failure report: method, path, key parameters, status, error,
+    the fault applied and what is wrong with a token it handed out (``broken``: what
+    is wrong with a token, by fingerprint)."""
     step = step_of(record)
     parts = [f"{record.method} {record.path}"]
     parts += [f"{k}={v}" for k, v in step.params.items()]
     parts.append(f"-> {step.answer_text()}")
     if record.fault:
         parts.append(f"[fault {record.fault}]")
+    parts += [f"[broken {k}: {broken[v]}]" for k, v in record.issued.items() if v in broken]
     return " ".join(parts)
 
 
-def story(records: Sequence[RequestRecord], *, dropped: int = 0) -> str:
+def story(
+    records: Sequence[RequestRecord], *, dropped: int = 0, broken: Mapping[str, str] = _NOTHING
+) -> str:
     """The requests, one line each, oldest first: what the IdP saw in a test."""
     if not records:
         return "mockidp received no requests."
-    lines = [f"{i:>3}. {story_line(r)}" for i, r in enumerate(records, 1)]
+    lines = [f"{i:>3}. {story_line(r, broken)}" for i, r in enumerate(records, 1)]
     if dropped:
         lines.insert(0, f"({dropped} older requests fell out of the log)")
     return "\n".join(lines)

@@ -549,3 +549,21 @@ def test_a_marker_typo_is_reported_once_without_schema(pytester: pytest.Pytester
     assert out.count("has no argument 'sesions'") == 1, out
     assert "During handling" not in out
     assert "$schema" not in out
+
+
+def test_the_report_names_a_broken_token(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.mockidp(broken_tokens=[{"token": "id_token", "defect": "wrong_audience"}])
+        def test_app_refuses_the_id_token(mockidp):
+            mockidp.login("alice")
+            assert False, "the app refused the ID token"
+        """
+    )
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["  2. POST /token * -> 200 access_token * [[]broken id_token: wrong audience]"]
+    )
