@@ -26,9 +26,9 @@ from mockidp.http.split_urls import check_browser_url
 from mockidp.model.scenario import Scenario
 from mockidp.oauth.provider import Provider
 from mockidp.presets import PRESETS
-from mockidp.requestlog import RequestRecord
 from mockidp.scenario.loader import check_scenario_text
 from mockidp.scenario.schema import SCENARIO_SCHEMA
+from mockidp.signins import console_hook
 from mockidp.store.urls import parse_store_url
 
 if TYPE_CHECKING:
@@ -76,6 +76,12 @@ def _parser() -> argparse.ArgumentParser:
         "--watch", action="store_true", help="reload the scenario file when it changes"
     )
     serve.add_argument("--quiet", action="store_true", help="do not log each request")
+    serve.add_argument(
+        "--sign-ins",
+        action="store_true",
+        help="print each finished sign-in on one line: its requests and answers in order "
+        "(with --quiet, only those lines)",
+    )
     serve.add_argument(
         "--store",
         help="state backend: memory (default), sqlite://FILE or dynamodb://TABLE (or "
@@ -175,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings,
             watch=args.watch,
             quiet=args.quiet,
+            sign_ins=args.sign_ins,
             preset=settings.preset,
             workers=args.workers,
             tls=tls,
@@ -247,6 +254,7 @@ def _serve(
     *,
     watch: bool,
     quiet: bool,
+    sign_ins: bool = False,
     preset: str | None = None,
     workers: int = 1,
     tls: TLSFiles | None = None,
@@ -270,7 +278,7 @@ def _serve(
     app = create_app(
         scenario,
         store=store,
-        on_request=None if quiet else _print_record,
+        on_request=console_hook(_print, each_request=not quiet, sign_ins=sign_ins),
         admin_token=settings.admin_token,
         max_tenants=settings.max_tenants,
         browser_url=settings.browser_url,
@@ -358,8 +366,8 @@ def _print_banner(
     print("\n".join(lines), flush=True)
 
 
-def _print_record(record: RequestRecord) -> None:
-    print(record.line(), flush=True)
+def _print(line: str) -> None:
+    print(line, flush=True)
 
 
 def _watch(

@@ -14,6 +14,10 @@ Fixtures (``pytest --fixtures`` documents each):
 ``@pytest.mark.mockidp(scenario=..., preset=..., users=..., **overrides)`` picks the
 scenario of one test (or class, or module); its arguments are checked.
 
+When a test that used one of the fixtures fails, its report gets a section "mockidp:
+requests to the IdP": the test's requests, one line each (secrets are never in it).
+The ini option ``mockidp_report = false`` or ``--mockidp-report=off`` turns it off.
+
 An adapter: nothing imports it, and it imports mockidp itself only when a fixture runs,
 so installing mockidp costs other test suites nothing.
 """
@@ -21,7 +25,7 @@ so installing mockidp costs other test suites nothing.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +39,23 @@ if TYPE_CHECKING:
 MARKER = "mockidp"
 MARKER_ARGS = ("scenario", "preset", "users")
 FIXTURES = ("mockidp", "mockidp_server", "mockidp_https_server")
+REPORT_SECTION = "mockidp: requests to the IdP"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        "mockidp_report",
+        type="bool",
+        default=True,
+        help="add the IdP's requests to the report of a failed test using mockidp (default on)",
+    )
+    parser.getgroup("mockidp").addoption(
+        "--mockidp-report",
+        choices=("on", "off"),
+        default=None,
+        help="add the IdP's requests to a failed test's report: on or off (overrides the "
+        "mockidp_report ini option)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -50,7 +71,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def _scenario_keys() -> list[str]:
     from mockidp.scenario.schema import SCENARIO_SCHEMA
 
-    return list(SCENARIO_SCHEMA.get("properties", {}))
+    # "$schema" is for editors, not a scenario setting a marker could change
+    return [k for k in SCENARIO_SCHEMA.get("properties", {}) if not k.startswith("$")]
 
 
 def marker_arguments(node: pytest.Item) -> dict[str, Any]:
@@ -84,8 +106,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         return
     try:
         marker_arguments(item)
+        problem = None
     except pytest.UsageError as exc:
-        pytest.fail(str(exc), pytrace=False)
+        problem = str(exc)
+    if problem is not None:  # outside the except block: the error is printed once
+        pytest.fail(problem, pytrace=False)
     own = any(m.name == MARKER for m in getattr(item, "own_markers", ()))
     fixturenames = getattr(item, "fixturenames", ())
     # A module's or class's marker may cover tests that do not use mockidp; a request
@@ -96,6 +121,54 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             "fixtures, but the test uses neither",
             pytrace=False,
         )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed test's report gets the requests its mockidp fixture answered."""
+    report = yield
+    if report.failed and call.when == "call" and _report_wanted(item.config):
+        section = _requests_section(item)
+        if section is not None:
+            report.sections.append((REPORT_SECTION, section))
+    return report
+
+
+def _report_wanted(config: pytest.Config) -> bool:
+    flag = config.getoption("mockidp_report", None)
+    return bool(config.getini("mockidp_report")) if flag is None else flag == "on"
+
+
+def _requests_section(item: pytest.Item) -> str | None:
+    funcargs = getattr(item, "funcargs", {})
+    used = [funcargs[name] for name in FIXTURES if name in funcargs]
+    if not used:
+        return None
+    from mockidp.signins import story
+
+    parts = []
+    for idp in used:
+        log = idp.requests
+        if len(used) > 1:
+            parts.append(f"{idp.issuer}:")
+        parts.append(story(log.records, dropped=log.dropped, broken=_broken_tokens(idp)))
+    return "\n".join(parts)
+
+
+def _broken_tokens(idp: MockIdP) -> dict[str, str]:
+    """What is wrong with the tokens the test's provider handed out lately (a scenario's
+    broken_tokens), by fingerprint: read from the inspector's journal."""
+    from mockidp.control.inspector.journal import decode, looks_broken
+    from mockidp.requestlog import fingerprint
+
+    found = {}
+    for issued in idp.app.journal.items:
+        problem = looks_broken(decode(idp.provider, issued))
+        if problem is not None:
+            found[fingerprint(issued.value)] = problem
+    return found
 
 
 def scenario_path(source: ScenarioSource, request: pytest.FixtureRequest) -> ScenarioSource:

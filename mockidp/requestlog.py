@@ -50,7 +50,17 @@ tokens) are masked by :func:`mask_authorization`; other headers (``DPoP`` proofs
 JSON bodies (registration metadata) are never recorded."""
 
 RECORD_FIELDS = frozenset(
-    {"method", "path", "status", "error", "client_id", "client_auth", "fault", "authorization"}
+    {
+        "method",
+        "path",
+        "status",
+        "error",
+        "error_description",
+        "client_id",
+        "client_auth",
+        "fault",
+        "authorization",
+    }
 )
 """Criteria of :meth:`RequestLog.assert_called` that name a record attribute, not a parameter."""
 
@@ -87,7 +97,8 @@ class RequestRecord(Struct, frozen=True):
     ``client_auth`` is how a client authenticated at the token, introspection or
     revocation endpoint (``client_secret_basic``, ``client_secret_post``,
     ``client_secret_jwt``, ``private_key_jwt``, ``none``); ``authorization`` is the
-    Authorization header, masked.
+    Authorization header, masked; ``error_description`` is the description the answer
+    gave with its ``error`` (a JSON body's, a redirect's or an error page's).
     """
 
     method: str
@@ -103,9 +114,16 @@ class RequestRecord(Struct, frozen=True):
     params: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     client_auth: str | None = None
     authorization: str | None = None
+    error_description: str | None = None
+    session: str | None = None
+    """The fingerprint of the browser session the request sent or started (its cookie)."""
+    issued: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    """Fingerprints of the codes, tokens and interactions the answer handed out, by
+    name: a later request sending one back belongs to the same sign-in."""
 
     def line(self) -> str:
-        """One readable log line: method, path, client, grant or endpoint, status, error."""
+        """One readable log line: method, path, client, grant or endpoint, status, error
+        (and its description)."""
         what = self.grant_type or self.endpoint or "-"
         parts = [
             f"{self.method} {self.path}",
@@ -114,7 +132,8 @@ class RequestRecord(Struct, frozen=True):
             str(self.status),
         ]
         if self.error:
-            parts.append(f"error={self.error}")
+            described = f" ({self.error_description})" if self.error_description else ""
+            parts.append(f"error={self.error}{described}")
         if self.fault:
             parts.append(f"fault={self.fault}")
         parts.append(f"{self.duration_ms:.1f}ms")
@@ -125,6 +144,8 @@ class RequestRecord(Struct, frozen=True):
         parts = [f"{self.endpoint or self.path} {self.method} {self.status or 'dropped'}"]
         if self.error:
             parts.append(f"error={self.error}")
+        if self.error_description:
+            parts.append(f"error_description={self.error_description!r}")
         if self.client_auth:
             parts.append(f"client_auth={self.client_auth}")
         if self.fault:
@@ -211,8 +232,8 @@ class RequestLog:
 
         A criterion names a parameter (``grant_type="refresh_token"``; a secret one is
         compared by fingerprint) or a record attribute (``method``, ``path``, ``status``,
-        ``error``, ``client_id``, ``client_auth``, ``fault``, ``authorization``). A
-        parameter given as None must be absent.
+        ``error``, ``error_description``, ``client_id``, ``client_auth``, ``fault``,
+        ``authorization``). A parameter given as None must be absent.
         """
         wanted = {k: _expected(k, v) for k, v in criteria.items()}
         return [r for r in self.records if not _differences(r, endpoint, wanted)]

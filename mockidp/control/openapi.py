@@ -149,7 +149,18 @@ SCHEMAS: dict[str, JSONObject] = {
             "client_id": {"type": ["string", "null"]},
             "grant_type": {"type": ["string", "null"]},
             "error": {"type": ["string", "null"]},
+            "error_description": {"type": ["string", "null"]},
             "fault": {"type": ["string", "null"]},
+            "session": {
+                "type": ["string", "null"],
+                "description": "The browser session sent or started, fingerprinted.",
+            },
+            "issued": {
+                "type": "object",
+                "additionalProperties": _STRING,
+                "description": "Codes, tokens and interactions the answer handed out, "
+                "fingerprinted, by name.",
+            },
             "params": {
                 "type": "object",
                 "additionalProperties": _STRING,
@@ -159,6 +170,42 @@ SCHEMAS: dict[str, JSONObject] = {
         required=["method", "path", "status"],
     ),
     "Requests": _list_of("requests", "RequestRecord"),
+    "SignInStep": _object(
+        {
+            "from": {"enum": ["browser", "app", "idp"]},
+            "to": {"enum": ["idp", "backchannel_logout"]},
+            "method": _STRING,
+            "endpoint": _STRING,
+            "path": _STRING,
+            "params": {
+                "type": "object",
+                "additionalProperties": _STRING,
+                "description": "client_id, response_type, scope, prompt, grant_type, "
+                "response_mode, when sent.",
+            },
+            "status": {"type": "integer", "description": "0: the connection was dropped."},
+            "error": {"type": ["string", "null"]},
+            "error_description": {"type": ["string", "null"]},
+            "fault": {"type": ["string", "null"], "description": "The scripted fault applied."},
+            "issued": {
+                "type": "object",
+                "additionalProperties": _STRING,
+                "description": "What the answer handed out (code, id_token, ...), fingerprinted.",
+            },
+        },
+        required=["from", "to", "method", "endpoint", "path", "status"],
+    ),
+    "SignIn": _object(
+        {
+            "number": {"type": "integer", "description": "1: the oldest in the log."},
+            "client_id": {"type": ["string", "null"]},
+            "lifelines": {"type": "array", "items": _STRING},
+            "steps": {"type": "array", "items": _ref("SignInStep")},
+            "mermaid": {**_STRING, "description": "A Mermaid sequenceDiagram of the steps."},
+        },
+        required=["number", "lifelines", "steps", "mermaid"],
+    ),
+    "SignIns": _list_of("signins", "SignIn"),
     "Tenant": _object(
         {
             "name": _STRING,

@@ -34,6 +34,7 @@ from mockidp.control.runtime import (
     move_clock,
     reset,
 )
+from mockidp.control.signin_ops import get_sign_in, list_sign_ins
 from mockidp.control.tenant_ops import delete_tenant, get_tenant, list_tenants, put_tenant
 
 # -- index and document ------------------------------------------------------------------
@@ -188,6 +189,21 @@ ROUTES: tuple[Route, ...] = (
         errors=(400,),
     ),
     Route("DELETE", "/requests", clear_requests, "Empty the request log", status=204),
+    Route(
+        "GET",
+        "/signins",
+        list_sign_ins,
+        "The request log read as sign-ins (joined by session, code and tokens), newest first",
+        response="SignIns",
+    ),
+    Route(
+        "GET",
+        "/signins/{number}",
+        get_sign_in,
+        "One sign-in's sequence of requests and answers, with its Mermaid text",
+        response="SignIn",
+        errors=(404,),
+    ),
     Route(
         "POST",
         "/tokens",

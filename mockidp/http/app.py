@@ -30,7 +30,7 @@ from mockidp.errors import (
     PageError,
 )
 from mockidp.http import cors as cors_headers
-from mockidp.http import scripted
+from mockidp.http import links, scripted
 from mockidp.http.cookies import SESSION_COOKIE
 from mockidp.http.endpoints import ENDPOINTS, authorization_error
 from mockidp.http.exchange import Endpoint, Exchange
@@ -103,6 +103,7 @@ class EndpointApp:
         cors = endpoint.cors if endpoint else True
         ex: Exchange | None = None
         error: str | None = None
+        description: str | None = None  # the error's, for the log
         fault: Fault | None = None
         readable: Params = {}
         response: Response | None = None  # None: drop the connection
@@ -132,7 +133,7 @@ class EndpointApp:
                 error_raised = faults.scripted_error(fault.oauth_error)
                 if name != "authorization":
                     raise error_raised
-                error = error_raised.error
+                error, description = error_raised.error, error_raised.description
                 ex.params = readable
                 response = authorization_error(self.provider, ex, error_raised)
             elif fault is not None and fault.http_status is not None:
@@ -140,30 +141,31 @@ class EndpointApp:
             elif fault is None or not fault.drop_connection:
                 response = await self._dispatch(endpoint, ex)
         except OAuthError as exc:
-            error = exc.error
+            error, description = exc.error, exc.description
             quirks = self.provider.scenario.quirks
             response = oauth_error_response(exc, cors=cors, quirks=quirks)
             if isinstance(exc, MethodNotAllowed) and endpoint is not None:
                 response.headers["Allow"] = ", ".join(_allowed_methods(endpoint))
         except PageError as exc:
-            error = exc.error
+            error, description = exc.error, exc.description
             response = page_error_response(exc, self.provider.scenario.quirks)
         except HookFailed as exc:  # test code's token hook raised: a 500 naming it
-            error = exc.error
+            error, description = exc.error, str(exc)
             response = hook_failed_response(exc)
         except MockIdPError as exc:  # any other deliberate error: a clear 400, not a 500
-            error = "invalid_request"
+            error, description = "invalid_request", str(exc)
             response = oauth_error_response(InvalidRequest(str(exc)), cors=cors)
         except Exception:
             log.exception("mockidp failed on %s %s", scope.get("method"), scope.get("path"))
-            error = "server_error"
+            error, description = "server_error", "mockidp failed; see its log"
             response = server_error_response()
         if response is not None and endpoint is not None and endpoint.cors:
             self._cors(response, request, ex.params if ex and ex.params else readable)
         if response is not None and name is not None and self.response_hooks:
             hooked = ResponseRequest(name, request.method, scope["path"], ex.params if ex else {})
             response, failed = self.response_hooks.apply(response, hooked)
-            error = failed.error if failed else error
+            if failed:
+                error, description = failed.error, str(failed)
         if fault is not None:
             if response is not None:
                 response = scripted.altered(response, fault)
@@ -187,10 +189,15 @@ class EndpointApp:
                 client_id=_client_of(params, request),
                 grant_type=params.get("grant_type"),
                 error=error or (ex.error if ex else None),
+                error_description=description or (ex.error_description if ex else None) or None,
                 fault=fault.name if fault else None,
                 params=mask_params(params),
                 client_auth=_client_auth(name, _credentials(ex, params, authorization)),
                 authorization=mask_authorization(authorization),
+                session=links.session(
+                    request.cookies.get(SESSION_COOKIE), ex.started_session if ex else None
+                ),
+                issued=links.issued(ex.handed_out) if ex else links.issued({}),
             )
             self.report(record, ex.outgoing if ex else (), response)
 

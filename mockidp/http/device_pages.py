@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from html import escape
 
-from mockidp.http.pages import document, hidden, scope_list, user_buttons
+from mockidp.http.pages import (
+    ANY_SUBJECT,
+    LOGIN_TEXT,
+    NO_USERS,
+    document,
+    hidden,
+    scope_list,
+    user_buttons,
+)
 from mockidp.oauth.signin.device import (
     CodeEntry,
     DeviceConfirm,
@@ -57,10 +65,9 @@ def _login(page: DeviceLogin, action: str) -> str:
         (
             f"<h1>Sign in to connect {escape(page.client.name)}</h1>{_notice(page.notice)}"
             f'<p>Device code <code id="user-code">{escape(page.user_code)}</code></p>'
-            f'<p class="muted">mockidp test provider: choose a user, no password needed.</p>'
-            f"{users or '<p>This scenario has no users; type a subject below.</p>'}"
+            f"{LOGIN_TEXT}{users or NO_USERS}"
             f'<form method="post" action="{escape(action)}">{iid}'
-            f'<label for="login">Or any subject:</label> '
+            f"{ANY_SUBJECT}"
             f'<input type="text" id="login" name="login" autocomplete="off"> '
             f'<button type="submit" id="login-submit">Sign in</button></form>'
         ),
@@ -73,7 +80,7 @@ def _confirm(page: DeviceConfirm, action: str) -> str:
     return document(
         "Connect a device",
         (
-            f"<h1>{escape(page.client.name)} on a device wants access</h1>"
+            f"<h1>Connect {escape(page.client.name)} on your device</h1>"
             f'<p>Check that your device shows <code id="user-code">{escape(page.user_code)}</code>. '
             f"Approve only a device you started yourself.</p>"
             f'<p>Signed in as <strong id="user">{escape(page.user.sub)}</strong>. '

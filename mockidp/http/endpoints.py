@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from mockidp.errors import InvalidRequest, NotFound, OAuthError, PageError
-from mockidp.http import cookies, csp, pages, session_pages
+from mockidp.http import cookies, csp, links, pages, session_pages
 from mockidp.http.cookies import SESSION_COOKIE
 from mockidp.http.exchange import Endpoint, Exchange
 from mockidp.http.input import (
@@ -95,15 +95,15 @@ async def _back_channel_params(provider: Provider, incoming: Incoming) -> Params
 
 async def token(provider: Provider, ex: Exchange) -> Response:
     ex.params = await _back_channel_params(provider, ex.incoming)
-    return json_response(
-        provider.token(
-            ex.params,
-            credentials=ex.client_credentials(),
-            issuer=ex.issuer,
-            dpop_proofs=tuple(ex.request.headers.getlist("dpop")),  # RFC 9449 5
-            request_url=_request_url(ex.request),
-        )
+    answer = provider.token(
+        ex.params,
+        credentials=ex.client_credentials(),
+        issuer=ex.issuer,
+        dpop_proofs=tuple(ex.request.headers.getlist("dpop")),  # RFC 9449 5
+        request_url=_request_url(ex.request),
     )
+    ex.handed_out = links.picked(answer)
+    return json_response(answer)
 
 
 async def pushed_authorization_request(provider: Provider, ex: Exchange) -> Response:
@@ -116,6 +116,7 @@ async def pushed_authorization_request(provider: Provider, ex: Exchange) -> Resp
         dpop_proofs=tuple(ex.request.headers.getlist("dpop")),  # RFC 9449 10.1
         request_url=_request_url(ex.request),
     )
+    ex.handed_out = links.picked(pushed)
     return json_response(pushed, status=201)
 
 
@@ -225,6 +226,7 @@ async def device_authorization(provider: Provider, ex: Exchange) -> Response:
     ex.params = await _back_channel_params(provider, ex.incoming)
     creds = ex.client_credentials()
     result = provider.device_authorization(ex.params, credentials=creds, issuer=ex.issuer)
+    ex.handed_out = links.picked(result)
     return json_response(result)
 
 
@@ -241,9 +243,12 @@ async def device(provider: Provider, ex: Exchange) -> Response:
         page = provider.device_page(ex.params.get("user_code"), session_id=session_id)
     action = provider.layout.url(provider.endpoint_base(ex.issuer), "device")
     response = html_response(device_page(page, action))
-    if isinstance(page, DeviceConfirm) and page.session_id is not None:
+    session_id = page.session_id if isinstance(page, DeviceConfirm) else None
+    ex.handed_out = links.picked({"interaction": getattr(page, "interaction", None)})
+    ex.started_session = session_id
+    if session_id is not None:
         lifetime = provider.scenario.lifetimes.session
-        cookies.set_session(response, ex, page.session_id, max_age=lifetime)
+        cookies.set_session(response, ex, session_id, max_age=lifetime)
     return response
 
 
@@ -324,12 +329,18 @@ async def _browser_params(incoming: Incoming, *, keep_repeated: bool = False) ->
 def _render(provider: Provider, ex: Exchange, result: AuthorizeResult) -> Response:
     base = provider.endpoint_base(ex.issuer)
     response: Response
+    ex.started_session = result.session_id if not isinstance(result, LoginPage) else None
+    if isinstance(result, LoginPage | ConsentPage):
+        ex.handed_out = {"interaction": result.interaction}
+    else:
+        ex.handed_out = links.picked(result.params)
     if isinstance(result, LoginPage):
         return html_response(pages.login_page(result, provider.layout.url(base, "login")))
     if isinstance(result, ConsentPage):
         response = html_response(pages.consent_page(result, provider.layout.url(base, "consent")))
     else:
         ex.error = result.params.get("error")
+        ex.error_description = result.params.get("error_description")
         response = _authorization_response(result)
     if result.session_id is not None:
         state = None

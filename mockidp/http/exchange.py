@@ -32,6 +32,13 @@ class Exchange(Struct):
     error: str | None = None
     """The ``error`` an answer carries without raising: an authorization error sent back
     by redirect, fragment or form_post (RFC 6749 4.1.2.1), for the log."""
+    error_description: str | None = None
+    """That error's description, for the log."""
+    handed_out: dict[str, str] = field(default_factory=dict)
+    """Codes, tokens and interactions the answer carries, to link the requests of one
+    sign-in in the log (:mod:`mockidp.http.links`); never logged as they are."""
+    started_session: str | None = None
+    """The browser session the answer starts (sets as a cookie), for the log."""
     back_channel: str | None = None
     """With a browser URL configured, the address this request used: where back-channel
     URLs point (:mod:`mockidp.http.split_urls`); None: everything at the issuer's."""

@@ -23,6 +23,18 @@ button{font-size:1rem;padding:.5rem 1rem;margin:.25rem 0;cursor:pointer}
 input[type=text]{font-size:1rem;padding:.4rem;width:60%}
 """
 
+LOGIN_TEXT = (
+    '<p class="muted" id="login-help">mockidp test provider: pick a user; this page asks '
+    "for no password (passwords are for the password grant only).</p>"
+)
+NO_USERS = "<p>This scenario has no users; type a subject below.</p>"
+ANY_SUBJECT = (
+    # Any subject signs in, listed or not, as peers' mock IdPs allow; an unlisted one
+    # gets a sub and no other claims (README: "Signing in").
+    '<label for="login">Or any subject (one the scenario does not list gets only a '
+    "<code>sub</code> claim):</label> "
+)
+
 SCOPE_TEXT = {
     "openid": "Sign you in",
     "profile": "Your name and profile",
@@ -74,10 +86,9 @@ def login_page(page: LoginPage, action: str) -> str:
         "Sign in",
         (
             f"<h1>Sign in to {escape(page.client.name)}</h1>{notice}"
-            f'<p class="muted">mockidp test provider: choose a user, no password needed.</p>'
-            f"{users or '<p>This scenario has no users; type a subject below.</p>'}"
+            f"{LOGIN_TEXT}{users or NO_USERS}"
             f'<form method="post" action="{escape(action)}">{iid}'
-            f'<label for="login">Or any subject:</label> '
+            f"{ANY_SUBJECT}"
             f'<input type="text" id="login" name="login" value="{hint}" autocomplete="off"> '
             f'<button type="submit" id="login-submit">Sign in</button></form>'
             f'<form method="post" action="{escape(action)}">{iid}'

@@ -469,3 +469,101 @@ def test_async_client_under_pytest_asyncio(pytester: pytest.Pytester) -> None:
         "-q", "-p", "anyio", "-W", "error", "test_asyncio_style.py"
     )
     result.assert_outcomes(passed=3)
+
+
+FAILING_SIGN_IN = """
+import pytest
+
+
+def test_sign_in_fails(mockidp):
+    mockidp.fail_next("token", "invalid_grant")
+    code = mockidp.authorize("alice")
+    answer = mockidp.client.post(
+        "/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code.code,
+            "redirect_uri": code.redirect_uri,
+            "code_verifier": code.code_verifier,
+        },
+        auth=("mockidp-client", "mockidp-secret"),
+    )
+    assert answer.status_code == 200, "the app could not redeem its code"
+
+
+def test_passes(mockidp):
+    mockidp.client.get("/.well-known/openid-configuration")
+
+
+def test_fails_without_mockidp():
+    assert False
+"""
+
+
+def test_a_failed_test_s_report_shows_the_idp_s_requests(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_story=FAILING_SIGN_IN)
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*- mockidp: requests to the IdP -*",
+            "  1. GET /authorize client_id=mockidp-client response_type=code scope=openid* -> 302 code",
+            "  2. POST /token client_id=mockidp-client grant_type=authorization_code -> 400 "
+            "invalid_grant* [[]fault fail_next token]",
+        ]
+    )
+    out = result.stdout.str()
+    assert out.count("mockidp: requests to the IdP") == 1  # not for the test without mockidp
+    assert "code_verifier" not in out.split("requests to the IdP")[1]  # no secret, not even masked
+
+
+@pytest.mark.parametrize(
+    ("ini", "flag", "shown"),
+    [("false", None, False), ("false", "on", True), ("true", "off", False), (None, None, True)],
+)
+def test_the_report_section_is_switched_by_ini_and_flag(
+    pytester: pytest.Pytester, ini: str | None, flag: str | None, shown: bool
+) -> None:
+    pytester.makepyfile(test_story=FAILING_SIGN_IN)
+    if ini is not None:
+        pytester.makeini(f"[pytest]\nmockidp_report = {ini}\n")
+    args = ["-q", "-p", "no:cacheprovider", "-k", "sign_in_fails"]
+    result = pytester.runpytest_subprocess(*args, *([f"--mockidp-report={flag}"] if flag else []))
+    result.assert_outcomes(failed=1, deselected=2)
+    assert ("requests to the IdP" in result.stdout.str()) is shown
+
+
+def test_a_marker_typo_is_reported_once_without_schema(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.mockidp(sesions=False)
+        def test_misspelt(mockidp):
+            pass
+        """
+    )
+    result = pytester.runpytest_subprocess("-q")
+    result.assert_outcomes(errors=1)
+    out = result.stdout.str()
+    assert out.count("has no argument 'sesions'") == 1, out
+    assert "During handling" not in out
+    assert "$schema" not in out
+
+
+def test_the_report_names_a_broken_token(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.mockidp(broken_tokens=[{"token": "id_token", "defect": "wrong_audience"}])
+        def test_app_refuses_the_id_token(mockidp):
+            mockidp.login("alice")
+            assert False, "the app refused the ID token"
+        """
+    )
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["  2. POST /token * -> 200 access_token * [[]broken id_token: wrong audience]"]
+    )

@@ -57,5 +57,12 @@ def test_the_inspector_fits_1200_px(browser: Browser, busy_server: MockIdP, tmp_
         assert page.evaluate(OVERFLOWING) == []
         assert page.evaluate("document.documentElement.scrollWidth") <= 1200
         assert page.locator("tr.request").count() >= 2
+        # underscores stay visible: an inline code box wrapped over lines painted each
+        # line's background over the underscores of the line above (one box: no overlap)
+        wrapped = page.evaluate(
+            "() => [...document.querySelectorAll('td code')]"
+            ".filter(c => c.getClientRects().length > 1).length"
+        )
+        assert wrapped == 0
     finally:
         page.close()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
@@ -153,3 +155,33 @@ def test_an_unknown_preset_in_the_environment_is_refused(
     err = capsys.readouterr().err
     assert "MOCKIDP_PRESET must be one of generic, " in err
     assert "'nope'" in err
+
+
+def test_serve_sign_ins_prints_each_finished_sign_in_on_one_line() -> None:
+    stack = contextlib.ExitStack()
+    proc, issuer, _ = serve("--sign-ins", "--quiet")
+    try:
+        client = stack.enter_context(httpx.Client(base_url=issuer))
+        authorize = {
+            "client_id": "mockidp-client",
+            "response_type": "code",
+            "scope": "openid",
+            "redirect_uri": "http://localhost:8080/callback",
+        }
+        location = client.get("/authorize", params=authorize).headers["location"]
+        code = dict(parse_qsl(urlsplit(location).query))["code"]
+        redeem = {"grant_type": "authorization_code", "code": code, **authorize}
+        auth = ("mockidp-client", "mockidp-secret")
+        assert client.post("/token", data=redeem, auth=auth).status_code == 200
+        assert client.post("/token", data=redeem, auth=auth).status_code == 400  # used
+    finally:
+        stack.close()
+        out = stop(proc)
+    # the readiness check's key set request joins the sign-in that follows it
+    lines = [line.replace("jwks 200 > ", "") for line in out.splitlines()]
+    assert [line for line in lines if line.startswith("sign-in")] == [
+        "sign-in 1 (mockidp-client): authorization 302 > token 200",
+        "sign-in 1 (mockidp-client): authorization 302 > token 200 > token 400 invalid_grant: "
+        "code was already used; the tokens issued for it are revoked",
+    ], out
+    assert "GET /authorize" not in out  # --quiet: no line per request

@@ -3,12 +3,15 @@ logged with their ``error`` (request log, console line, inspector, assert_called
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
 from mockidp.testing import MockIdP
 
+CLIENT = ("mockidp-client", "mockidp-secret")
 REDIRECT = "http://127.0.0.1:8080/callback"
 PARAMS = {
     "client_id": "mockidp-client",
@@ -80,7 +83,7 @@ def test_the_inspector_marks_an_error_redirect_as_failed(mockidp: MockIdP) -> No
     _authorize(mockidp, scope="openid nonsense")
     page = mockidp.client.get("/_mockidp/inspector", params={"status": "error"}).text
     assert page.count('<tr class="request"') == 1
-    assert '<td class="bad">302</td><td>invalid_scope</td>' in page
+    assert '<td class="bad">302</td><td><span class="error">invalid_scope</span>' in page
 
 
 def test_the_control_api_log_carries_the_error(mockidp: MockIdP) -> None:
@@ -88,3 +91,35 @@ def test_the_control_api_log_carries_the_error(mockidp: MockIdP) -> None:
     body = mockidp.client.get("/_mockidp/requests").json()
     records = body["requests"] if isinstance(body, dict) else body
     assert [r["error"] for r in records if r["endpoint"] == "authorization"] == ["invalid_scope"]
+
+
+def test_the_description_is_logged_beside_the_error_everywhere(mockidp: MockIdP) -> None:
+    response = _authorize(mockidp, scope="openid nonsense")
+    sent = dict(parse_qsl(urlsplit(response.headers["location"]).query))
+    description = sent["error_description"]
+    [record] = mockidp.requests.assert_called(
+        "authorization", error="invalid_scope", error_description=description
+    )
+    assert f"error=invalid_scope ({description})" in record.line()  # the console's line
+    assert f"error_description={description!r}" in record.describe()
+    body = mockidp.client.get("/_mockidp/requests").json()
+    assert [r["error_description"] for r in body["requests"]] == [description]
+    page = mockidp.client.get("/_mockidp/inspector").text
+    assert f'<span class="description">{escape(description)}</span>' in page
+
+
+def test_a_token_error_and_an_error_page_keep_their_descriptions(mockidp: MockIdP) -> None:
+    answer = mockidp.client.post(
+        "/token", data={"grant_type": "authorization_code", "code": "nope"}, auth=CLIENT
+    ).json()
+    _authorize(mockidp, client_id="nobody")
+    token, page = mockidp.requests.records
+    assert (token.error, token.error_description) == ("invalid_grant", answer["error_description"])
+    assert page.error_description and "nobody" in page.error_description
+
+
+def test_a_success_has_no_description(mockidp: MockIdP) -> None:
+    _authorize(mockidp)
+    [record] = mockidp.requests.records
+    assert record.error_description is None
+    assert "(" not in record.line().split("  ")[3]

@@ -30,13 +30,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from mockidp.control.inspector.html import View, inspector_page, login_page, message_page
-from mockidp.control.inspector.journal import JOURNALED, TokenJournal, decode
+from mockidp.control.inspector.journal import JOURNALED, TokenJournal, decode, looks_broken
 from mockidp.control.sync import ControlSync
 from mockidp.errors import MockIdPError
 from mockidp.http.input import bearer_token, parse_pairs, read_body
 from mockidp.model.layout import CONTROL_PREFIX
 from mockidp.oauth.provider import Provider
-from mockidp.requestlog import RequestLog, RequestRecord
+from mockidp.requestlog import RequestLog, RequestRecord, fingerprint
+from mockidp.signins import sign_ins
 
 PATH = "/inspector"
 COOKIE = "mockidp_inspector"
@@ -167,6 +168,7 @@ class Inspector:
         endpoints = sorted({r.endpoint for r in records if r.endpoint})
         shown = [r for r in records if _matches(r, query)][:LOG_ROWS]
         tokens = [decode(control.provider, item) for item in reversed(self.journal.items)]
+        oldest_first = list(reversed(records))
         view = View(
             provider=control.provider,
             records=shown,
@@ -174,6 +176,8 @@ class Inspector:
             endpoints=endpoints,
             filters=query,
             tokens=tokens,
+            sign_ins=sign_ins(oldest_first),
+            broken={fingerprint(t.issued.value): p for t in tokens if (p := looks_broken(t))},
             csrf=self._csrf,
             protected=self._session is not None,
             refresh=query.get("refresh") in ("2", "5", "10"),

@@ -14,7 +14,9 @@ from urllib.parse import urlencode
 
 from msgspec import Struct
 
-from mockidp.requestlog import RequestRecord
+from mockidp.control.inspector import diagram
+from mockidp.requestlog import RequestRecord, fingerprint
+from mockidp.signins import SignIn
 
 if TYPE_CHECKING:
     from mockidp.control.inspector.journal import Decoded
@@ -22,17 +24,26 @@ if TYPE_CHECKING:
 
 TIME_CLAIMS = ("exp", "iat", "nbf", "auth_time", "updated_at")
 _STYLE = """
-body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1d1d1f;font-size:.9rem}
+:root{--bg:#fff;color-scheme:light dark}
+body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1d1d1f;background:var(--bg);
+font-size:.9rem}
 h1{font-size:1.3rem} h2{font-size:1.1rem;margin-top:1.5rem;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;width:100%} td,th{border:1px solid #ddd;padding:.2rem .4rem;
-text-align:left;vertical-align:top;overflow-wrap:break-word} th{background:#f3f3f3}
+text-align:left;vertical-align:top;overflow-wrap:anywhere} th{background:#f3f3f3}
 #requests th{white-space:nowrap} code,pre{background:#f6f6f6}
-td code{white-space:pre-wrap;overflow-wrap:anywhere}
+td code{display:block;white-space:pre-wrap;overflow-wrap:anywhere;line-height:1.35}
 pre{padding:.4rem;white-space:pre-wrap;overflow-wrap:anywhere;margin:.2rem 0}
 .bad{color:#a1001a;font-weight:600}
 .ok{color:#0a6b2d} .token{border:1px solid #ccc;padding:.5rem;margin:.5rem 0}
 form.inline{display:inline} .muted{color:#666} button{margin:.1rem}
+details.signin{border:1px solid #ccc;padding:.4rem;margin:.5rem 0}
+details.signin>summary{cursor:pointer;font-weight:600}
+@media (prefers-color-scheme: dark){
+:root{--bg:#16191d} body{color:#e6e6e6} th{background:#252a31} td,th{border-color:#3a3f46}
+code,pre{background:#20252b} .muted{color:#a0a7b0} .bad{color:#ff7b8a} .ok{color:#6fd08c}
+.token,details.signin{border-color:#3a3f46} h2{border-color:#3a3f46} a{color:#8ab4f8}}
 """
+_STYLE += diagram.STYLE
 
 
 def _doc(title: str, body: str, *, refresh: bool = False) -> str:
@@ -71,6 +82,9 @@ class View(Struct, frozen=True):
     endpoints: Sequence[str]
     filters: Mapping[str, str]
     tokens: Sequence[Decoded]
+    sign_ins: list[SignIn]
+    broken: Mapping[str, str]
+    """What looks wrong with a token (by fingerprint), for the diagrams."""
     csrf: str
     protected: bool
     refresh: bool
@@ -84,6 +98,7 @@ def inspector_page(view: View) -> str:
         f"{' (frozen)' if view.provider.clock.frozen else ''}"
         f" · scenario preset <code>{escape(view.provider.scenario.preset)}</code></p>"
         + _actions(view)
+        + diagram.section(view.sign_ins, view.broken)
         + _log(view)
         + _tokens(view, now)
         + _scenario(view)
@@ -174,9 +189,21 @@ def _row(r: RequestRecord) -> str:
         f"<td>{escape(r.endpoint or '-')}</td><td>{escape(r.client_id or '-')}</td>"
         f"<td>{escape(r.grant_type or '')}</td>"
         f'<td class="{status_class}">{r.status or "dropped"}</td>'
-        f"<td>{escape(r.error or '')}</td><td>{escape(r.fault or '')}</td>"
+        f"<td>{_error(r)}</td><td>{escape(r.fault or '')}</td>"
         f"<td>{r.duration_ms:.1f}</td><td><code>{escape(params)}</code></td></tr>"
     )
+
+
+def _error(r: RequestRecord) -> str:
+    """The error and, beside it, its description."""
+    if not r.error:
+        return ""
+    described = (
+        f'<br><span class="description">{escape(r.error_description)}</span>'
+        if r.error_description
+        else ""
+    )
+    return f'<span class="error">{escape(r.error)}</span>{described}'
 
 
 def _tokens(view: View, now: float) -> str:
@@ -207,7 +234,8 @@ def _token(t: Decoded, now: float) -> str:
             + "</table>"
         )
     return (
-        f'<section class="token" data-kind="{escape(issued.kind)}">'
+        f'<section class="token" data-kind="{escape(issued.kind)}" '
+        f'id="token-{escape(fingerprint(issued.value)[3:])}">'
         f"<strong>{escape(issued.kind)}</strong> to <code>{escape(issued.client_id or '-')}</code>"
         f" from {escape(issued.endpoint)} at {escape(_date(issued.at))}"
         f'<br>signature: <span class="signature {verdict}">{escape(t.signature)}</span>'

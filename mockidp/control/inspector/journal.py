@@ -139,3 +139,31 @@ def decode(provider: Provider, issued: Issued) -> Decoded:
         now = provider.clock.now()
         state = "expired" if isinstance(exp, int | float) and exp <= now else "unexpired"
     return Decoded(issued, header, claims, signature, state)
+
+
+def looks_broken(token: Decoded) -> str | None:
+    """What is visibly wrong with a token as issued (a scenario's broken_tokens), if anything.
+
+    Read from the token alone: a signature that does not verify or is missing, the
+    defect audience or issuer, a validity window that excludes the moment it was issued.
+    """
+    from mockidp.oauth.scripted.defects import WRONG_AUDIENCE
+
+    if token.header is None or token.claims is None:
+        return None  # opaque: nothing to read
+    if token.header.get("alg") == "none":
+        return "unsigned (alg none)"
+    if not token.signature.startswith("valid"):
+        return f"signature {token.signature}"
+    claims, at = token.claims, token.issued.at
+    aud = claims.get("aud")
+    if aud == WRONG_AUDIENCE or (isinstance(aud, list) and WRONG_AUDIENCE in aud):
+        return "wrong audience"
+    if str(claims.get("iss", "")).endswith("/wrong-issuer"):
+        return "wrong issuer"
+    exp, nbf = claims.get("exp"), claims.get("nbf")
+    if isinstance(exp, int | float) and exp <= at:
+        return "expired when issued"
+    if isinstance(nbf, int | float) and nbf > at + 60:
+        return "not yet valid when issued"
+    return None
