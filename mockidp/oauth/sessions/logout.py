@@ -14,7 +14,7 @@ logout (:meth:`Provider.end_session`) :func:`plan` turns them into
   Lambda has sent them before it freezes). A failed delivery (refused, timed out,
   non-2xx) is a :class:`RequestRecord` in the request log and never fails the logout.
 
-``sid`` is the ``sid`` claim of the session's ID tokens (:func:`signin.public_sid`).
+``sid`` is the ``sid`` claim of the session's ID tokens (:func:`signin.session.public_sid`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from msgspec import Struct
 
 from mockidp.oauth.deps import Deps
 from mockidp.oauth.records import SESSION, new_jti
-from mockidp.oauth.signin.flow import AuthorizationResponse, AuthorizeResult, public_sid
+from mockidp.oauth.signin.flow import AuthorizationResponse, AuthorizeResult
+from mockidp.oauth.signin.session import public_sid
 from mockidp.oauth.tokens.subjects import subject
 from mockidp.oauth.urls import add_query
 from mockidp.requestlog import RequestRecord, mask_params

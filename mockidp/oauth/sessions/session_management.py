@@ -24,7 +24,8 @@ from urllib.parse import urlsplit
 from msgspec.structs import replace
 
 from mockidp.oauth.records import token_handle
-from mockidp.oauth.signin.flow import AuthorizationResponse, AuthorizeResult, public_sid
+from mockidp.oauth.signin.flow import AuthorizationResponse, AuthorizeResult
+from mockidp.oauth.signin.session import public_sid
 from mockidp.oauth.urls import origin
 
 BROWSER_STATE_COOKIE = "mockidp_browser_state"

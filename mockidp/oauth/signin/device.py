@@ -34,7 +34,7 @@ from mockidp.model.scenario import DEVICE_CODE_GRANT, Client, DeviceFlow, User
 from mockidp.oauth.context import TokenRequest
 from mockidp.oauth.deps import Deps
 from mockidp.oauth.records import DEVICE, SESSION, random_token, token_handle
-from mockidp.oauth.signin.flow import public_sid
+from mockidp.oauth.signin import session as browser_session
 from mockidp.oauth.tokens.issuance import issue_user_grant, new_grant
 from mockidp.oauth.tokens.minting import Authorization
 from mockidp.oauth.tokens.scopes import requested_scopes
@@ -392,7 +392,7 @@ class DeviceVerification:
             "decision": "approve" if approve else "deny",
             "sub": session["sub"],
             "auth_time": session["auth_time"],
-            "sid": public_sid(sid),
+            "sid": browser_session.public_sid(sid),
         }
         if not self.deps.state.add(DECISION, handle, answer, ttl=_remaining(record, now)):
             return DeviceDone(False, client, "This code was already answered.")
@@ -414,17 +414,8 @@ class DeviceVerification:
         return self.deps.state.get(SESSION, sid) if isinstance(sid, str) and sid else None
 
     def _start_session(self, user: User) -> str:
-        """A session record as :mod:`mockidp.oauth.signin.flow` keeps them (the cookie is shared)."""
-        sid = random_token(24)
-        scenario = self.deps.scenario
-        lifetimes = scenario.lifetimes
-        self.deps.state.put(
-            SESSION,
-            sid,
-            {"sub": user.sub, "auth_time": int(self.deps.state.now())},
-            ttl=lifetimes.session if scenario.sessions else lifetimes.interaction,
-        )
-        return sid
+        # the session sign-in keeps (the cookie is shared), its sid record included
+        return browser_session.start(self.deps, user)
 
     def _cookie(self, sid: str | None) -> str | None:
         return sid if self.deps.scenario.sessions else None

@@ -30,14 +30,8 @@ from mockidp.errors import (
 from mockidp.model.scenario import Client, User
 from mockidp.model.token_formats import compiled, render
 from mockidp.oauth.deps import Deps
-from mockidp.oauth.records import (
-    CODE,
-    INTERACTION,
-    SESSION,
-    SESSION_OF_SID,
-    random_token,
-    token_handle,
-)
+from mockidp.oauth.records import CODE, INTERACTION, SESSION, random_token, token_handle
+from mockidp.oauth.signin import session as browser_session
 from mockidp.oauth.signin.authorize import (
     AuthorizationRequest,
     Target,
@@ -284,16 +278,7 @@ class SignIn:
         return sid if sid and self.deps.state.get(SESSION, sid) is not None else None
 
     def _start_session(self, user: User) -> str:
-        """A session record; with ``sessions: false`` it only carries one authorization."""
-        sid = random_token(24)
-        lifetimes = self.deps.scenario.lifetimes
-        ttl = lifetimes.session if self.deps.scenario.sessions else lifetimes.interaction
-        self.deps.state.put(
-            SESSION, sid, {"sub": user.sub, "auth_time": int(self.deps.state.now())}, ttl=ttl
-        )
-        # tokens carry the public sid only; a logout by token finds its session here
-        self.deps.state.put(SESSION_OF_SID, public_sid(sid), {"session": sid}, ttl=ttl)
-        return sid
+        return browser_session.start(self.deps, user)
 
     def _cookie(self, result: AuthorizeResult) -> AuthorizeResult:
         """The result as the browser gets it: no session cookie with ``sessions: false``."""
@@ -359,7 +344,7 @@ class SignIn:
                 auth_time=session["auth_time"],
                 nonce=request.nonce,
                 claims_request=request.claims,
-                sid=public_sid(sid),
+                sid=browser_session.public_sid(sid),
                 tenant=request.tenant,
                 issuer=issuer,
                 code=code,
@@ -390,7 +375,7 @@ class SignIn:
                 "sub": session["sub"],
                 "auth_time": session["auth_time"],
                 "claims_request": request.claims,
-                "sid": public_sid(sid),
+                "sid": browser_session.public_sid(sid),
                 "tenant": request.tenant,
                 "resources": list(request.resources),
                 "dpop_jkt": request.dpop_jkt,
@@ -425,15 +410,6 @@ class SignIn:
             client_id=target.client.client_id,
             browser_session=session_id or self._live_session(browser_session),
         )
-
-
-def public_sid(session_id: str) -> str:
-    """The ``sid`` claim of a session: derived from its id, never the cookie value itself.
-
-    ID tokens travel through browsers and logs (``id_token_hint``); the session id in
-    the cookie is a credential, so tokens carry a one-way hash of it instead.
-    """
-    return token_handle("sid:" + session_id)[:32]
 
 
 def _with_session(result: AuthorizeResult, sid: str | None) -> AuthorizeResult:

@@ -1,0 +1,36 @@
+"""A browser's session at the provider: the one place that starts, finds and ends it.
+
+A session is two records: ``SESSION`` under its id (the cookie's value: who signed in,
+and when) and ``SESSION_OF_SID`` under its public sid (the ``sid`` claim its tokens
+carry), so a logout that holds only a token finds the session it came from. Sign-in,
+the device page and every logout go through here, so the two records never drift apart.
+"""
+
+from __future__ import annotations
+
+from mockidp.model.scenario import User
+from mockidp.oauth.deps import Deps
+from mockidp.oauth.records import SESSION, SESSION_OF_SID, random_token, token_handle
+
+
+def public_sid(session_id: str) -> str:
+    """The ``sid`` claim of a session: derived from its id, never the cookie value itself.
+
+    ID tokens travel through browsers and logs (``id_token_hint``); the session id in
+    the cookie is a credential, so tokens carry a one-way hash of it instead.
+    """
+    return token_handle("sid:" + session_id)[:32]
+
+
+def start(deps: Deps, user: User) -> str:
+    """A new session of ``user``, signed in now; its id is the cookie's value. With
+    ``sessions: false`` it only lives long enough to carry one authorization."""
+    session_id = random_token(24)
+    scenario = deps.scenario
+    lifetimes = scenario.lifetimes
+    ttl = lifetimes.session if scenario.sessions else lifetimes.interaction
+    record = {"sub": user.sub, "auth_time": int(deps.state.now())}
+    deps.state.put(SESSION, session_id, record, ttl=ttl)
+    # tokens carry the public sid only; a logout by token finds its session here
+    deps.state.put(SESSION_OF_SID, public_sid(session_id), {"session": session_id}, ttl=ttl)
+    return session_id
