@@ -26,10 +26,11 @@ from typing import TYPE_CHECKING
 import anyio
 from msgspec import Struct
 
+from mockidp.oauth import records
 from mockidp.oauth.deps import Deps
-from mockidp.oauth.records import SESSION, new_jti
+from mockidp.oauth.records import SessionClients, new_jti
+from mockidp.oauth.signin import session as browser_session
 from mockidp.oauth.signin.flow import AuthorizationResponse, AuthorizeResult
-from mockidp.oauth.signin.session import public_sid
 from mockidp.oauth.tokens.subjects import subject
 from mockidp.oauth.urls import add_query
 from mockidp.requestlog import RequestRecord, mask_params
@@ -37,9 +38,6 @@ from mockidp.types import JSONObject
 
 if TYPE_CHECKING:
     import httpx
-
-SESSION_CLIENTS = "session_clients"
-"""Records of which clients signed in through a session, by session id."""
 
 BACK_CHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 LOGOUT_TOKEN_TYPE = "logout+jwt"
@@ -79,28 +77,26 @@ def remember(deps: Deps, result: AuthorizeResult) -> None:
     client = deps.client(client_id)
     if client is None or not (client.frontchannel_logout_uri or client.backchannel_logout_uri):
         return
-    record = deps.state.get(SESSION_CLIENTS, sid) or {"clients": []}
-    clients: list[str] = list(record["clients"])
-    if client_id not in clients:
-        clients.append(client_id)
-        ttl = deps.scenario.lifetimes.session
-        deps.state.put(SESSION_CLIENTS, sid, {"clients": clients}, ttl=ttl)
+    record = records.get(deps.state, SessionClients, sid) or SessionClients()
+    if client_id not in record.clients:
+        clients = SessionClients(clients=(*record.clients, client_id))
+        records.put(deps.state, sid, clients, ttl=deps.scenario.lifetimes.session)
 
 
 def plan(deps: Deps, session_id: str | None, issuer: str) -> LogoutPlan:
     """The notifications the end of session ``session_id`` calls for (none if it is gone)."""
-    session = deps.state.get(SESSION, session_id) if session_id else None
+    session = browser_session.find(deps, session_id)
     if session is None or session_id is None:
         return LogoutPlan()
-    record = deps.state.get(SESSION_CLIENTS, session_id) or {"clients": []}
-    deps.state.delete(SESSION_CLIENTS, session_id)
+    record = records.get(deps.state, SessionClients, session_id) or SessionClients()
+    records.delete(deps.state, SessionClients, session_id)
     scenario = deps.scenario
-    user = scenario.user_or_adhoc(str(session["sub"]))
-    sid = public_sid(session_id)
+    user = scenario.user_or_adhoc(session.sub)
+    sid = browser_session.public_sid(session_id)
     front: list[str] = []
     back: list[BackChannelCall] = []
-    for client_id in record["clients"]:
-        client = deps.client(str(client_id))
+    for client_id in record.clients:
+        client = deps.client(client_id)
         if client is None:  # the scenario changed since the sign-in
             continue
         if client.frontchannel_logout_uri:

@@ -33,8 +33,9 @@ from mockidp.errors import (
 from mockidp.model.scenario import DEVICE_CODE_GRANT, Client, DeviceFlow, User
 from mockidp.oauth.context import TokenRequest
 from mockidp.oauth.deps import Deps
-from mockidp.oauth.records import DEVICE, SESSION, random_token, token_handle
+from mockidp.oauth.records import DEVICE, Session, random_token, token_handle
 from mockidp.oauth.signin import session as browser_session
+from mockidp.oauth.signin.users import find_user
 from mockidp.oauth.tokens.issuance import issue_user_grant, new_grant
 from mockidp.oauth.tokens.minting import Authorization
 from mockidp.oauth.tokens.scopes import requested_scopes
@@ -326,7 +327,9 @@ class DeviceVerification:
             login = (params.get("login") or "").strip()
             if not login:
                 return self._login(iid, record, client, "Choose a user or type a subject.")
-            sid = self._start_session(self._find_user(login) or User(sub=login, username=login))
+            sid = self._start_session(
+                find_user(self.deps.scenario, login) or User(sub=login, username=login)
+            )
             page = {**page, "sid": sid}
             self.deps.state.put(DEVICE_PAGE, iid, page, ttl=self._page_ttl(record))
             return self._next(iid, page, record, client, sid)
@@ -366,7 +369,7 @@ class DeviceVerification:
         session = self._session(page.get("sid"))
         if session is None:
             return self._login(iid, record, client, None)
-        user = self.deps.scenario.user_or_adhoc(str(session["sub"]))
+        user = self.deps.scenario.user_or_adhoc(session.sub)
         shown = display_user_code(str(record["user_code"]))
         scopes = tuple(record["scope"])
         return DeviceConfirm(iid, client, user, scopes, shown, self._cookie(created))
@@ -390,8 +393,8 @@ class DeviceVerification:
         now = self.deps.state.now()
         answer: JSONObject = {
             "decision": "approve" if approve else "deny",
-            "sub": session["sub"],
-            "auth_time": session["auth_time"],
+            "sub": session.sub,
+            "auth_time": session.auth_time,
             "sid": browser_session.public_sid(sid),
         }
         if not self.deps.state.add(DECISION, handle, answer, ttl=_remaining(record, now)):
@@ -410,8 +413,8 @@ class DeviceVerification:
         left = float(record["expires_at"]) - self.deps.state.now()
         return max(min(left, self.deps.scenario.lifetimes.interaction), 1.0)
 
-    def _session(self, sid: object) -> JSONObject | None:
-        return self.deps.state.get(SESSION, sid) if isinstance(sid, str) and sid else None
+    def _session(self, sid: object) -> Session | None:
+        return browser_session.find(self.deps, sid)
 
     def _start_session(self, user: User) -> str:
         # the session sign-in keeps (the cookie is shared), its sid record included
@@ -419,10 +422,3 @@ class DeviceVerification:
 
     def _cookie(self, sid: str | None) -> str | None:
         return sid if self.deps.scenario.sessions else None
-
-    def _find_user(self, login: str) -> User | None:
-        scenario = self.deps.scenario
-        found = scenario.user(login)
-        if found is None:
-            found = next((u for u in scenario.users if u.claims.get("email") == login), None)
-        return found

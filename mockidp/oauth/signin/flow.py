@@ -30,7 +30,7 @@ from mockidp.errors import (
 from mockidp.model.scenario import Client, User
 from mockidp.model.token_formats import compiled, render
 from mockidp.oauth.deps import Deps
-from mockidp.oauth.records import CODE, INTERACTION, SESSION, random_token, token_handle
+from mockidp.oauth.records import CODE, INTERACTION, Session, random_token, token_handle
 from mockidp.oauth.signin import session as browser_session
 from mockidp.oauth.signin.authorize import (
     AuthorizationRequest,
@@ -43,6 +43,7 @@ from mockidp.oauth.signin.consent import ConsentStep, consent_step, remember
 from mockidp.oauth.signin.front_channel import authorization_tokens
 from mockidp.oauth.signin.offline import refresh_for_offline
 from mockidp.oauth.signin.par import pushed_params
+from mockidp.oauth.signin.users import find_user
 from mockidp.types import JSONObject, Params
 
 PROMPT_NONE_ERRORS: dict[str, type[OAuthError]] = {
@@ -155,8 +156,10 @@ class SignIn:
                 raise PageError("invalid_request", "the sign-in session has ended; start again")
             if params.get("decision") != "approve":
                 raise AccessDenied("the user denied consent")
-            session = self.deps.state.get(SESSION, sid) or {}
-            user = self.deps.scenario.user_or_adhoc(str(session.get("sub")))
+            session = browser_session.find(self.deps, sid)
+            if session is None:  # ended since the line above
+                raise PageError("invalid_request", "the sign-in session has ended; start again")
+            user = self.deps.scenario.user_or_adhoc(session.sub)
             remember(self.deps.state, self.deps.scenario, target.client, user, request.scope)
             result = self._advance(
                 request, issuer, sid, done=frozenset({"login", "consent"}), iid=iid
@@ -180,7 +183,7 @@ class SignIn:
         """Log in if needed, ask consent if needed, then issue the code."""
         scenario = self.deps.scenario
         now = int(self.deps.state.now())
-        session = self.deps.state.get(SESSION, sid) if sid else None
+        session = browser_session.find(self.deps, sid)
         created_sid: str | None = None
         if "login" not in done and self._needs_login(request, session, now):
             if "none" in request.prompt:
@@ -194,10 +197,10 @@ class SignIn:
                     notice = f"No user {request.login_hint!r} in this scenario."
                 return self._login_page(iid, request, notice)
             sid = created_sid = self._start_session(user)
-            session = self.deps.state.get(SESSION, sid)
+            session = browser_session.find(self.deps, sid)
         if session is None or sid is None:
             raise PageError("invalid_request", "the sign-in session has ended; start again")
-        user = scenario.user_or_adhoc(session["sub"])
+        user = scenario.user_or_adhoc(session.sub)
         client = self._client(request)
         step: ConsentStep = "approve"
         if "consent" not in done:
@@ -232,19 +235,19 @@ class SignIn:
         )
 
     def _needs_login(
-        self, request: AuthorizationRequest, session: JSONObject | None, now: int
+        self, request: AuthorizationRequest, session: Session | None, now: int
     ) -> bool:
         if session is None or "login" in request.prompt or "select_account" in request.prompt:
             return True
-        if request.max_age is not None and now - session["auth_time"] > request.max_age:
+        if request.max_age is not None and now - session.auth_time > request.max_age:
             return True
         if request.login_hint:  # a hint naming someone else asks for that user
             hinted = self._find_user(request.login_hint)
-            return hinted is not None and hinted.sub != session["sub"]
+            return hinted is not None and hinted.sub != session.sub
         return False
 
     def _automatic_user(
-        self, request: AuthorizationRequest, session: JSONObject | None
+        self, request: AuthorizationRequest, session: Session | None
     ) -> User | None:
         """Who signs in without a page, or None when the page must be shown.
 
@@ -262,20 +265,16 @@ class SignIn:
         if scenario.login != "auto":
             return None
         if session is not None:  # re-authentication (max_age) of the same user
-            return scenario.user_or_adhoc(session["sub"])
+            return scenario.user_or_adhoc(session.sub)
         return scenario.default
 
     def _find_user(self, login: str) -> User | None:
-        scenario = self.deps.scenario
-        found = scenario.user(login)
-        if found is None:
-            found = next((u for u in scenario.users if u.claims.get("email") == login), None)
-        return found
+        return find_user(self.deps.scenario, login)
 
     # -- records -----------------------------------------------------------------------
 
     def _live_session(self, sid: str | None) -> str | None:
-        return sid if sid and self.deps.state.get(SESSION, sid) is not None else None
+        return sid if browser_session.find(self.deps, sid) is not None else None
 
     def _start_session(self, user: User) -> str:
         return browser_session.start(self.deps, user)
@@ -325,7 +324,7 @@ class SignIn:
         )
 
     def _credentials(
-        self, request: AuthorizationRequest, session: JSONObject, sid: str, user: User, issuer: str
+        self, request: AuthorizationRequest, session: Session, sid: str, user: User, issuer: str
     ) -> dict[str, str]:
         """The code and tokens the response type asks for (OpenID Connect Core 3.3.2.5)."""
         code = (
@@ -341,7 +340,7 @@ class SignIn:
                 user=user,
                 response_type=request.response_type,
                 scope=request.scope,
-                auth_time=session["auth_time"],
+                auth_time=session.auth_time,
                 nonce=request.nonce,
                 claims_request=request.claims,
                 sid=browser_session.public_sid(sid),
@@ -353,13 +352,13 @@ class SignIn:
         )
         return out
 
-    def _issue_code(self, request: AuthorizationRequest, session: JSONObject, sid: str) -> str:
+    def _issue_code(self, request: AuthorizationRequest, session: Session, sid: str) -> str:
         template = self.deps.scenario.quirks.code_template  # a preset's code shape
         code = render(compiled(template), sub="", client_id="", claims={}) if template else None
         code = code or random_token(32)
         scenario = self.deps.scenario  # the code lives as long as this client and user say
         lifetimes = scenario.lifetimes_for(
-            self.deps.client(request.client_id), scenario.user(session["sub"])
+            self.deps.client(request.client_id), scenario.user(session.sub)
         )
         self.deps.state.put(
             CODE,
@@ -372,8 +371,8 @@ class SignIn:
                 "nonce": request.nonce,
                 "code_challenge": request.code_challenge,
                 "code_challenge_method": request.code_challenge_method,
-                "sub": session["sub"],
-                "auth_time": session["auth_time"],
+                "sub": session.sub,
+                "auth_time": session.auth_time,
                 "claims_request": request.claims,
                 "sid": browser_session.public_sid(sid),
                 "tenant": request.tenant,
@@ -384,7 +383,7 @@ class SignIn:
                     self.deps.state,
                     scenario,
                     client_id=request.client_id,
-                    sub=session["sub"],
+                    sub=session.sub,
                     prompt=request.prompt,
                     ttl=lifetimes.refresh_token,
                 ),

@@ -1,7 +1,7 @@
 """A browser's session at the provider: the one place that starts, finds and ends it.
 
-A session is two records: ``SESSION`` under its id (the cookie's value: who signed in,
-and when) and ``SESSION_OF_SID`` under its public sid (the ``sid`` claim its tokens
+A session is two records: ``Session`` under its id (the cookie's value: who signed in,
+and when) and ``SessionOfSid`` under its public sid (the ``sid`` claim its tokens
 carry), so a logout that holds only a token finds the session it came from. Sign-in,
 the device page and every logout go through here, so the two records never drift apart.
 """
@@ -9,8 +9,9 @@ the device page and every logout go through here, so the two records never drift
 from __future__ import annotations
 
 from mockidp.model.scenario import User
+from mockidp.oauth import records
 from mockidp.oauth.deps import Deps
-from mockidp.oauth.records import SESSION, SESSION_OF_SID, random_token, token_handle
+from mockidp.oauth.records import Session, SessionOfSid, random_token, token_handle
 
 
 def public_sid(session_id: str) -> str:
@@ -29,8 +30,28 @@ def start(deps: Deps, user: User) -> str:
     scenario = deps.scenario
     lifetimes = scenario.lifetimes
     ttl = lifetimes.session if scenario.sessions else lifetimes.interaction
-    record = {"sub": user.sub, "auth_time": int(deps.state.now())}
-    deps.state.put(SESSION, session_id, record, ttl=ttl)
+    session = Session(sub=user.sub, auth_time=int(deps.state.now()))
+    records.put(deps.state, session_id, session, ttl=ttl)
     # tokens carry the public sid only; a logout by token finds its session here
-    deps.state.put(SESSION_OF_SID, public_sid(session_id), {"session": session_id}, ttl=ttl)
+    records.put(deps.state, public_sid(session_id), SessionOfSid(session=session_id), ttl=ttl)
     return session_id
+
+
+def find(deps: Deps, session_id: object) -> Session | None:
+    """The live session of this id (a cookie's value, or anything a form sent), or None."""
+    if not isinstance(session_id, str) or not session_id:
+        return None
+    return records.get(deps.state, Session, session_id)
+
+
+def end(deps: Deps, session_id: str) -> None:
+    """End the session: its cookie and its tokens' sid find nothing any more."""
+    records.delete(deps.state, Session, session_id)
+    records.delete(deps.state, SessionOfSid, public_sid(session_id))
+
+
+def end_by_public_sid(deps: Deps, sid: str) -> None:
+    """End the session whose tokens carry ``sid``, if it still lives."""
+    found = records.get(deps.state, SessionOfSid, sid)
+    if found is not None:
+        end(deps, found.session)

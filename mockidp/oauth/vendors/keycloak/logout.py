@@ -10,7 +10,8 @@ from __future__ import annotations
 from mockidp.errors import InvalidGrant, InvalidRequest
 from mockidp.model.scenario import Client
 from mockidp.oauth.deps import Deps
-from mockidp.oauth.records import REFRESH, SESSION, SESSION_OF_SID, token_handle
+from mockidp.oauth.records import REFRESH, token_handle
+from mockidp.oauth.signin import session as browser_session
 from mockidp.oauth.tokens.issuance import revoke_grant
 from mockidp.types import Params
 
@@ -32,7 +33,5 @@ def end_grant_by_refresh_token(deps: Deps, client: Client, params: Params) -> No
     revoke_grant(deps, record.get("gid"))  # every refresh and access token of the grant
     deps.state.delete(REFRESH, handle)
     sid = record.get("sid")
-    session = deps.state.get(SESSION_OF_SID, sid) if isinstance(sid, str) else None
-    if isinstance(sid, str) and session is not None:  # Keycloak ends the user's session too
-        deps.state.delete(SESSION, session["session"])
-        deps.state.delete(SESSION_OF_SID, sid)
+    if isinstance(sid, str):  # Keycloak ends the user's session too
+        browser_session.end_by_public_sid(deps, sid)
