@@ -240,7 +240,7 @@ class DeviceRedeemed(Record):
     kind: ClassVar[str] = DEVICE_REDEEMED
 
 
-class DevicePage(Record):
+class VerificationPage(Record):
     """One browser's way through the verification page."""
 
     kind: ClassVar[str] = DEVICE_PAGE

@@ -7,9 +7,10 @@ import hmac
 
 from mockidp.errors import InvalidGrant, InvalidRequest, InvalidScope, UnauthorizedClient
 from mockidp.model.scenario import Client
+from mockidp.oauth import records
 from mockidp.oauth.context import TokenRequest
 from mockidp.oauth.deps import Deps
-from mockidp.oauth.records import CODE, GRANT, REFRESH, USED_CODE, USED_REFRESH, token_handle
+from mockidp.oauth.records import GRANT, REFRESH, USED_REFRESH, Code, UsedCode, token_handle
 from mockidp.oauth.signin import pkce
 from mockidp.oauth.tokens import resources
 from mockidp.oauth.tokens.issuance import (
@@ -45,50 +46,46 @@ def authorization_code(
     code = _require(params, "code")
     handle = token_handle(code)
     lifetimes = deps.scenario.lifetimes
-    record = deps.state.take(CODE, handle)
+    record = records.take(deps.state, Code, handle)
     if record is None:
-        used = deps.state.get(USED_CODE, handle)
+        used = records.get(deps.state, UsedCode, handle)
         if used is not None:
-            revoke_grant(deps, used.get("gid"))  # RFC 6749 4.1.2: revoke what the code issued
+            revoke_grant(deps, used.gid)  # RFC 6749 4.1.2: revoke what the code issued
             raise InvalidGrant(
                 "code was already used; the tokens issued for it are revoked", reason="code_used"
             )
         raise InvalidGrant("code is unknown or expired", reason="code_expired")
-    deps.state.put(USED_CODE, handle, {"gid": None}, ttl=lifetimes.refresh_token)
-    if record["client_id"] != client.client_id:
+    records.put(deps.state, handle, UsedCode(), ttl=lifetimes.refresh_token)
+    if record.client_id != client.client_id:
         raise InvalidGrant("code was issued to another client", reason="code_client")
     redirect_uri = params.get("redirect_uri")
     # RFC 6749 4.1.3 wants it repeated; a vendor may document it as optional (quirk).
-    needed = record["redirect_uri_given"] and not deps.scenario.quirks.token_redirect_uri_optional
-    if (needed or redirect_uri is not None) and redirect_uri != record["redirect_uri"]:
+    needed = record.redirect_uri_given and not deps.scenario.quirks.token_redirect_uri_optional
+    if (needed or redirect_uri is not None) and redirect_uri != record.redirect_uri:
         raise InvalidGrant(
             "redirect_uri differs from the one in the authorization request", reason="redirect_uri"
         )
-    pkce.verify(
-        record["code_challenge"], record["code_challenge_method"], params.get("code_verifier")
-    )
-    _check_bound(record, request.dpop_jkt, "the code")  # RFC 9449 10: dpop_jkt
-    granted = tuple(record.get("resources") or ())
-    resources.token_targets(deps.scenario, client, params, granted)  # RFC 8707 2.2
-    scope = tuple(record["scope"])
-    user = deps.scenario.user_or_adhoc(record["sub"])
+    pkce.verify(record.code_challenge, record.code_challenge_method, params.get("code_verifier"))
+    _check_bound(record.dpop_jkt, request.dpop_jkt, "the code")  # RFC 9449 10: dpop_jkt
+    resources.token_targets(deps.scenario, client, params, record.resources)  # RFC 8707 2.2
+    user = deps.scenario.user_or_adhoc(record.sub)
     grant_id = new_grant(deps, client, user)
-    deps.state.put(USED_CODE, handle, {"gid": grant_id}, ttl=lifetimes.refresh_token)
+    records.put(deps.state, handle, UsedCode(gid=grant_id), ttl=lifetimes.refresh_token)
     auth = Authorization(
         client,
         user,
-        scope,
+        record.scope,
         grant_id,
-        auth_time=record["auth_time"],
-        nonce=record["nonce"],
-        claims_request=record["claims_request"],
-        tenant=record.get("tenant"),
-        sid=record["sid"],
+        auth_time=record.auth_time,
+        nonce=record.nonce,
+        claims_request=record.claims_request,
+        tenant=record.tenant,
+        sid=record.sid,
         grant_type="authorization_code",
         params=params,
         dpop_jkt=request.dpop_jkt,
-        resources=granted,
-        offline=bool(record.get("offline")),
+        resources=record.resources,
+        offline=record.offline,
     )
     return issue_user_grant(deps, auth, issuer=issuer)
 
@@ -133,7 +130,7 @@ def refresh_token(deps: Deps, client: Client, request: TokenRequest, issuer: str
             raise InvalidScope(f"scope {' '.join(wider)!r} was not granted to this refresh_token")
         if wider:  # Entra: any known scope, of any resource (each still checked)
             scope = requested_scopes(scenario, client, params["scope"])
-    _check_bound(record, request.dpop_jkt, "the refresh_token")  # RFC 9449 5
+    _check_bound(record.get("dpop_jkt"), request.dpop_jkt, "the refresh_token")  # RFC 9449 5
     granted = tuple(record.get("resources") or ())
     resources.token_targets(scenario, client, params, granted)  # before it rotates away
     rotate = scenario.refresh_rotation
@@ -225,9 +222,9 @@ def password(deps: Deps, client: Client, request: TokenRequest, issuer: str) -> 
     return issue_user_grant(deps, auth, issuer=issuer)
 
 
-def _check_bound(record: JSONObject, jkt: str | None, what: str) -> None:
+def _check_bound(bound: object, jkt: str | None, what: str) -> None:
     """A grant bound to a DPoP key is redeemed with a proof of it (DPoP loads on first use,
     with the first token request)."""
     from mockidp.oauth.tokens import dpop
 
-    dpop.check_bound(record, jkt, what)
+    dpop.check_bound(bound, jkt, what)

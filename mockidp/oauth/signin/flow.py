@@ -29,8 +29,9 @@ from mockidp.errors import (
 )
 from mockidp.model.scenario import Client, User
 from mockidp.model.token_formats import compiled, render
+from mockidp.oauth import records
 from mockidp.oauth.deps import Deps
-from mockidp.oauth.records import CODE, INTERACTION, Session, random_token, token_handle
+from mockidp.oauth.records import Code, Interaction, Session, random_token, token_handle
 from mockidp.oauth.signin import session as browser_session
 from mockidp.oauth.signin.authorize import (
     AuthorizationRequest,
@@ -44,7 +45,7 @@ from mockidp.oauth.signin.front_channel import authorization_tokens
 from mockidp.oauth.signin.offline import refresh_for_offline
 from mockidp.oauth.signin.par import pushed_params
 from mockidp.oauth.signin.users import find_user
-from mockidp.types import JSONObject, Params
+from mockidp.types import Params
 
 PROMPT_NONE_ERRORS: dict[str, type[OAuthError]] = {
     "login_required": LoginRequired,
@@ -138,20 +139,19 @@ class SignIn:
                 return self._login_page(iid, request, "Choose a user or type a subject.")
             user = self._find_user(login) or User(sub=login, username=login)
             sid = self._start_session(user)
-            record["sid"] = sid
-            self.deps.state.put(
-                INTERACTION, iid, record, ttl=self.deps.scenario.lifetimes.interaction
-            )
+            record.sid = sid
+            ttl = self.deps.scenario.lifetimes.interaction
+            records.put(self.deps.state, iid, record, ttl=ttl)
             result = self._advance(request, issuer, sid, done=frozenset({"login"}), iid=iid)
         except OAuthError as error:  # answered: the page may not answer a second time
-            self.deps.state.delete(INTERACTION, iid)
+            records.delete(self.deps.state, Interaction, iid)
             result = self._error(error, target, issuer)
-        return self._cookie(_with_session(result, record.get("sid")))
+        return self._cookie(_with_session(result, record.sid))
 
     def submit_consent(self, params: Params, *, issuer: str) -> AuthorizeResult:
         iid, record, request, target = self._interaction(params)
         try:
-            sid = self._live_session(record.get("sid"))
+            sid = self._live_session(record.sid)
             if sid is None:
                 raise PageError("invalid_request", "the sign-in session has ended; start again")
             if params.get("decision") != "approve":
@@ -165,8 +165,8 @@ class SignIn:
                 request, issuer, sid, done=frozenset({"login", "consent"}), iid=iid
             )
         except OAuthError as error:  # answered: the page may not answer a second time
-            self.deps.state.delete(INTERACTION, iid)
-            result = self._error(error, target, issuer, browser_session=record.get("sid"))
+            records.delete(self.deps.state, Interaction, iid)
+            result = self._error(error, target, issuer, browser_session=record.sid)
         return self._cookie(result)
 
     # -- the decision ------------------------------------------------------------------
@@ -209,7 +209,7 @@ class SignIn:
             )
         if step == "deny":
             if iid is not None:
-                self.deps.state.delete(INTERACTION, iid)
+                records.delete(self.deps.state, Interaction, iid)
             target = Target(client, request.redirect_uri, request.response_mode, request.state)
             denied = AccessDenied("the scenario denies consent for this request")
             return self._error(denied, target, issuer, session_id=created_sid)
@@ -220,7 +220,7 @@ class SignIn:
             iid = iid or self._park(request, sid)
             return ConsentPage(iid, client, user, request.scope, session_id=created_sid)
         if iid is not None:
-            self.deps.state.delete(INTERACTION, iid)
+            records.delete(self.deps.state, Interaction, iid)
         out = self._credentials(request, session, sid, user, issuer)
         if request.state is not None:
             out["state"] = request.state
@@ -287,23 +287,19 @@ class SignIn:
 
     def _park(self, request: AuthorizationRequest, sid: str | None) -> str:
         iid = random_token(24)
-        self.deps.state.put(
-            INTERACTION,
-            iid,
-            {"request": request.to_record(), "sid": sid},
-            ttl=self.deps.scenario.lifetimes.interaction,
-        )
+        parked = Interaction(request=request.to_record(), sid=sid)
+        records.put(self.deps.state, iid, parked, ttl=self.deps.scenario.lifetimes.interaction)
         return iid
 
-    def _interaction(self, params: Params) -> tuple[str, JSONObject, AuthorizationRequest, Target]:
+    def _interaction(self, params: Params) -> tuple[str, Interaction, AuthorizationRequest, Target]:
         iid = params.get("interaction", "")
-        record = self.deps.state.get(INTERACTION, iid) if iid else None
+        record = records.get(self.deps.state, Interaction, iid) if iid else None
         if record is None:
             raise PageError(
                 "invalid_request",
                 "this sign-in page has expired or was already used; start again from the application",
             )
-        request = AuthorizationRequest.from_record(record["request"])
+        request = AuthorizationRequest.from_record(record.request)
         client = self._client(request)
         return (
             iid,
@@ -360,36 +356,32 @@ class SignIn:
         lifetimes = scenario.lifetimes_for(
             self.deps.client(request.client_id), scenario.user(session.sub)
         )
-        self.deps.state.put(
-            CODE,
-            token_handle(code),
-            {
-                "client_id": request.client_id,
-                "redirect_uri": request.redirect_uri,
-                "redirect_uri_given": request.redirect_uri_given,
-                "scope": list(request.scope),
-                "nonce": request.nonce,
-                "code_challenge": request.code_challenge,
-                "code_challenge_method": request.code_challenge_method,
-                "sub": session.sub,
-                "auth_time": session.auth_time,
-                "claims_request": request.claims,
-                "sid": browser_session.public_sid(sid),
-                "tenant": request.tenant,
-                "resources": list(request.resources),
-                "dpop_jkt": request.dpop_jkt,
-                "offline": request.offline
-                and refresh_for_offline(
-                    self.deps.state,
-                    scenario,
-                    client_id=request.client_id,
-                    sub=session.sub,
-                    prompt=request.prompt,
-                    ttl=lifetimes.refresh_token,
-                ),
-            },
-            ttl=lifetimes.code,
+        offline = request.offline and refresh_for_offline(
+            self.deps.state,
+            scenario,
+            client_id=request.client_id,
+            sub=session.sub,
+            prompt=request.prompt,
+            ttl=lifetimes.refresh_token,
         )
+        record = Code(
+            client_id=request.client_id,
+            redirect_uri=request.redirect_uri,
+            redirect_uri_given=request.redirect_uri_given,
+            scope=request.scope,
+            sub=session.sub,
+            auth_time=session.auth_time,
+            nonce=request.nonce,
+            code_challenge=request.code_challenge,
+            code_challenge_method=request.code_challenge_method,
+            claims_request=request.claims,
+            sid=browser_session.public_sid(sid),
+            tenant=request.tenant,
+            resources=request.resources,
+            dpop_jkt=request.dpop_jkt,
+            offline=offline,
+        )
+        records.put(self.deps.state, token_handle(code), record, ttl=lifetimes.code)
         return code
 
     def _error(

@@ -216,10 +216,9 @@ def require_proof(client: Client, jkt: str | None) -> None:
         )
 
 
-def check_bound(record: JSONObject, jkt: str | None, what: str) -> None:
+def check_bound(bound: object, jkt: str | None, what: str) -> None:
     """A code (``dpop_jkt``, RFC 9449 10) or a public client's refresh token (section 5)
-    bound to a key is only redeemed with a proof of that key."""
-    bound = record.get("dpop_jkt")
+    bound to the key ``bound`` is only redeemed with a proof of that key."""
     if not isinstance(bound, str):
         return
     if jkt is None:
