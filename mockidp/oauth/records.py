@@ -246,3 +246,43 @@ class VerificationPage(Record):
     kind: ClassVar[str] = DEVICE_PAGE
     device: str
     sid: str | None = None
+
+
+# -- tokens and grants
+
+
+class Grant(Record):
+    """The family every token of one authorization belongs to."""
+
+    kind: ClassVar[str] = GRANT
+    client_id: str
+    sub: str | None
+    created: int
+
+
+class RevokedGrant(Record):
+    kind: ClassVar[str] = REVOKED_GRANT
+
+
+class UsedRefresh(Record):
+    kind: ClassVar[str] = USED_REFRESH
+    gid: str | None = None
+
+
+class DpopNonce(Record):
+    kind: ClassVar[str] = DPOP_NONCE
+
+
+class DpopJti(Record):
+    """A DPoP proof's key and jti, seen once."""
+
+    kind: ClassVar[str] = DPOP_JTI
+
+
+class Ticket(Record):
+    """A SuperOffice system-user ticket: its user, tenant and application."""
+
+    kind: ClassVar[str] = TICKET
+    uid: str
+    ctx: str
+    client_id: str

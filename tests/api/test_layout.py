@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import mockidp
-from tests.support.layout import MAX_LINES, problems, read_package
+from tests.support.layout import MAX_FUNCTION_LINES, MAX_LINES, problems, read_package
 
 PACKAGE = Path(mockidp.__file__).parent
 
@@ -124,6 +124,24 @@ def test_a_long_module_and_a_crowded_root_are_found(tmp_path: Path) -> None:
     assert f"pkg/oauth/provider.py has {MAX_LINES + 1} lines, over {MAX_LINES}" in found
     assert not any("short.py" in p for p in found)
     assert any(p.startswith("4 modules directly in pkg/, over 3") for p in found)
+
+
+def test_a_long_function_in_oauth_is_found(tmp_path: Path) -> None:
+    body = "    x = 1\n"
+    root = _package(
+        tmp_path,
+        {
+            # def line plus body: one line over, and exactly at the limit
+            "oauth/grants.py": "class G:\n    def refresh(self):\n"
+            + ("        x = 1\n" * MAX_FUNCTION_LINES),
+            "oauth/short.py": "def f():\n" + body * (MAX_FUNCTION_LINES - 1),
+            "http/app.py": "def long():\n" + body * MAX_FUNCTION_LINES,  # not oauth: allowed
+        },
+    )
+    assert problems(root) == [
+        f"pkg/oauth/grants.py: refresh has {MAX_FUNCTION_LINES + 1} lines, "
+        f"over {MAX_FUNCTION_LINES}"
+    ]
 
 
 @pytest.mark.parametrize(

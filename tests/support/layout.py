@@ -17,6 +17,10 @@ from pathlib import Path
 
 MAX_LINES = 600
 MAX_ROOT_MODULES = 14
+MAX_FUNCTION_LINES = 60
+SHORT_FUNCTIONS = ("oauth",)
+"""Places whose functions stay short (``def`` to last line, at most MAX_FUNCTION_LINES):
+a long one interleaves steps that want names of their own."""
 
 CORE = ("oauth", "scenario", "model", "keys", "store", "presets")
 """The protocol core and its data: free of HTTP, the control API and the composition."""
@@ -57,6 +61,8 @@ class Module:
     """Top-level names of everything else it imports."""
     imports_root: bool = False
     """Whether it imports the package's own ``__init__`` (``from mockidp import x``)."""
+    functions: tuple[tuple[str, int], ...] = ()
+    """Every function and method (nested ones too): its name and its length in lines."""
 
 
 def read_package(root: Path) -> dict[str, Module]:
@@ -77,7 +83,10 @@ def read_package(root: Path) -> dict[str, Module]:
         inside: set[str] = set()
         outside: set[str] = set()
         imports_root = False
+        functions: list[tuple[str, int]] = []
         for node in ast.walk(ast.parse(text, filename=str(path))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                functions.append((node.name, (node.end_lineno or node.lineno) - node.lineno + 1))
             for target in _targets(node, package, base):
                 if target is None:
                     continue
@@ -97,6 +106,7 @@ def read_package(root: Path) -> dict[str, Module]:
             imports=frozenset(inside),
             third_party=frozenset(outside),
             imports_root=imports_root,
+            functions=tuple(functions),
         )
     return modules
 
@@ -193,6 +203,7 @@ def problems(
     *,
     max_lines: int = MAX_LINES,
     max_root_modules: int = MAX_ROOT_MODULES,
+    max_function_lines: int = MAX_FUNCTION_LINES,
 ) -> list[str]:
     """Every broken layout rule of the package at ``root``, one sentence each."""
     modules = read_package(root)
@@ -221,6 +232,12 @@ def problems(
         relative = module.path.relative_to(root.parent).as_posix()
         if module.lines > max_lines:
             found.append(f"{relative} has {module.lines} lines, over {max_lines}")
+        if _under(module.name, SHORT_FUNCTIONS):
+            for function, length in module.functions:
+                if length > max_function_lines:
+                    found.append(
+                        f"{relative}: {function} has {length} lines, over {max_function_lines}"
+                    )
     at_root = [m for m in modules.values() if m.path.parent == root]
     if len(at_root) > max_root_modules:
         names = ", ".join(sorted(m.path.name for m in at_root))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hmac
 
 from mockidp.errors import InvalidGrant, InvalidRequest, InvalidScope, UnauthorizedClient
-from mockidp.model.scenario import Client
+from mockidp.model.scenario import Client, Scenario
 from mockidp.oauth import records
 from mockidp.oauth.context import TokenRequest
 from mockidp.oauth.deps import Deps
@@ -97,49 +97,18 @@ def refresh_token(deps: Deps, client: Client, request: TokenRequest, issuer: str
     value = _require(params, "refresh_token")
     handle = token_handle(value)
     scenario = deps.scenario
-    record = deps.state.get(REFRESH, handle)
-    if record is None:
-        used = deps.state.get(USED_REFRESH, handle)
-        if used is not None and scenario.refresh_reuse_detection:
-            revoke_grant(deps, used.get("gid"))
-            raise InvalidGrant(
-                "refresh_token was already used (it rotates); the grant is revoked",
-                reason="refresh_token",
-            )
-        raise InvalidGrant("refresh_token is unknown, expired or revoked", reason="refresh_token")
-    if record["client_id"] != client.client_id:
-        raise InvalidGrant("refresh_token was issued to another client", reason="refresh_token")
-    grant = deps.state.get(GRANT, record["gid"])
-    if grant is None:
-        raise InvalidGrant("refresh_token was revoked", reason="refresh_token")
+    record, grant = _live_refresh(deps, client, handle)
     user = scenario.user_or_adhoc(record.get("uid") or record["sub"])  # uid: behind pairwise
     lifetimes = scenario.lifetimes_for(client, user)
-    absolute = lifetimes.refresh_token_absolute
     created = grant.get("created")
-    if absolute is not None and created is not None and deps.state.now() >= created + absolute:
-        raise InvalidGrant(
-            "refresh_token expired: the grant's refresh_token_absolute is over",
-            reason="refresh_token",
-        )
-    granted = tuple(record["scope"].split())
-    scope = granted
-    if "scope" in params:  # RFC 6749 6: may narrow, never widen
-        scope = tuple(dict.fromkeys(params["scope"].split()))
-        wider = [s for s in scope if s not in granted]
-        if wider and not scenario.quirks.refresh_any_scope:
-            raise InvalidScope(f"scope {' '.join(wider)!r} was not granted to this refresh_token")
-        if wider:  # Entra: any known scope, of any resource (each still checked)
-            scope = requested_scopes(scenario, client, params["scope"])
+    _check_absolute(deps, lifetimes.refresh_token_absolute, created)
+    scope = _narrowed(scenario, client, params, tuple(record["scope"].split()))
     _check_bound(record.get("dpop_jkt"), request.dpop_jkt, "the refresh_token")  # RFC 9449 5
     granted = tuple(record.get("resources") or ())
     resources.token_targets(scenario, client, params, granted)  # before it rotates away
     rotate = scenario.refresh_rotation
     if rotate:
-        if deps.state.take(REFRESH, handle) is None:  # another request rotated it first
-            raise InvalidGrant(
-                "refresh_token was already used (it rotates)", reason="refresh_token"
-            )
-        deps.state.put(USED_REFRESH, handle, {"gid": record["gid"]}, ttl=lifetimes.refresh_token)
+        _rotate(deps, handle, record["gid"], ttl=lifetimes.refresh_token)
     auth = Authorization(
         client,
         user,
@@ -162,11 +131,64 @@ def refresh_token(deps: Deps, client: Client, request: TokenRequest, issuer: str
         id_token="openid" in scope and scenario.refresh_id_token,
         refresh_token=True if rotate else value,
     )
-    if rotate and absolute is None:  # the new refresh token lives on: so must its grant
-        extend_grant(
-            deps, record["gid"], grant, ttl=lifetimes.refresh_token + lifetimes.access_token
-        )
+    if rotate and lifetimes.refresh_token_absolute is None:
+        # the new refresh token lives on: so must its grant
+        ttl = lifetimes.refresh_token + lifetimes.access_token
+        extend_grant(deps, record["gid"], grant, ttl=ttl)
     return response
+
+
+def _live_refresh(deps: Deps, client: Client, handle: str) -> tuple[JSONObject, JSONObject]:
+    """The refresh token's record and its grant's; a reused rotated one revokes the grant
+    (RFC 9700 4.14.2) when the scenario detects reuse."""
+    record = deps.state.get(REFRESH, handle)
+    if record is None:
+        used = deps.state.get(USED_REFRESH, handle)
+        if used is not None and deps.scenario.refresh_reuse_detection:
+            revoke_grant(deps, used.get("gid"))
+            raise InvalidGrant(
+                "refresh_token was already used (it rotates); the grant is revoked",
+                reason="refresh_token",
+            )
+        raise InvalidGrant("refresh_token is unknown, expired or revoked", reason="refresh_token")
+    if record["client_id"] != client.client_id:
+        raise InvalidGrant("refresh_token was issued to another client", reason="refresh_token")
+    grant = deps.state.get(GRANT, record["gid"])
+    if grant is None:
+        raise InvalidGrant("refresh_token was revoked", reason="refresh_token")
+    return record, grant
+
+
+def _check_absolute(deps: Deps, absolute: int | None, created: int | None) -> None:
+    """``refresh_token_absolute``: no refresh once the grant is that old."""
+    if absolute is not None and created is not None and deps.state.now() >= created + absolute:
+        raise InvalidGrant(
+            "refresh_token expired: the grant's refresh_token_absolute is over",
+            reason="refresh_token",
+        )
+
+
+def _narrowed(
+    scenario: Scenario, client: Client, params: Params, granted: tuple[str, ...]
+) -> tuple[str, ...]:
+    """RFC 6749 6: the request's ``scope`` may narrow the granted scopes, never widen them
+    (but for Entra's quirk ``refresh_any_scope``)."""
+    if "scope" not in params:
+        return granted
+    scope = tuple(dict.fromkeys(params["scope"].split()))
+    wider = [s for s in scope if s not in granted]
+    if wider and not scenario.quirks.refresh_any_scope:
+        raise InvalidScope(f"scope {' '.join(wider)!r} was not granted to this refresh_token")
+    if wider:  # Entra: any known scope, of any resource (each still checked)
+        scope = requested_scopes(scenario, client, params["scope"])
+    return scope
+
+
+def _rotate(deps: Deps, handle: str, grant_id: str, *, ttl: float) -> None:
+    """Use the refresh token up; presenting it again is reuse."""
+    if deps.state.take(REFRESH, handle) is None:  # another request rotated it first
+        raise InvalidGrant("refresh_token was already used (it rotates)", reason="refresh_token")
+    deps.state.put(USED_REFRESH, handle, {"gid": grant_id}, ttl=ttl)
 
 
 def client_credentials(

@@ -182,22 +182,14 @@ class SignIn:
     ) -> AuthorizeResult:
         """Log in if needed, ask consent if needed, then issue the code."""
         scenario = self.deps.scenario
-        now = int(self.deps.state.now())
-        session = browser_session.find(self.deps, sid)
         created_sid: str | None = None
-        if "login" not in done and self._needs_login(request, session, now):
-            if "none" in request.prompt:
-                error = PROMPT_NONE_ERRORS[scenario.prompt_none_login]
-                raise error("no signed-in user, and prompt=none forbids asking")
-            user = self._automatic_user(request, session)
-            if user is None:
-                iid = iid or self._park(request, sid)
-                notice = None
-                if request.login_hint and self._find_user(request.login_hint) is None:
-                    notice = f"No user {request.login_hint!r} in this scenario."
-                return self._login_page(iid, request, notice)
-            sid = created_sid = self._start_session(user)
-            session = browser_session.find(self.deps, sid)
+        if "login" not in done:
+            signed_in = self._login_step(request, sid, iid)
+            if isinstance(signed_in, LoginPage):
+                return signed_in
+            if signed_in is not None:
+                sid = created_sid = signed_in
+        session = browser_session.find(self.deps, sid)
         if session is None or sid is None:
             raise PageError("invalid_request", "the sign-in session has ended; start again")
         user = scenario.user_or_adhoc(session.sub)
@@ -222,6 +214,38 @@ class SignIn:
         if iid is not None:
             records.delete(self.deps.state, Interaction, iid)
         out = self._credentials(request, session, sid, user, issuer)
+        return self._response(request, out, issuer, created_sid, client, sid)
+
+    def _login_step(
+        self, request: AuthorizationRequest, sid: str | None, iid: str | None
+    ) -> str | LoginPage | None:
+        """The session just started for this request, the login page, or None when the
+        browser's session ``sid`` will do."""
+        session = browser_session.find(self.deps, sid)
+        if not self._needs_login(request, session, int(self.deps.state.now())):
+            return None
+        if "none" in request.prompt:
+            error = PROMPT_NONE_ERRORS[self.deps.scenario.prompt_none_login]
+            raise error("no signed-in user, and prompt=none forbids asking")
+        user = self._automatic_user(request, session)
+        if user is None:
+            iid = iid or self._park(request, sid)
+            notice = None
+            if request.login_hint and self._find_user(request.login_hint) is None:
+                notice = f"No user {request.login_hint!r} in this scenario."
+            return self._login_page(iid, request, notice)
+        return self._start_session(user)
+
+    def _response(
+        self,
+        request: AuthorizationRequest,
+        out: dict[str, str],
+        issuer: str,
+        created_sid: str | None,
+        client: Client,
+        sid: str,
+    ) -> AuthorizationResponse:
+        """The successful authorization response (RFC 6749 4.1.2, RFC 9207 ``iss``)."""
         if request.state is not None:
             out["state"] = request.state
         out["iss"] = issuer
