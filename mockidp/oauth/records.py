@@ -60,9 +60,7 @@ TICKET = "soticket"
 
 # -- clients --------------------------------------------------------------------------
 REGISTERED = "regclient"
-"""Store kind of a registered client: ``{"client": <scenario client document>, ...}``."""
 DELETED = "regdeleted"
-"""Store kind of a deleted registered client's tombstone (its tokens are dead)."""
 
 
 def random_token(nbytes: int = 32) -> str:
@@ -286,3 +284,25 @@ class Ticket(Record):
     uid: str
     ctx: str
     client_id: str
+
+
+# -- clients
+
+
+class Registered(Record):
+    """A client registered at run time (RFC 7591), under its client_id."""
+
+    kind: ClassVar[str] = REGISTERED
+    issued_at: int
+    token: str | None
+    """The registration access token (RFC 7592); None without a management URI."""
+    metadata: dict[str, Any]
+    """The registered metadata, as the client information response shows it."""
+    client: dict[str, Any]
+    """The client as a scenario document, credentials included."""
+
+
+class Deleted(Record):
+    """A deleted registered client's tombstone: its tokens are dead (RFC 7592 2.3)."""
+
+    kind: ClassVar[str] = DELETED

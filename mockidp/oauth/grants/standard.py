@@ -10,7 +10,7 @@ from mockidp.model.scenario import Client, Scenario
 from mockidp.oauth import records
 from mockidp.oauth.context import TokenRequest
 from mockidp.oauth.deps import Deps
-from mockidp.oauth.records import GRANT, REFRESH, USED_REFRESH, Code, UsedCode, token_handle
+from mockidp.oauth.records import REFRESH, Code, Grant, UsedCode, UsedRefresh, token_handle
 from mockidp.oauth.signin import pkce
 from mockidp.oauth.tokens import resources
 from mockidp.oauth.tokens.issuance import (
@@ -100,7 +100,7 @@ def refresh_token(deps: Deps, client: Client, request: TokenRequest, issuer: str
     record, grant = _live_refresh(deps, client, handle)
     user = scenario.user_or_adhoc(record.get("uid") or record["sub"])  # uid: behind pairwise
     lifetimes = scenario.lifetimes_for(client, user)
-    created = grant.get("created")
+    created = grant.created
     _check_absolute(deps, lifetimes.refresh_token_absolute, created)
     scope = _narrowed(scenario, client, params, tuple(record["scope"].split()))
     _check_bound(record.get("dpop_jkt"), request.dpop_jkt, "the refresh_token")  # RFC 9449 5
@@ -138,14 +138,14 @@ def refresh_token(deps: Deps, client: Client, request: TokenRequest, issuer: str
     return response
 
 
-def _live_refresh(deps: Deps, client: Client, handle: str) -> tuple[JSONObject, JSONObject]:
+def _live_refresh(deps: Deps, client: Client, handle: str) -> tuple[JSONObject, Grant]:
     """The refresh token's record and its grant's; a reused rotated one revokes the grant
     (RFC 9700 4.14.2) when the scenario detects reuse."""
     record = deps.state.get(REFRESH, handle)
     if record is None:
-        used = deps.state.get(USED_REFRESH, handle)
+        used = records.get(deps.state, UsedRefresh, handle)
         if used is not None and deps.scenario.refresh_reuse_detection:
-            revoke_grant(deps, used.get("gid"))
+            revoke_grant(deps, used.gid)
             raise InvalidGrant(
                 "refresh_token was already used (it rotates); the grant is revoked",
                 reason="refresh_token",
@@ -153,7 +153,7 @@ def _live_refresh(deps: Deps, client: Client, handle: str) -> tuple[JSONObject, 
         raise InvalidGrant("refresh_token is unknown, expired or revoked", reason="refresh_token")
     if record["client_id"] != client.client_id:
         raise InvalidGrant("refresh_token was issued to another client", reason="refresh_token")
-    grant = deps.state.get(GRANT, record["gid"])
+    grant = records.get(deps.state, Grant, record["gid"])
     if grant is None:
         raise InvalidGrant("refresh_token was revoked", reason="refresh_token")
     return record, grant
@@ -188,7 +188,7 @@ def _rotate(deps: Deps, handle: str, grant_id: str, *, ttl: float) -> None:
     """Use the refresh token up; presenting it again is reuse."""
     if deps.state.take(REFRESH, handle) is None:  # another request rotated it first
         raise InvalidGrant("refresh_token was already used (it rotates)", reason="refresh_token")
-    deps.state.put(USED_REFRESH, handle, {"gid": grant_id}, ttl=ttl)
+    records.put(deps.state, handle, UsedRefresh(gid=grant_id), ttl=ttl)
 
 
 def client_credentials(

@@ -61,8 +61,8 @@ def _ticket(deps: Deps, ticket: str, app_token: str | None) -> tuple[str, str | 
         raise InvalidToken("the SOTicket is unknown or expired")
     if not app_token:
         raise InvalidToken("a ticket needs the application's token: send SO-AppToken")
-    client = deps.client(str(record["client_id"]))
+    client = deps.client(record.client_id)
     secret = client.client_secret if client is not None else None
     if secret is None or not hmac.compare_digest(secret.encode(), app_token.encode()):
         raise InvalidToken("SO-AppToken is not the token of the application the ticket is for")
-    return str(record["uid"]), str(record["ctx"])
+    return record.uid, record.ctx
