@@ -21,12 +21,13 @@ from mockidp.errors import (
 from mockidp.keys.ring import KeyRing
 from mockidp.model.layout import Layout
 from mockidp.model.scenario import Client, Scenario
+from mockidp.oauth import records
 from mockidp.oauth.clients.auth import ClientCredentials, authenticate
 from mockidp.oauth.context import TokenRequest
 from mockidp.oauth.deps import Deps
 from mockidp.oauth.discovery import provider_metadata
 from mockidp.oauth.grants import GRANTS
-from mockidp.oauth.records import ACCESS
+from mockidp.oauth.records import Access, AssertionJti
 from mockidp.oauth.sessions import session_management
 from mockidp.oauth.signin.flow import AuthorizeResult, SignIn
 from mockidp.oauth.tokens.claims import SCOPE_CLAIMS, user_claims
@@ -355,7 +356,7 @@ class Provider:
 
     def _userinfo(
         self, access_token: str | None, presentation: Presentation | None
-    ) -> tuple[JSONObject, JSONObject, Client | None]:
+    ) -> tuple[JSONObject, Access, Client | None]:
         """The claims, the token's record and its client: one look-up of each."""
         from mockidp.oauth.tokens import dpop
 
@@ -364,21 +365,19 @@ class Provider:
                 "send the access token as 'Authorization: Bearer <token>' (or DPoP, with a proof)"
             )
         shown = presentation or dpop.Presentation("Bearer")
-        record = live_record(self.deps, ACCESS, access_token)
+        record = live_record(self.deps, Access, access_token)
         if record is None:
             raise dpop.invalid_token("the access token is unknown, expired or revoked", shown)
-        dpop.check_presentation(self.deps, record, access_token, shown)
-        scope = record.get("scope", "").split()
+        dpop.check_presentation(self.deps, record.claims, access_token, shown)
+        scope = list(record.scope)
         if "openid" not in scope:
             raise InsufficientScope("the access token was not granted the openid scope")
-        user = self.scenario.user_or_adhoc(record.get("uid") or record["sub"])
-        client = self.deps.client(record.get("client_id") or "")
+        user = self.scenario.user_or_adhoc(record.user_sub)
+        client = self.deps.client(record.client_id or "")
         claims = userinfo_claims(
             {
-                "sub": subject(self.scenario, client, user) if client else record["sub"],
-                **user_claims(
-                    user, self._userinfo_scope(scope), record.get("claims_request"), "userinfo"
-                ),
+                "sub": subject(self.scenario, client, user) if client else record.sub,
+                **user_claims(user, self._userinfo_scope(scope), record.claims_request, "userinfo"),
             },
             self.scenario.quirks,
         )
@@ -405,15 +404,15 @@ class Provider:
         return self._signed_userinfo(claims, record, issuer=issuer, alg=alg)
 
     def _signed_userinfo(
-        self, claims: JSONObject, record: JSONObject, *, issuer: str, alg: str | None
+        self, claims: JSONObject, record: Access, *, issuer: str, alg: str | None
     ) -> str:
         from mockidp.oauth.tokens import jwt_responses
 
         payload = userinfo_jwt_claims(
             claims,
             issuer=issuer,
-            client_id=str(record.get("client_id", "")),
-            nonce=record.get("nonce"),
+            client_id=record.client_id or "",
+            nonce=record.nonce,
             now=int(self.deps.state.now()),
             lifetime=self.scenario.quirks.userinfo_lifetime,
         )
@@ -568,7 +567,7 @@ class Provider:
 
     def _claim_jti(self, client_id: str, jti: str, exp: float) -> bool:
         ttl = max(exp - self.deps.state.now(), 0) + 60
-        return self.deps.state.add("jti", f"{client_id}:{jti}", {}, ttl=ttl)
+        return records.add(self.deps.state, f"{client_id}:{jti}", AssertionJti(), ttl=ttl)
 
 
 def _key_config(scenario: Scenario) -> tuple[Any, ...]:

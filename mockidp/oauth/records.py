@@ -55,6 +55,8 @@ DEVICE_PAGE = "devpage"
 # -- proofs and vendor credentials ---------------------------------------------------
 DPOP_NONCE = "dpopnonce"
 DPOP_JTI = "dpopjti"
+ASSERTION_JTI = "jti"
+"""A client assertion's jti (RFC 7523 3), seen once per client."""
 TICKET = "soticket"
 """A SuperOffice system-user ticket."""
 
@@ -90,12 +92,12 @@ R = TypeVar("R", bound=Record)
 
 
 def put(state: State, key: str, record: Record, *, ttl: float) -> None:
-    state.put(record.kind, key, msgspec.to_builtins(record), ttl=ttl)
+    state.put(record.kind, key, _stored(record), ttl=ttl)
 
 
 def add(state: State, key: str, record: Record, *, ttl: float) -> bool:
     """Store ``record`` unless one lives under ``key`` already (the first writer wins)."""
-    return state.add(record.kind, key, msgspec.to_builtins(record), ttl=ttl)
+    return state.add(record.kind, key, _stored(record), ttl=ttl)
 
 
 def get(state: State, cls: type[R], key: str) -> R | None:
@@ -109,6 +111,12 @@ def take(state: State, cls: type[R], key: str) -> R | None:
 
 def delete(state: State, cls: type[Record], key: str) -> None:
     state.delete(cls.kind, key)
+
+
+def _stored(record: Record) -> Any:
+    """The record as every backend holds it: plain JSON (lists, not tuples), and a copy,
+    so the memory store shares no object with the caller."""
+    return msgspec.json.decode(msgspec.json.encode(record))
 
 
 def _decoded(cls: type[R], raw: Any) -> R | None:
@@ -262,6 +270,63 @@ class RevokedGrant(Record):
     kind: ClassVar[str] = REVOKED_GRANT
 
 
+class Access(Record):
+    """An access token, under its hash."""
+
+    kind: ClassVar[str] = ACCESS
+    claims: dict[str, Any]
+    """The token's claims as signed, after the vendor's shape and the test's hooks:
+    introspection answers them (vendors' shapes vary, so they stay a mapping)."""
+    scope: tuple[str, ...]
+    uid: str | None = None
+    """The scenario's sub of the user (behind a pairwise sub); None: the client's own."""
+    gid: str | None = None
+    claims_request: dict[str, Any] | None = None
+    nonce: str | None = None
+    tenant: str | None = None
+
+    @property
+    def sub(self) -> str:
+        """The subject the client sees (its ``sub`` claim)."""
+        return str(self.claims.get("sub"))
+
+    @property
+    def client_id(self) -> str | None:
+        found = self.claims.get("client_id")
+        return found if isinstance(found, str) else None
+
+    @property
+    def user_sub(self) -> str:
+        """Who the token is about: the scenario's sub, or else the client's own."""
+        return self.uid or self.sub
+
+
+class Refresh(Record):
+    """A refresh token, under its hash: what a refresh grants again."""
+
+    kind: ClassVar[str] = REFRESH
+    client_id: str
+    sub: str
+    """The subject the client sees."""
+    scope: tuple[str, ...]
+    gid: str
+    iat: int
+    exp: int
+    iss: str
+    uid: str | None = None
+    auth_time: int | None = None
+    claims_request: dict[str, Any] | None = None
+    sid: str | None = None
+    tenant: str | None = None
+    resources: tuple[str, ...] = ()
+    dpop_jkt: str | None = None
+    """RFC 9449 5: a public client's refresh token is bound to its DPoP key."""
+
+    @property
+    def user_sub(self) -> str:
+        return self.uid or self.sub
+
+
 class UsedRefresh(Record):
     kind: ClassVar[str] = USED_REFRESH
     gid: str | None = None
@@ -275,6 +340,10 @@ class DpopJti(Record):
     """A DPoP proof's key and jti, seen once."""
 
     kind: ClassVar[str] = DPOP_JTI
+
+
+class AssertionJti(Record):
+    kind: ClassVar[str] = ASSERTION_JTI
 
 
 class Ticket(Record):

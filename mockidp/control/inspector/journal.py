@@ -117,7 +117,7 @@ def decode(provider: Provider, issued: Issued) -> Decoded:
     """``issued`` decoded, with ``provider``'s verdicts on its signature and state."""
     # here, not at the top: every app keeps a journal, only the inspector page decodes
     from mockidp.keys.verify import TokenVerificationError
-    from mockidp.oauth.records import ACCESS, REFRESH
+    from mockidp.oauth.records import Access, Refresh
     from mockidp.oauth.tokens.issuance import live_record
 
     parts = issued.value.split(".")
@@ -133,8 +133,11 @@ def decode(provider: Provider, issued: Issued) -> Decoded:
         except TokenVerificationError as exc:
             signature = f"does not verify: {exc}"
     if issued.kind in ("access_token", "refresh_token"):
-        kind = ACCESS if issued.kind == "access_token" else REFRESH
-        alive = live_record(provider.deps, kind, issued.value) is not None
+        deps, value = provider.deps, issued.value
+        if issued.kind == "access_token":
+            alive = live_record(deps, Access, value) is not None
+        else:
+            alive = live_record(deps, Refresh, value) is not None
         state = "active" if alive else "not active (expired, revoked or reset)"
     else:
         exp = claims.get("exp") if claims else None

@@ -10,7 +10,7 @@ from mockidp.model.scenario import Client, Scenario
 from mockidp.oauth import records
 from mockidp.oauth.context import TokenRequest
 from mockidp.oauth.deps import Deps
-from mockidp.oauth.records import REFRESH, Code, Grant, UsedCode, UsedRefresh, token_handle
+from mockidp.oauth.records import Code, Grant, Refresh, UsedCode, UsedRefresh, token_handle
 from mockidp.oauth.signin import pkce
 from mockidp.oauth.tokens import resources
 from mockidp.oauth.tokens.issuance import (
@@ -98,30 +98,29 @@ def refresh_token(deps: Deps, client: Client, request: TokenRequest, issuer: str
     handle = token_handle(value)
     scenario = deps.scenario
     record, grant = _live_refresh(deps, client, handle)
-    user = scenario.user_or_adhoc(record.get("uid") or record["sub"])  # uid: behind pairwise
+    user = scenario.user_or_adhoc(record.user_sub)  # uid: behind pairwise
     lifetimes = scenario.lifetimes_for(client, user)
     created = grant.created
     _check_absolute(deps, lifetimes.refresh_token_absolute, created)
-    scope = _narrowed(scenario, client, params, tuple(record["scope"].split()))
-    _check_bound(record.get("dpop_jkt"), request.dpop_jkt, "the refresh_token")  # RFC 9449 5
-    granted = tuple(record.get("resources") or ())
-    resources.token_targets(scenario, client, params, granted)  # before it rotates away
+    scope = _narrowed(scenario, client, params, record.scope)
+    _check_bound(record.dpop_jkt, request.dpop_jkt, "the refresh_token")  # RFC 9449 5
+    resources.token_targets(scenario, client, params, record.resources)  # before it rotates
     rotate = scenario.refresh_rotation
     if rotate:
-        _rotate(deps, handle, record["gid"], ttl=lifetimes.refresh_token)
+        _rotate(deps, handle, record.gid, ttl=lifetimes.refresh_token)
     auth = Authorization(
         client,
         user,
         scope,
-        record["gid"],
-        auth_time=record["auth_time"],
-        claims_request=record["claims_request"],
-        tenant=record.get("tenant"),
-        sid=record.get("sid"),
+        record.gid,
+        auth_time=record.auth_time,
+        claims_request=record.claims_request,
+        tenant=record.tenant,
+        sid=record.sid,
         grant_type="refresh_token",
         params=params,
         dpop_jkt=request.dpop_jkt,
-        resources=granted,
+        resources=record.resources,
         grant_created=created,
     )
     response = issue(
@@ -134,14 +133,14 @@ def refresh_token(deps: Deps, client: Client, request: TokenRequest, issuer: str
     if rotate and lifetimes.refresh_token_absolute is None:
         # the new refresh token lives on: so must its grant
         ttl = lifetimes.refresh_token + lifetimes.access_token
-        extend_grant(deps, record["gid"], grant, ttl=ttl)
+        extend_grant(deps, record.gid, grant, ttl=ttl)
     return response
 
 
-def _live_refresh(deps: Deps, client: Client, handle: str) -> tuple[JSONObject, Grant]:
+def _live_refresh(deps: Deps, client: Client, handle: str) -> tuple[Refresh, Grant]:
     """The refresh token's record and its grant's; a reused rotated one revokes the grant
     (RFC 9700 4.14.2) when the scenario detects reuse."""
-    record = deps.state.get(REFRESH, handle)
+    record = records.get(deps.state, Refresh, handle)
     if record is None:
         used = records.get(deps.state, UsedRefresh, handle)
         if used is not None and deps.scenario.refresh_reuse_detection:
@@ -151,9 +150,9 @@ def _live_refresh(deps: Deps, client: Client, handle: str) -> tuple[JSONObject, 
                 reason="refresh_token",
             )
         raise InvalidGrant("refresh_token is unknown, expired or revoked", reason="refresh_token")
-    if record["client_id"] != client.client_id:
+    if record.client_id != client.client_id:
         raise InvalidGrant("refresh_token was issued to another client", reason="refresh_token")
-    grant = records.get(deps.state, Grant, record["gid"])
+    grant = records.get(deps.state, Grant, record.gid)
     if grant is None:
         raise InvalidGrant("refresh_token was revoked", reason="refresh_token")
     return record, grant
@@ -186,7 +185,7 @@ def _narrowed(
 
 def _rotate(deps: Deps, handle: str, grant_id: str, *, ttl: float) -> None:
     """Use the refresh token up; presenting it again is reuse."""
-    if deps.state.take(REFRESH, handle) is None:  # another request rotated it first
+    if records.take(deps.state, Refresh, handle) is None:  # another request rotated it first
         raise InvalidGrant("refresh_token was already used (it rotates)", reason="refresh_token")
     records.put(deps.state, handle, UsedRefresh(gid=grant_id), ttl=ttl)
 

@@ -57,9 +57,9 @@ class Presentation(Struct, frozen=True):
     """The URLs ``htu`` may name: the advertised endpoint URL and the one requested."""
 
 
-def thumbprint_of(token: JSONObject) -> str | None:
-    """The ``cnf.jkt`` a token record is bound to, if any."""
-    cnf = token.get("cnf")
+def thumbprint_of(claims: JSONObject) -> str | None:
+    """The ``cnf.jkt`` an access token's claims bind it to, if any."""
+    cnf = claims.get("cnf")
     jkt = cnf.get("jkt") if isinstance(cnf, dict) else None
     return jkt if isinstance(jkt, str) else None
 
@@ -268,11 +268,11 @@ def invalid_token(description: str, presentation: Presentation) -> InvalidToken:
 
 
 def check_presentation(
-    deps: Deps, record: JSONObject, access_token: str, presentation: Presentation
+    deps: Deps, claims: JSONObject, access_token: str, presentation: Presentation
 ) -> None:
     """A resource's check of how a token was presented (RFC 9449 7): a bound token only
     with the DPoP scheme and a proof of its key, an unbound one only as Bearer."""
-    bound = thumbprint_of(record)
+    bound = thumbprint_of(claims)
     if presentation.scheme.lower() != "dpop":
         if bound is not None:
             description = (

@@ -7,11 +7,21 @@ makes every token of that family invalid at once.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from mockidp.model.scenario import Client, Scenario, User
 from mockidp.oauth import records
 from mockidp.oauth.deps import Deps, client_deleted
 from mockidp.oauth.hooks import TokenKind
-from mockidp.oauth.records import UNTIL_RESET, Grant, RevokedGrant, random_token, token_handle
+from mockidp.oauth.records import (
+    UNTIL_RESET,
+    Access,
+    Grant,
+    Refresh,
+    RevokedGrant,
+    random_token,
+    token_handle,
+)
 from mockidp.oauth.tokens.minting import (
     Authorization,
     Minting,
@@ -143,15 +153,18 @@ def mint(
     )
 
 
-def live_record(deps: Deps, kind: str, token: str) -> JSONObject | None:
+Token = TypeVar("Token", Access, Refresh)
+
+
+def live_record(deps: Deps, kind: type[Token], token: str) -> Token | None:
     """The record of a live token of ``kind`` whose grant has not been revoked."""
-    record = deps.state.get(kind, token_handle(token))
+    record = records.get(deps.state, kind, token_handle(token))
     if record is None:
         return None
-    grant_id = record.get("gid")
+    grant_id = record.gid
     if grant_id is not None and records.get(deps.state, Grant, grant_id) is None:
         return None
-    if client_deleted(deps.scenario, deps.state, record.get("client_id")):  # RFC 7592 2.3
+    if client_deleted(deps.scenario, deps.state, record.client_id):  # RFC 7592 2.3
         return None
     return record
 

@@ -18,7 +18,7 @@ import hmac
 
 from mockidp.errors import InvalidToken, MissingToken
 from mockidp.oauth.deps import Deps
-from mockidp.oauth.records import ACCESS
+from mockidp.oauth.records import Access
 from mockidp.oauth.tokens.issuance import live_record
 from mockidp.oauth.tokens.shapes import superoffice_principal, template_values
 from mockidp.oauth.vendors.superoffice import tickets
@@ -49,10 +49,10 @@ def current_principal(
 
 
 def _bearer(deps: Deps, token: str) -> tuple[str, str | None]:
-    record = live_record(deps, ACCESS, token)
+    record = live_record(deps, Access, token)
     if record is None:
         raise InvalidToken("the access token is unknown, expired or revoked")
-    return str(record.get("uid") or record["sub"]), record.get("tenant")
+    return record.user_sub, record.tenant
 
 
 def _ticket(deps: Deps, ticket: str, app_token: str | None) -> tuple[str, str | None]:
