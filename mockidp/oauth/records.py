@@ -1,8 +1,10 @@
-"""What the provider stores: every record kind's name, how long a kept record lasts, and
-the random values and hashes that key the records.
+"""What the provider stores: every record kind's name, how long a kept record lasts, the
+random values and hashes that key the records, and one typed record class per kind.
 
 Every kind is named here once, so two modules can never pick the same name for two
-things, nor two names for one.
+things, nor two names for one. Records go through :func:`put` / :func:`add` (the kind
+comes from the record's class) and come back typed from :func:`get` / :func:`take`, so
+no module reads a record by string keys.
 """
 
 from __future__ import annotations
@@ -131,7 +133,7 @@ def _decoded(cls: type[R], raw: Any) -> R | None:
 
 
 # -- the records: one class per kind --------------------------------------------------
-# ``scope`` is a tuple of scope names in every record that has one.
+# ``scope`` is a tuple of scope names in every record that has one (a JSON list, stored).
 
 
 class Session(Record):
