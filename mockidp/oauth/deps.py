@@ -2,7 +2,7 @@
 and how they find a client: the scenario's first, then one registered at run time
 (RFC 7591).
 
-Registered clients live in the Store (kind ``records.REGISTERED``), not in the frozen
+Registered clients live in the Store (``records.Registered``), not in the frozen
 Scenario, so every process and Lambda container sharing the store sees them. Every
 client lookup of the core goes through :func:`find_client` (``Deps.client``); a client
 deleted through RFC 7592 leaves a tombstone that kills the tokens issued to it.
@@ -16,11 +16,11 @@ from msgspec import Struct, field
 
 from mockidp.keys.ring import KeyRing
 from mockidp.model.scenario import Client, Scenario
+from mockidp.oauth import records
 from mockidp.oauth.hooks import TokenHooks
-from mockidp.oauth.records import DELETED, REGISTERED
+from mockidp.oauth.records import Deleted, Registered
 from mockidp.scenario.build import build_client
 from mockidp.store.state import State
-from mockidp.types import JSONObject
 
 
 class ClientSource(Protocol):
@@ -39,13 +39,13 @@ def find_client(scenario: Scenario, state: State, client_id: str) -> Client | No
     client = scenario.client(client_id)
     if client is not None or not client_id or len(client_id) > MAX_ID:
         return client
-    record = state.get(REGISTERED, client_id)
+    record = records.get(state, Registered, client_id)
     return registered_client(record) if record is not None else None
 
 
-def registered_client(record: JSONObject) -> Client:
+def registered_client(record: Registered) -> Client:
     """The Client a registration record describes."""
-    return build_client(record["client"])
+    return build_client(record.client)
 
 
 def client_deleted(scenario: Scenario, state: State, client_id: object) -> bool:
@@ -54,7 +54,7 @@ def client_deleted(scenario: Scenario, state: State, client_id: object) -> bool:
         return False
     if scenario.client(client_id) is not None:
         return False
-    return state.get(DELETED, client_id) is not None
+    return records.get(state, Deleted, client_id) is not None
 
 
 class Deps(Struct):

@@ -21,13 +21,14 @@ from mockidp.errors import (
 from mockidp.keys.ring import KeyRing
 from mockidp.model.layout import Layout
 from mockidp.model.scenario import Client, Scenario, User
+from mockidp.oauth import records
 from mockidp.oauth.clients.auth import ClientCredentials, authenticate
 from mockidp.oauth.context import TokenRequest
 from mockidp.oauth.deps import Deps
 from mockidp.oauth.discovery import provider_metadata
 from mockidp.oauth.grants import GRANTS
 from mockidp.oauth.hooks import TokenHooks
-from mockidp.oauth.records import ACCESS, REFRESH
+from mockidp.oauth.records import Access, AssertionJti, Refresh
 from mockidp.oauth.sessions import session_management
 from mockidp.oauth.signin.flow import AuthorizationResponse, AuthorizeResult, SignIn
 from mockidp.oauth.tokens import userinfo
@@ -385,7 +386,9 @@ class Provider:
     def token_is_active(self, token: str, *, refresh: bool = False) -> bool:
         """Whether an access token (``refresh``: a refresh token) is live: issued here,
         unexpired, and neither it, its grant nor its client revoked or deleted."""
-        return live_record(self.deps, REFRESH if refresh else ACCESS, token) is not None
+        if refresh:
+            return live_record(self.deps, Refresh, token) is not None
+        return live_record(self.deps, Access, token) is not None
 
     def userinfo(
         self, access_token: str | None, *, presentation: Presentation | None = None
@@ -581,7 +584,7 @@ class Provider:
 
     def _claim_jti(self, client_id: str, jti: str, exp: float) -> bool:
         ttl = max(exp - self.deps.state.now(), 0) + 60
-        return self.deps.state.add("jti", f"{client_id}:{jti}", {}, ttl=ttl)
+        return records.add(self.deps.state, f"{client_id}:{jti}", AssertionJti(), ttl=ttl)
 
 
 def _key_config(scenario: Scenario) -> tuple[Any, ...]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import mockidp
-from tests.support.layout import MAX_LINES, problems, read_package
+from tests.support.layout import MAX_FUNCTION_LINES, MAX_LINES, problems, read_package
 
 PACKAGE = Path(mockidp.__file__).parent
 
@@ -192,3 +192,21 @@ def test_the_rooms_of_oauth_import_only_downward(tmp_path: Path) -> None:
 def test_oauth_keeps_a_small_base() -> None:
     at_root = [p for p in (PACKAGE / "oauth").glob("*.py") if p.name != "__init__.py"]
     assert len(at_root) <= 8, sorted(p.name for p in at_root)
+
+
+def test_a_long_function_in_oauth_is_found(tmp_path: Path) -> None:
+    body = "    x = 1\n"
+    root = _package(
+        tmp_path,
+        {
+            # def line plus body: one line over, and exactly at the limit
+            "oauth/grants.py": "class G:\n    def refresh(self):\n"
+            + ("        x = 1\n" * MAX_FUNCTION_LINES),
+            "oauth/short.py": "def f():\n" + body * (MAX_FUNCTION_LINES - 1),
+            "http/app.py": "def long():\n" + body * MAX_FUNCTION_LINES,  # not oauth: allowed
+        },
+    )
+    assert problems(root) == [
+        f"pkg/oauth/grants.py: refresh has {MAX_FUNCTION_LINES + 1} lines, "
+        f"over {MAX_FUNCTION_LINES}"
+    ]

@@ -17,6 +17,10 @@ from pathlib import Path
 
 MAX_LINES = 600
 MAX_ROOT_MODULES = 14
+MAX_FUNCTION_LINES = 60
+SHORT_FUNCTIONS = ("oauth",)
+"""Places whose functions stay short (``def`` to last line, at most MAX_FUNCTION_LINES):
+a long one interleaves steps that want names of their own."""
 
 CORE = ("oauth", "scenario", "model", "keys", "store", "presets")
 """The protocol core and its data: free of HTTP, the control API and the composition."""
@@ -80,6 +84,8 @@ class Module:
     """Whether it imports the package's own ``__init__`` (``from mockidp import x``)."""
     attributes: frozenset[tuple[str, int]] = frozenset()
     """Attributes it reads or writes by name (``x.deps``), with the first line of each."""
+    functions: tuple[tuple[str, int], ...] = ()
+    """Every function and method (nested ones too): its name and its length in lines."""
 
 
 def read_package(root: Path) -> dict[str, Module]:
@@ -101,10 +107,13 @@ def read_package(root: Path) -> dict[str, Module]:
         outside: set[str] = set()
         imports_root = False
         attributes: dict[str, int] = {}
+        functions: list[tuple[str, int]] = []
         for node in ast.walk(ast.parse(text, filename=str(path))):
             if isinstance(node, ast.Attribute):
                 line = attributes.get(node.attr, node.lineno)
                 attributes[node.attr] = min(line, node.lineno)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                functions.append((node.name, (node.end_lineno or node.lineno) - node.lineno + 1))
             for target in _targets(node, package, base):
                 if target is None:
                     continue
@@ -125,6 +134,7 @@ def read_package(root: Path) -> dict[str, Module]:
             third_party=frozenset(outside),
             imports_root=imports_root,
             attributes=frozenset(attributes.items()),
+            functions=tuple(functions),
         )
     return modules
 
@@ -251,6 +261,7 @@ def problems(
     *,
     max_lines: int = MAX_LINES,
     max_root_modules: int = MAX_ROOT_MODULES,
+    max_function_lines: int = MAX_FUNCTION_LINES,
 ) -> list[str]:
     """Every broken layout rule of the package at ``root``, one sentence each."""
     modules = read_package(root)
@@ -287,6 +298,12 @@ def problems(
         relative = module.path.relative_to(root.parent).as_posix()
         if module.lines > max_lines:
             found.append(f"{relative} has {module.lines} lines, over {max_lines}")
+        if _under(module.name, SHORT_FUNCTIONS):
+            for function, length in module.functions:
+                if length > max_function_lines:
+                    found.append(
+                        f"{relative}: {function} has {length} lines, over {max_function_lines}"
+                    )
     at_root = [m for m in modules.values() if m.path.parent == root]
     if len(at_root) > max_root_modules:
         names = ", ".join(sorted(m.path.name for m in at_root))

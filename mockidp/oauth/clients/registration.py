@@ -17,9 +17,10 @@ import hmac
 from msgspec import Struct
 
 from mockidp.errors import InvalidRequest, InvalidToken, MissingToken
+from mockidp.oauth import records
 from mockidp.oauth.clients.metadata import Checked, Offer, check
 from mockidp.oauth.deps import MAX_ID, Deps
-from mockidp.oauth.records import DELETED, REGISTERED, UNTIL_RESET, random_token
+from mockidp.oauth.records import UNTIL_RESET, Deleted, Registered, random_token
 from mockidp.types import JSONObject
 
 # RFC 7592 2.2: the client must not send what only the server sets.
@@ -54,17 +55,17 @@ def register(
             raise InvalidToken("the initial access token is wrong")
     checked = check(_without_identity(raw), offer)
     client_id = random_token(18)
-    record: JSONObject = {
-        "issued_at": int(deps.state.now()),
-        "token": random_token(32) if urls.client_uri else None,
-        "metadata": checked.metadata,
-        "client": {
+    record = Registered(
+        issued_at=int(deps.state.now()),
+        token=random_token(32) if urls.client_uri else None,
+        metadata=checked.metadata,
+        client={
             **checked.client,
             "client_id": client_id,
             **({"client_secret": random_token(32)} if checked.needs_secret else {}),
         },
-    }
-    deps.state.put(REGISTERED, client_id, record, ttl=UNTIL_RESET)
+    )
+    records.put(deps.state, client_id, record, ttl=UNTIL_RESET)
     return _information(client_id, record, urls)
 
 
@@ -86,7 +87,7 @@ def update(
         raise InvalidRequest(f"do not send {', '.join(present)} in an update (RFC 7592 2.2)")
     if raw.get("client_id") != client_id:
         raise InvalidRequest("the body's client_id must be this client's (RFC 7592 2.2)")
-    secret = record["client"].get("client_secret")
+    secret = record.client.get("client_secret")
     if "client_secret" in raw and not (
         isinstance(raw["client_secret"], str) and secret and _same(raw["client_secret"], secret)
     ):
@@ -94,32 +95,28 @@ def update(
     checked: Checked = check(_without_identity(raw), offer)
     # newly confidential: it gets a secret now; now public: the secret goes
     secret = (secret or random_token(32)) if checked.needs_secret else None
-    record = {
-        **record,
-        "metadata": checked.metadata,
-        "client": {
-            **checked.client,
-            "client_id": client_id,
-            **({"client_secret": secret} if secret else {}),
-        },
+    record.metadata = checked.metadata
+    record.client = {
+        **checked.client,
+        "client_id": client_id,
+        **({"client_secret": secret} if secret else {}),
     }
-    deps.state.put(REGISTERED, client_id, record, ttl=UNTIL_RESET)
+    records.put(deps.state, client_id, record, ttl=UNTIL_RESET)
     return _information(client_id, record, urls)
 
 
 def delete(deps: Deps, client_id: str, *, bearer: str | None) -> None:
     """RFC 7592 2.3: the client, its credentials and its tokens stop working."""
     _authorized(deps, client_id, bearer)
-    deps.state.put(
-        DELETED, client_id, {}, ttl=UNTIL_RESET
-    )  # first: its tokens die (deps.client_deleted)
-    deps.state.delete(REGISTERED, client_id)
+    # first: its tokens die (deps.client_deleted)
+    records.put(deps.state, client_id, Deleted(), ttl=UNTIL_RESET)
+    records.delete(deps.state, Registered, client_id)
 
 
 # -- helpers ------------------------------------------------------------------------------
 
 
-def _authorized(deps: Deps, client_id: str, bearer: str | None) -> JSONObject:
+def _authorized(deps: Deps, client_id: str, bearer: str | None) -> Registered:
     """The registration record, when ``bearer`` is its registration access token.
 
     RFC 7592 2.1: an unknown client is answered 401 like a wrong token, so the
@@ -128,26 +125,26 @@ def _authorized(deps: Deps, client_id: str, bearer: str | None) -> JSONObject:
     if not bearer:
         raise MissingToken("send the registration access token as 'Authorization: Bearer'")
     known = 0 < len(client_id) <= MAX_ID
-    record = deps.state.get(REGISTERED, client_id) if known else None
-    token = record.get("token") if record is not None else None
-    if record is None or not isinstance(token, str) or not _same(bearer, token):
+    record = records.get(deps.state, Registered, client_id) if known else None
+    token = record.token if record is not None else None
+    if record is None or token is None or not _same(bearer, token):
         raise InvalidToken("the registration access token is wrong, or the client is gone")
     return record
 
 
-def _information(client_id: str, record: JSONObject, urls: Urls) -> JSONObject:
+def _information(client_id: str, record: Registered, urls: Urls) -> JSONObject:
     """RFC 7591 3.2.1 / RFC 7592 3: credentials, management details, every registered value."""
     out: JSONObject = {"client_id": client_id}
-    secret = record["client"].get("client_secret")
+    secret = record.client.get("client_secret")
     if secret:
         out["client_secret"] = secret
         out["client_secret_expires_at"] = 0  # never expires
-    out["client_id_issued_at"] = record["issued_at"]
+    out["client_id_issued_at"] = record.issued_at
     uri = urls.for_client(client_id)
-    if uri is not None and record.get("token"):
-        out["registration_access_token"] = record["token"]
+    if uri is not None and record.token:
+        out["registration_access_token"] = record.token
         out["registration_client_uri"] = uri
-    out.update(record["metadata"])
+    out.update(record.metadata)
     return out
 
 

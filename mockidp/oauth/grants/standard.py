@@ -6,10 +6,11 @@ from __future__ import annotations
 import hmac
 
 from mockidp.errors import InvalidGrant, InvalidRequest, InvalidScope, UnauthorizedClient
-from mockidp.model.scenario import Client
+from mockidp.model.scenario import Client, Scenario
+from mockidp.oauth import records
 from mockidp.oauth.context import TokenRequest
 from mockidp.oauth.deps import Deps
-from mockidp.oauth.records import CODE, GRANT, REFRESH, USED_CODE, USED_REFRESH, token_handle
+from mockidp.oauth.records import Code, Grant, Refresh, UsedCode, UsedRefresh, token_handle
 from mockidp.oauth.signin import pkce
 from mockidp.oauth.tokens import resources
 from mockidp.oauth.tokens.issuance import (
@@ -45,50 +46,46 @@ def authorization_code(
     code = _require(params, "code")
     handle = token_handle(code)
     lifetimes = deps.scenario.lifetimes
-    record = deps.state.take(CODE, handle)
+    record = records.take(deps.state, Code, handle)
     if record is None:
-        used = deps.state.get(USED_CODE, handle)
+        used = records.get(deps.state, UsedCode, handle)
         if used is not None:
-            revoke_grant(deps, used.get("gid"))  # RFC 6749 4.1.2: revoke what the code issued
+            revoke_grant(deps, used.gid)  # RFC 6749 4.1.2: revoke what the code issued
             raise InvalidGrant(
                 "code was already used; the tokens issued for it are revoked", reason="code_used"
             )
         raise InvalidGrant("code is unknown or expired", reason="code_expired")
-    deps.state.put(USED_CODE, handle, {"gid": None}, ttl=lifetimes.refresh_token)
-    if record["client_id"] != client.client_id:
+    records.put(deps.state, handle, UsedCode(), ttl=lifetimes.refresh_token)
+    if record.client_id != client.client_id:
         raise InvalidGrant("code was issued to another client", reason="code_client")
     redirect_uri = params.get("redirect_uri")
     # RFC 6749 4.1.3 wants it repeated; a vendor may document it as optional (quirk).
-    needed = record["redirect_uri_given"] and not deps.scenario.quirks.token_redirect_uri_optional
-    if (needed or redirect_uri is not None) and redirect_uri != record["redirect_uri"]:
+    needed = record.redirect_uri_given and not deps.scenario.quirks.token_redirect_uri_optional
+    if (needed or redirect_uri is not None) and redirect_uri != record.redirect_uri:
         raise InvalidGrant(
             "redirect_uri differs from the one in the authorization request", reason="redirect_uri"
         )
-    pkce.verify(
-        record["code_challenge"], record["code_challenge_method"], params.get("code_verifier")
-    )
-    _check_bound(record, request.dpop_jkt, "the code")  # RFC 9449 10: dpop_jkt
-    granted = tuple(record.get("resources") or ())
-    resources.token_targets(deps.scenario, client, params, granted)  # RFC 8707 2.2
-    scope = tuple(record["scope"])
-    user = deps.scenario.user_or_adhoc(record["sub"])
+    pkce.verify(record.code_challenge, record.code_challenge_method, params.get("code_verifier"))
+    _check_bound(record.dpop_jkt, request.dpop_jkt, "the code")  # RFC 9449 10: dpop_jkt
+    resources.token_targets(deps.scenario, client, params, record.resources)  # RFC 8707 2.2
+    user = deps.scenario.user_or_adhoc(record.sub)
     grant_id = new_grant(deps, client, user)
-    deps.state.put(USED_CODE, handle, {"gid": grant_id}, ttl=lifetimes.refresh_token)
+    records.put(deps.state, handle, UsedCode(gid=grant_id), ttl=lifetimes.refresh_token)
     auth = Authorization(
         client,
         user,
-        scope,
+        record.scope,
         grant_id,
-        auth_time=record["auth_time"],
-        nonce=record["nonce"],
-        claims_request=record["claims_request"],
-        tenant=record.get("tenant"),
-        sid=record["sid"],
+        auth_time=record.auth_time,
+        nonce=record.nonce,
+        claims_request=record.claims_request,
+        tenant=record.tenant,
+        sid=record.sid,
         grant_type="authorization_code",
         params=params,
         dpop_jkt=request.dpop_jkt,
-        resources=granted,
-        offline=bool(record.get("offline")),
+        resources=record.resources,
+        offline=record.offline,
     )
     return issue_user_grant(deps, auth, issuer=issuer)
 
@@ -100,62 +97,30 @@ def refresh_token(deps: Deps, client: Client, request: TokenRequest, issuer: str
     value = _require(params, "refresh_token")
     handle = token_handle(value)
     scenario = deps.scenario
-    record = deps.state.get(REFRESH, handle)
-    if record is None:
-        used = deps.state.get(USED_REFRESH, handle)
-        if used is not None and scenario.refresh_reuse_detection:
-            revoke_grant(deps, used.get("gid"))
-            raise InvalidGrant(
-                "refresh_token was already used (it rotates); the grant is revoked",
-                reason="refresh_token",
-            )
-        raise InvalidGrant("refresh_token is unknown, expired or revoked", reason="refresh_token")
-    if record["client_id"] != client.client_id:
-        raise InvalidGrant("refresh_token was issued to another client", reason="refresh_token")
-    grant = deps.state.get(GRANT, record["gid"])
-    if grant is None:
-        raise InvalidGrant("refresh_token was revoked", reason="refresh_token")
-    user = scenario.user_or_adhoc(record.get("uid") or record["sub"])  # uid: behind pairwise
+    record, grant = _live_refresh(deps, client, handle)
+    user = scenario.user_or_adhoc(record.user_sub)  # uid: behind pairwise
     lifetimes = scenario.lifetimes_for(client, user)
-    absolute = lifetimes.refresh_token_absolute
-    created = grant.get("created")
-    if absolute is not None and created is not None and deps.state.now() >= created + absolute:
-        raise InvalidGrant(
-            "refresh_token expired: the grant's refresh_token_absolute is over",
-            reason="refresh_token",
-        )
-    granted = tuple(record["scope"].split())
-    scope = granted
-    if "scope" in params:  # RFC 6749 6: may narrow, never widen
-        scope = tuple(dict.fromkeys(params["scope"].split()))
-        wider = [s for s in scope if s not in granted]
-        if wider and not scenario.quirks.refresh_any_scope:
-            raise InvalidScope(f"scope {' '.join(wider)!r} was not granted to this refresh_token")
-        if wider:  # Entra: any known scope, of any resource (each still checked)
-            scope = requested_scopes(scenario, client, params["scope"])
-    _check_bound(record, request.dpop_jkt, "the refresh_token")  # RFC 9449 5
-    granted = tuple(record.get("resources") or ())
-    resources.token_targets(scenario, client, params, granted)  # before it rotates away
+    created = grant.created
+    _check_absolute(deps, lifetimes.refresh_token_absolute, created)
+    scope = _narrowed(scenario, client, params, record.scope)
+    _check_bound(record.dpop_jkt, request.dpop_jkt, "the refresh_token")  # RFC 9449 5
+    resources.token_targets(scenario, client, params, record.resources)  # before it rotates
     rotate = scenario.refresh_rotation
     if rotate:
-        if deps.state.take(REFRESH, handle) is None:  # another request rotated it first
-            raise InvalidGrant(
-                "refresh_token was already used (it rotates)", reason="refresh_token"
-            )
-        deps.state.put(USED_REFRESH, handle, {"gid": record["gid"]}, ttl=lifetimes.refresh_token)
+        _rotate(deps, handle, record.gid, ttl=lifetimes.refresh_token)
     auth = Authorization(
         client,
         user,
         scope,
-        record["gid"],
-        auth_time=record["auth_time"],
-        claims_request=record["claims_request"],
-        tenant=record.get("tenant"),
-        sid=record.get("sid"),
+        record.gid,
+        auth_time=record.auth_time,
+        claims_request=record.claims_request,
+        tenant=record.tenant,
+        sid=record.sid,
         grant_type="refresh_token",
         params=params,
         dpop_jkt=request.dpop_jkt,
-        resources=granted,
+        resources=record.resources,
         grant_created=created,
     )
     response = issue(
@@ -165,11 +130,64 @@ def refresh_token(deps: Deps, client: Client, request: TokenRequest, issuer: str
         id_token="openid" in scope and scenario.refresh_id_token,
         refresh_token=True if rotate else value,
     )
-    if rotate and absolute is None:  # the new refresh token lives on: so must its grant
-        extend_grant(
-            deps, record["gid"], grant, ttl=lifetimes.refresh_token + lifetimes.access_token
-        )
+    if rotate and lifetimes.refresh_token_absolute is None:
+        # the new refresh token lives on: so must its grant
+        ttl = lifetimes.refresh_token + lifetimes.access_token
+        extend_grant(deps, record.gid, grant, ttl=ttl)
     return response
+
+
+def _live_refresh(deps: Deps, client: Client, handle: str) -> tuple[Refresh, Grant]:
+    """The refresh token's record and its grant's; a reused rotated one revokes the grant
+    (RFC 9700 4.14.2) when the scenario detects reuse."""
+    record = records.get(deps.state, Refresh, handle)
+    if record is None:
+        used = records.get(deps.state, UsedRefresh, handle)
+        if used is not None and deps.scenario.refresh_reuse_detection:
+            revoke_grant(deps, used.gid)
+            raise InvalidGrant(
+                "refresh_token was already used (it rotates); the grant is revoked",
+                reason="refresh_token",
+            )
+        raise InvalidGrant("refresh_token is unknown, expired or revoked", reason="refresh_token")
+    if record.client_id != client.client_id:
+        raise InvalidGrant("refresh_token was issued to another client", reason="refresh_token")
+    grant = records.get(deps.state, Grant, record.gid)
+    if grant is None:
+        raise InvalidGrant("refresh_token was revoked", reason="refresh_token")
+    return record, grant
+
+
+def _check_absolute(deps: Deps, absolute: int | None, created: int | None) -> None:
+    """``refresh_token_absolute``: no refresh once the grant is that old."""
+    if absolute is not None and created is not None and deps.state.now() >= created + absolute:
+        raise InvalidGrant(
+            "refresh_token expired: the grant's refresh_token_absolute is over",
+            reason="refresh_token",
+        )
+
+
+def _narrowed(
+    scenario: Scenario, client: Client, params: Params, granted: tuple[str, ...]
+) -> tuple[str, ...]:
+    """RFC 6749 6: the request's ``scope`` may narrow the granted scopes, never widen them
+    (but for Entra's quirk ``refresh_any_scope``)."""
+    if "scope" not in params:
+        return granted
+    scope = tuple(dict.fromkeys(params["scope"].split()))
+    wider = [s for s in scope if s not in granted]
+    if wider and not scenario.quirks.refresh_any_scope:
+        raise InvalidScope(f"scope {' '.join(wider)!r} was not granted to this refresh_token")
+    if wider:  # Entra: any known scope, of any resource (each still checked)
+        scope = requested_scopes(scenario, client, params["scope"])
+    return scope
+
+
+def _rotate(deps: Deps, handle: str, grant_id: str, *, ttl: float) -> None:
+    """Use the refresh token up; presenting it again is reuse."""
+    if records.take(deps.state, Refresh, handle) is None:  # another request rotated it first
+        raise InvalidGrant("refresh_token was already used (it rotates)", reason="refresh_token")
+    records.put(deps.state, handle, UsedRefresh(gid=grant_id), ttl=ttl)
 
 
 def client_credentials(
@@ -225,9 +243,9 @@ def password(deps: Deps, client: Client, request: TokenRequest, issuer: str) -> 
     return issue_user_grant(deps, auth, issuer=issuer)
 
 
-def _check_bound(record: JSONObject, jkt: str | None, what: str) -> None:
+def _check_bound(bound: object, jkt: str | None, what: str) -> None:
     """A grant bound to a DPoP key is redeemed with a proof of it (DPoP loads on first use,
     with the first token request)."""
     from mockidp.oauth.tokens import dpop
 
-    dpop.check_bound(record, jkt, what)
+    dpop.check_bound(bound, jkt, what)

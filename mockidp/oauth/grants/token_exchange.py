@@ -18,7 +18,7 @@ from mockidp.model.scenario import TOKEN_EXCHANGE_GRANT, Client, Scenario, User
 from mockidp.oauth.context import TokenRequest
 from mockidp.oauth.deps import Deps
 from mockidp.oauth.grants.jwt_bearer import check_times, verify_trusted_jwt
-from mockidp.oauth.records import ACCESS, REFRESH
+from mockidp.oauth.records import Access, Refresh
 from mockidp.oauth.tokens import resources
 from mockidp.oauth.tokens.issuance import issue, live_record, new_grant
 from mockidp.oauth.tokens.minting import Authorization
@@ -150,12 +150,15 @@ def _resolve(
             f"{', '.join(SUBJECT_TOKEN_TYPES)}"
         )
     if token_type in (ACCESS_TOKEN, REFRESH_TOKEN):
-        kind = ACCESS if token_type == ACCESS_TOKEN else REFRESH
-        record = live_record(deps, kind, token)
+        record: Access | Refresh | None
+        if token_type == ACCESS_TOKEN:
+            record = live_record(deps, Access, token)
+        else:
+            record = live_record(deps, Refresh, token)
         if record is None:
-            name = "access token" if kind == ACCESS else "refresh token"
+            name = "access token" if token_type == ACCESS_TOKEN else "refresh token"
             raise InvalidGrant(f"{what} is not a live {name} of this provider")
-        if kind == REFRESH and record.get("client_id") != client.client_id:
+        if isinstance(record, Refresh) and record.client_id != client.client_id:
             raise InvalidGrant(f"{what} is a refresh token of another client")
         return _from_record(scenario, record)
     try:
@@ -185,7 +188,7 @@ def _own_jwt(deps: Deps, token: str, token_type: str, issuer: str, what: str) ->
     """One of this provider's JWTs: a live access token, else a valid ID token."""
     scenario = deps.scenario
     if token_type == JWT:
-        record = live_record(deps, ACCESS, token)
+        record = live_record(deps, Access, token)
         if record is not None:
             return _from_record(scenario, record)
     try:
@@ -206,16 +209,10 @@ def _own_jwt(deps: Deps, token: str, token_type: str, issuer: str, what: str) ->
     return TokenSubject(sub, user, None)
 
 
-def _from_record(scenario: Scenario, record: JSONObject) -> TokenSubject:
-    uid = record.get("uid")
-    user = scenario.user_or_adhoc(uid) if isinstance(uid, str) else None
-    act = record.get("act")
-    return TokenSubject(
-        str(record.get("sub")),
-        user,
-        tuple(str(record.get("scope") or "").split()),
-        act if isinstance(act, dict) else None,
-    )
+def _from_record(scenario: Scenario, record: Access | Refresh) -> TokenSubject:
+    user = scenario.user_or_adhoc(record.uid) if record.uid is not None else None
+    act = record.claims.get("act") if isinstance(record, Access) else None
+    return TokenSubject(record.sub, user, record.scope, act if isinstance(act, dict) else None)
 
 
 def _user_for(scenario: Scenario, sub: str, client: Client | None) -> User | None:

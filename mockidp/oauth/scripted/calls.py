@@ -146,7 +146,11 @@ class CallFacts:
         return {}
 
     def _peek(self, kind: str, value: str) -> JSONObject:
-        return self.state.get(kind, token_handle(value)) or {}
+        record = self.state.get(kind, token_handle(value)) or {}
+        claims = record.get("claims")
+        if isinstance(claims, dict):  # an access token's record: its claims, then its fields
+            return {**claims, **record}
+        return record
 
     @cached_property
     def _interaction(self) -> JSONObject:

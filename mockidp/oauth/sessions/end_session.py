@@ -14,9 +14,9 @@ from mockidp.errors import PageError
 from mockidp.keys.verify import TokenVerificationError
 from mockidp.model.scenario import Client
 from mockidp.oauth.deps import Deps
-from mockidp.oauth.records import SESSION
 from mockidp.oauth.sessions import logout
 from mockidp.oauth.sessions.logout import LogoutPlan
+from mockidp.oauth.signin import session as browser_session
 from mockidp.oauth.urls import add_query, uri_allowed
 from mockidp.requestlog import RequestRecord
 from mockidp.types import Params
@@ -67,7 +67,7 @@ def end_session(
         redirect_to = add_query(target, {"state": params["state"]} if "state" in params else {})
     notify = logout.plan(deps, session_id, issuer)
     if session_id:
-        deps.state.delete(SESSION, session_id)
+        browser_session.end(deps, session_id)
     return EndSessionResult(redirect_to, client, notify)
 
 

@@ -10,30 +10,45 @@ logout (:meth:`Provider.end_session`) :func:`plan` turns them into
   them before the browser continues to the post_logout_redirect_uri;
 - back-channel logout (OpenID Connect Back-Channel Logout 1.0): a signed Logout Token
   (``typ: logout+jwt``; ``sub``, ``sid``, ``events``, never ``nonce``) POSTed to each
-  ``backchannel_logout_uri`` by the Provider's back channel
-  (:mod:`mockidp.oauth.sessions.delivery`), before the logout is answered.
+  ``backchannel_logout_uri`` by :func:`deliver`, before the logout is answered (so a
+  Lambda has sent them before it freezes). A failed delivery (refused, timed out,
+  non-2xx) is a :class:`RequestRecord` in the request log and never fails the logout.
 
-``sid`` is the ``sid`` claim of the session's ID tokens (:func:`signin.public_sid`).
+``sid`` is the ``sid`` claim of the session's ID tokens (:func:`signin.session.public_sid`).
 """
 
 from __future__ import annotations
 
+import logging
+import time
+from typing import TYPE_CHECKING
+
+import anyio
 from msgspec import Struct
 
+from mockidp.oauth import records
 from mockidp.oauth.deps import Deps
-from mockidp.oauth.records import SESSION, new_jti
-from mockidp.oauth.signin.flow import AuthorizationResponse, AuthorizeResult, public_sid
+from mockidp.oauth.records import SessionClients, new_jti
+from mockidp.oauth.signin import session as browser_session
+from mockidp.oauth.signin.flow import AuthorizationResponse, AuthorizeResult
 from mockidp.oauth.tokens.subjects import subject
 from mockidp.oauth.urls import add_query
+from mockidp.requestlog import RequestRecord, mask_params
 from mockidp.types import JSONObject
 
-SESSION_CLIENTS = "session_clients"
-"""Records of which clients signed in through a session, by session id."""
+if TYPE_CHECKING:
+    import httpx
 
 BACK_CHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 LOGOUT_TOKEN_TYPE = "logout+jwt"
 LOGOUT_TOKEN_LIFETIME = 120
 """Seconds a Logout Token is valid (Back-Channel Logout 2.4 recommends two minutes at most)."""
+DELIVERY_TIMEOUT = 5.0
+"""Seconds one back-channel POST may take before it counts as failed."""
+BACK_CHANNEL_ENDPOINT = "backchannel_logout"
+"""The ``endpoint`` of request-log records of back-channel deliveries."""
+
+log = logging.getLogger("mockidp")
 
 
 class BackChannelCall(Struct, frozen=True):
@@ -62,28 +77,26 @@ def remember(deps: Deps, result: AuthorizeResult) -> None:
     client = deps.client(client_id)
     if client is None or not (client.frontchannel_logout_uri or client.backchannel_logout_uri):
         return
-    record = deps.state.get(SESSION_CLIENTS, sid) or {"clients": []}
-    clients: list[str] = list(record["clients"])
-    if client_id not in clients:
-        clients.append(client_id)
-        ttl = deps.scenario.lifetimes.session
-        deps.state.put(SESSION_CLIENTS, sid, {"clients": clients}, ttl=ttl)
+    record = records.get(deps.state, SessionClients, sid) or SessionClients()
+    if client_id not in record.clients:
+        clients = SessionClients(clients=(*record.clients, client_id))
+        records.put(deps.state, sid, clients, ttl=deps.scenario.lifetimes.session)
 
 
 def plan(deps: Deps, session_id: str | None, issuer: str) -> LogoutPlan:
     """The notifications the end of session ``session_id`` calls for (none if it is gone)."""
-    session = deps.state.get(SESSION, session_id) if session_id else None
+    session = browser_session.find(deps, session_id)
     if session is None or session_id is None:
         return LogoutPlan()
-    record = deps.state.get(SESSION_CLIENTS, session_id) or {"clients": []}
-    deps.state.delete(SESSION_CLIENTS, session_id)
+    record = records.get(deps.state, SessionClients, session_id) or SessionClients()
+    records.delete(deps.state, SessionClients, session_id)
     scenario = deps.scenario
-    user = scenario.user_or_adhoc(str(session["sub"]))
-    sid = public_sid(session_id)
+    user = scenario.user_or_adhoc(session.sub)
+    sid = browser_session.public_sid(session_id)
     front: list[str] = []
     back: list[BackChannelCall] = []
-    for client_id in record["clients"]:
-        client = deps.client(str(client_id))
+    for client_id in record.clients:
+        client = deps.client(client_id)
         if client is None:  # the scenario changed since the sign-in
             continue
         if client.frontchannel_logout_uri:
@@ -106,3 +119,52 @@ def plan(deps: Deps, session_id: str | None, issuer: str) -> LogoutPlan:
             token = deps.keys.sign(claims, typ=LOGOUT_TOKEN_TYPE)
             back.append(BackChannelCall(client.client_id, client.backchannel_logout_uri, token))
     return LogoutPlan(tuple(front), tuple(back))
+
+
+async def deliver(
+    calls: tuple[BackChannelCall, ...], *, timeout: float = DELIVERY_TIMEOUT
+) -> list[RequestRecord]:
+    """POST each Logout Token (Back-Channel Logout 2.5), all at once; one record per call."""
+    if not calls:
+        return []
+    import httpx  # only a logout with back-channel clients needs it
+
+    records: list[RequestRecord] = []
+    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+
+        async def post(call: BackChannelCall) -> None:
+            records.append(await _post(client, call))
+
+        async with anyio.create_task_group() as group:
+            for call in calls:
+                group.start_soon(post, call)
+    return records
+
+
+async def _post(client: httpx.AsyncClient, call: BackChannelCall) -> RequestRecord:
+    import httpx
+
+    started = time.perf_counter()
+    status, error, detail = 0, None, ""
+    try:
+        response = await client.post(call.uri, data={"logout_token": call.logout_token})
+        status = response.status_code
+        if not 200 <= status < 300:  # 2.8: the RP answers 200 (or 204) when it logged out
+            error, detail = "logout_rejected", f"HTTP {status}"
+    except Exception as exc:  # refused, unresolvable, reset, timed out: never fails logout
+        # By name too: a transport may raise httpcore's own errors (httpx maps them
+        # only to the httpcore classes it loaded first).
+        timeout = isinstance(exc, httpx.TimeoutException) or "Timeout" in type(exc).__name__
+        error, detail = ("logout_timeout" if timeout else "logout_unreachable"), repr(exc)
+    if error is not None:  # the request log has the record; the server log says why
+        log.warning("back-channel logout to %s failed (%s): %s", call.uri, error, detail)
+    return RequestRecord(
+        method="POST",
+        path=call.uri,
+        endpoint=BACK_CHANNEL_ENDPOINT,
+        status=status,
+        duration_ms=(time.perf_counter() - started) * 1000,
+        client_id=call.client_id,
+        error=error,
+        params=mask_params({"logout_token": call.logout_token}),
+    )

@@ -22,7 +22,8 @@ import secrets
 from msgspec.structs import replace
 
 from mockidp.oauth.records import token_handle
-from mockidp.oauth.signin.flow import AuthorizationResponse, AuthorizeResult, public_sid
+from mockidp.oauth.signin.flow import AuthorizationResponse, AuthorizeResult
+from mockidp.oauth.signin.session import public_sid
 from mockidp.oauth.urls import origin
 
 ENDPOINT = "check_session"

@@ -122,61 +122,18 @@ def validate_request(
     """Phase two: everything else. Raises OAuthError, to be redirected to ``target``.
 
     ``pushed``: the parameters came through PAR (RFC 9126), so a client or scenario that
-    requires pushed requests accepts them.
+    requires pushed requests accepts them. The steps run in this order, so the first
+    broken rule is the one reported.
     """
     client = target.client
-    if not pushed and (
-        scenario.require_pushed_authorization_requests
-        or client.require_pushed_authorization_requests
-    ):  # RFC 9126 5 and 6
-        raise InvalidRequest(
-            "this authorization server requires pushed authorization requests (RFC 9126): "
-            "push the parameters to the pushed_authorization_request_endpoint first"
-        )
-    if "request" in params:
-        raise RequestNotSupported("request objects are not supported; send plain parameters")
-    if "request_uri" in params:
-        raise RequestUriNotSupported("request_uri is not supported; send plain parameters")
-    if scenario.quirks.require_state and "state" not in params:
-        raise InvalidRequest("The state is a required parameter")
+    _check_plain(scenario, client, params, pushed=pushed)
     response_type = _response_type(client, params.get("response_type"))
-    mode = params.get("response_mode")
-    if mode is not None and mode not in RESPONSE_MODES:
-        raise InvalidRequest(f"response_mode must be one of {', '.join(RESPONSE_MODES)}")
-    if mode == "query" and default_mode(response_type) == "fragment":
-        raise InvalidRequest(  # OAuth 2.0 Multiple Response Type Encoding Practices 2.1
-            f"response_mode=query cannot carry the tokens of response_type {response_type!r}; "
-            "use fragment or form_post"
-        )
-    scope = requested_scopes(scenario, client, params.get("scope"))
-    if scenario.quirks.require_openid_scope and "openid" not in scope:
-        raise RequestNotSupported("scope must contain openid")
-    if "id_token" in response_type.split():
-        if "openid" not in scope:  # an ID token is OpenID Connect only
-            raise InvalidRequest(f"response_type {response_type!r} needs the openid scope")
-        if "nonce" not in params:  # Core 3.2.2.1, and 3.3.2.1 (as corrected by errata)
-            raise InvalidRequest(f"nonce is required with response_type {response_type!r}")
-    prompt = tuple(params.get("prompt", "").split())
-    for value in prompt:
-        if value not in PROMPTS:
-            raise InvalidRequest(f"prompt value {value!r} is not supported")
-    if "none" in prompt and len(prompt) > 1:
-        raise InvalidRequest("prompt=none cannot be combined with other values")
+    _check_mode(params.get("response_mode"), response_type)
+    scope = _scope(scenario, client, params, response_type)
+    prompt = _prompt(params.get("prompt", ""))
     max_age = _max_age(params.get("max_age"))
-    challenge = pkce.check_challenge(
-        params.get("code_challenge"), params.get("code_challenge_method")
-    )
-    if challenge is None and client.require_pkce and "code" in response_type.split():
-        what = "public clients" if client.public else "this client"
-        raise InvalidRequest(f"PKCE is required for {what}: send code_challenge (S256)")
-    dpop_jkt = params.get("dpop_jkt")
-    if dpop_jkt is not None:
-        from mockidp.oauth.tokens import dpop
-
-        if not dpop.valid_jkt(dpop_jkt):
-            raise InvalidRequest(
-                "dpop_jkt must be a base64url SHA-256 JWK thumbprint (RFC 9449 10)"
-            )
+    challenge = _challenge(client, params, response_type)
+    dpop_jkt = _dpop_jkt(params.get("dpop_jkt"))
     return AuthorizationRequest(
         client_id=client.client_id,
         redirect_uri=target.redirect_uri,
@@ -197,6 +154,81 @@ def validate_request(
         dpop_jkt=dpop_jkt,
         offline=asks_offline(scenario, params),
     )
+
+
+def _check_plain(scenario: Scenario, client: Client, params: Params, *, pushed: bool) -> None:
+    """Plain parameters, pushed where that is required, and state where a vendor wants it."""
+    if not pushed and (
+        scenario.require_pushed_authorization_requests
+        or client.require_pushed_authorization_requests
+    ):  # RFC 9126 5 and 6
+        raise InvalidRequest(
+            "this authorization server requires pushed authorization requests (RFC 9126): "
+            "push the parameters to the pushed_authorization_request_endpoint first"
+        )
+    if "request" in params:
+        raise RequestNotSupported("request objects are not supported; send plain parameters")
+    if "request_uri" in params:
+        raise RequestUriNotSupported("request_uri is not supported; send plain parameters")
+    if scenario.quirks.require_state and "state" not in params:
+        raise InvalidRequest("The state is a required parameter")
+
+
+def _check_mode(mode: str | None, response_type: str) -> None:
+    if mode is not None and mode not in RESPONSE_MODES:
+        raise InvalidRequest(f"response_mode must be one of {', '.join(RESPONSE_MODES)}")
+    if mode == "query" and default_mode(response_type) == "fragment":
+        raise InvalidRequest(  # OAuth 2.0 Multiple Response Type Encoding Practices 2.1
+            f"response_mode=query cannot carry the tokens of response_type {response_type!r}; "
+            "use fragment or form_post"
+        )
+
+
+def _scope(
+    scenario: Scenario, client: Client, params: Params, response_type: str
+) -> tuple[str, ...]:
+    """The requested scopes, with openid (and a nonce) where an ID token needs them."""
+    scope = requested_scopes(scenario, client, params.get("scope"))
+    if scenario.quirks.require_openid_scope and "openid" not in scope:
+        raise RequestNotSupported("scope must contain openid")
+    if "id_token" in response_type.split():
+        if "openid" not in scope:  # an ID token is OpenID Connect only
+            raise InvalidRequest(f"response_type {response_type!r} needs the openid scope")
+        if "nonce" not in params:  # Core 3.2.2.1, and 3.3.2.1 (as corrected by errata)
+            raise InvalidRequest(f"nonce is required with response_type {response_type!r}")
+    return scope
+
+
+def _prompt(raw: str) -> tuple[str, ...]:
+    prompt = tuple(raw.split())
+    for value in prompt:
+        if value not in PROMPTS:
+            raise InvalidRequest(f"prompt value {value!r} is not supported")
+    if "none" in prompt and len(prompt) > 1:
+        raise InvalidRequest("prompt=none cannot be combined with other values")
+    return prompt
+
+
+def _challenge(client: Client, params: Params, response_type: str) -> tuple[str, str] | None:
+    """RFC 7636 4.3: the code challenge and its method, required where the client says."""
+    challenge = pkce.check_challenge(
+        params.get("code_challenge"), params.get("code_challenge_method")
+    )
+    if challenge is None and client.require_pkce and "code" in response_type.split():
+        what = "public clients" if client.public else "this client"
+        raise InvalidRequest(f"PKCE is required for {what}: send code_challenge (S256)")
+    return challenge
+
+
+def _dpop_jkt(dpop_jkt: str | None) -> str | None:
+    if dpop_jkt is not None:
+        from mockidp.oauth.tokens import dpop
+
+        if not dpop.valid_jkt(dpop_jkt):
+            raise InvalidRequest(
+                "dpop_jkt must be a base64url SHA-256 JWK thumbprint (RFC 9449 10)"
+            )
+    return dpop_jkt
 
 
 def _response_type(client: Client, raw: str | None) -> str:

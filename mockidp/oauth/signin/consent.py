@@ -24,9 +24,9 @@ from collections.abc import Iterable
 from typing import Literal
 
 from mockidp.model.scenario import Client, ConsentMode, ConsentRule, Scenario, User
+from mockidp.oauth import records
+from mockidp.oauth.records import Consent
 from mockidp.store.state import State
-
-CONSENT = "consent"
 
 ConsentStep = Literal["approve", "page", "deny"]
 
@@ -82,14 +82,14 @@ def remember(
     if not scenario.remember_consent:
         return
     key = _key(client, user)
-    earlier = state.get(CONSENT, key)
-    approved = dict.fromkeys([*(earlier["scope"] if earlier else ()), *scopes])
-    state.put(CONSENT, key, {"scope": list(approved)}, ttl=scenario.lifetimes.session)
+    earlier = records.get(state, Consent, key) or Consent()
+    approved = Consent(scope=tuple(dict.fromkeys([*earlier.scope, *scopes])))
+    records.put(state, key, approved, ttl=scenario.lifetimes.session)
 
 
 def _covered(state: State, client: Client, user: User, scopes: tuple[str, ...]) -> bool:
-    remembered = state.get(CONSENT, _key(client, user))
-    return remembered is not None and set(scopes) <= set(remembered["scope"])
+    remembered = records.get(state, Consent, _key(client, user))
+    return remembered is not None and set(scopes) <= set(remembered.scope)
 
 
 def _key(client: Client, user: User) -> str:

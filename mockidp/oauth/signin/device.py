@@ -5,14 +5,14 @@ verification page's steps (:class:`DeviceVerification`), and the token endpoint'
 polling (:func:`poll`, in ``grants.GRANTS``). Records, all but two under the hash of
 the device code:
 
-- ``DEVICE``: the request; kept a while past its expiry so a late poll hears
+- ``Device``: the request; kept a while past its expiry so a late poll hears
   ``expired_token`` rather than ``invalid_grant``.
-- ``USER_CODE`` (by the normalised user code): which device code it belongs to.
-- ``DECISION``: approve or deny and who; written with ``add``, so the first answer wins.
-- ``PACE``: when the client last polled and the interval it must keep (slow_down).
-- ``POLLS``: how many polls came (the scenario's ``after_polls``).
-- ``REDEEMED``: added by the one poll that gets tokens, so racing polls cannot both win.
-- ``DEVICE_PAGE`` (by a random id): one browser's way through the verification page.
+- ``UserCode`` (by the normalised user code): which device code it belongs to.
+- ``DeviceDecision``: approve or deny and who; written with ``add``, so the first answer wins.
+- ``DevicePace``: when the client last polled and the interval it must keep (slow_down).
+- ``DEVICE_POLLS`` (a counter): how many polls came (the scenario's ``after_polls``).
+- ``DeviceRedeemed``: added by the one poll that gets tokens, so racing polls cannot both win.
+- ``VerificationPage`` (by a random id): one browser's way through the verification page.
 """
 
 from __future__ import annotations
@@ -31,22 +31,28 @@ from mockidp.errors import (
     UnauthorizedClient,
 )
 from mockidp.model.scenario import DEVICE_CODE_GRANT, Client, DeviceFlow, User
+from mockidp.oauth import records
 from mockidp.oauth.context import TokenRequest
 from mockidp.oauth.deps import Deps
-from mockidp.oauth.records import DEVICE, SESSION, random_token, token_handle
-from mockidp.oauth.signin.flow import public_sid
+from mockidp.oauth.records import (
+    DEVICE_POLLS,
+    Device,
+    DeviceDecision,
+    DevicePace,
+    DeviceRedeemed,
+    Session,
+    UserCode,
+    VerificationPage,
+    random_token,
+    token_handle,
+)
+from mockidp.oauth.signin import session as browser_session
+from mockidp.oauth.signin.users import find_user
 from mockidp.oauth.tokens.issuance import issue_user_grant, new_grant
 from mockidp.oauth.tokens.minting import Authorization
 from mockidp.oauth.tokens.scopes import requested_scopes
 from mockidp.oauth.urls import add_query
 from mockidp.types import JSONObject, Params
-
-USER_CODE = "usercode"
-DECISION = "devdecision"
-PACE = "devpace"
-POLLS = "devpolls"
-REDEEMED = "devredeemed"
-DEVICE_PAGE = "devpage"
 
 RETAIN = 3600
 """Seconds a device code's records outlive its expiry (for ``expired_token``)."""
@@ -107,18 +113,14 @@ def authorize_device(
     device_code = random_token(32)
     handle = token_handle(device_code)
     user_code = _new_user_code(deps, flow, handle, ttl=lifetime)
-    deps.state.put(
-        DEVICE,
-        handle,
-        {
-            "client_id": client.client_id,
-            "scope": list(scope),
-            "user_code": user_code,
-            "expires_at": deps.state.now() + lifetime,
-            "interval": flow.interval,
-        },
-        ttl=lifetime + RETAIN,
+    record = Device(
+        client_id=client.client_id,
+        scope=scope,
+        user_code=user_code,
+        expires_at=deps.state.now() + lifetime,
+        interval=flow.interval,
     )
+    records.put(deps.state, handle, record, ttl=lifetime + RETAIN)
     shown = display_user_code(user_code)
     response: JSONObject = {
         "device_code": device_code,
@@ -144,7 +146,7 @@ def _new_user_code(deps: Deps, flow: DeviceFlow, handle: str, *, ttl: float) -> 
     alphabet = ALPHABETS[flow.user_code_alphabet]
     for _ in range(20):  # a clash with a live code is rare; try another
         code = "".join(secrets.choice(alphabet) for _ in range(flow.user_code_length))
-        if deps.state.add(USER_CODE, code, {"device": handle}, ttl=ttl):
+        if records.add(deps.state, code, UserCode(device=handle), ttl=ttl):
             return code
     raise ServerError("no free user code; make device.user_code_length longer")
 
@@ -160,37 +162,38 @@ def poll(deps: Deps, client: Client, request: TokenRequest, issuer: str) -> JSON
     if device_code is None:
         raise InvalidRequest("device_code is missing")
     handle = token_handle(device_code)
-    record = deps.state.get(DEVICE, handle)
+    record = records.get(deps.state, Device, handle)
     if record is None:
         raise InvalidGrant("device_code is unknown", reason="device_code")
-    if record["client_id"] != client.client_id:
+    if record.client_id != client.client_id:
         raise InvalidGrant("device_code was issued to another client", reason="device_code")
     now = deps.state.now()
-    if now >= record["expires_at"]:
+    if now >= record.expires_at:
         raise ExpiredToken("device_code has expired; start a new device authorization request")
-    if deps.state.get(REDEEMED, handle) is not None:
+    if records.get(deps.state, DeviceRedeemed, handle) is not None:
         raise InvalidGrant("device_code was already used", reason="device_code")
     ttl = _remaining(record, now)
-    polls = deps.state.increment(POLLS, handle, ttl=ttl)
-    decision = deps.state.get(DECISION, handle) or _scripted(deps, client, handle, polls, ttl)
+    polls = deps.state.increment(DEVICE_POLLS, handle, ttl=ttl)
+    decision = records.get(deps.state, DeviceDecision, handle) or _scripted(
+        deps, client, handle, polls, ttl
+    )
     if decision is None:
         _pace(deps, handle, record, now, ttl)
         raise AuthorizationPending("the user has not approved or denied the request yet")
-    if decision["decision"] != "approve":
+    if decision.decision != "approve" or decision.sub is None:
         # RFC 8628 3.5 / RFC 6749 5.2: a token error response is a 400
         raise AccessDenied("the user denied the authorization request", status=400)
-    if not deps.state.add(REDEEMED, handle, {}, ttl=ttl):  # another poll won the race
+    if not records.add(deps.state, handle, DeviceRedeemed(), ttl=ttl):  # another poll won
         raise InvalidGrant("device_code was already used", reason="device_code")
-    deps.state.delete(USER_CODE, record["user_code"])
-    user = deps.scenario.user_or_adhoc(decision["sub"])
-    scope = tuple(record["scope"])
+    records.delete(deps.state, UserCode, record.user_code)
+    user = deps.scenario.user_or_adhoc(decision.sub)
     auth = Authorization(
         client,
         user,
-        scope,
+        record.scope,
         new_grant(deps, client, user),
-        auth_time=decision["auth_time"],
-        sid=decision.get("sid"),
+        auth_time=decision.auth_time,
+        sid=decision.sid,
         grant_type=DEVICE_CODE_GRANT,
         params=params,
         dpop_jkt=request.dpop_jkt,
@@ -198,11 +201,13 @@ def poll(deps: Deps, client: Client, request: TokenRequest, issuer: str) -> JSON
     return issue_user_grant(deps, auth, issuer=issuer)
 
 
-def _remaining(record: JSONObject, now: float) -> float:
-    return max(float(record["expires_at"]) + RETAIN - now, 1.0)
+def _remaining(record: Device, now: float) -> float:
+    return max(record.expires_at + RETAIN - now, 1.0)
 
 
-def _scripted(deps: Deps, client: Client, handle: str, polls: int, ttl: float) -> JSONObject | None:
+def _scripted(
+    deps: Deps, client: Client, handle: str, polls: int, ttl: float
+) -> DeviceDecision | None:
     """The scenario's own answer, once ``after_polls`` polls have heard pending."""
     flow = deps.scenario.device_for(client)
     if flow.decision == "page" or polls <= flow.after_polls:
@@ -210,25 +215,22 @@ def _scripted(deps: Deps, client: Client, handle: str, polls: int, ttl: float) -
     user = deps.scenario.user(flow.user) if flow.user else deps.scenario.default
     if user is None and flow.decision == "approve":
         raise ServerError("the scenario's device.decision is approve, but names no user")
-    answer: JSONObject = {
-        "decision": flow.decision,
-        "sub": user.sub if user else None,
-        "auth_time": int(deps.state.now()),
-    }
-    deps.state.add(DECISION, handle, answer, ttl=ttl)
-    return deps.state.get(DECISION, handle)  # the first answer, should the page have won
+    answer = DeviceDecision(
+        decision=flow.decision, sub=user.sub if user else None, auth_time=int(deps.state.now())
+    )
+    records.add(deps.state, handle, answer, ttl=ttl)
+    # the first answer, should the page have won
+    return records.get(deps.state, DeviceDecision, handle)
 
 
-def _pace(deps: Deps, handle: str, record: JSONObject, now: float, ttl: float) -> None:
+def _pace(deps: Deps, handle: str, record: Device, now: float, ttl: float) -> None:
     """RFC 8628 3.5: slow_down when polls come closer than the interval; it grows by 5 s."""
-    pace = deps.state.get(PACE, handle) or {}
-    stored = pace.get("interval")
-    interval = int(stored if stored is not None else record["interval"])
-    last = pace.get("last")
-    too_soon = last is not None and now - float(last) < interval
+    pace = records.get(deps.state, DevicePace, handle)
+    interval = pace.interval if pace is not None else record.interval
+    too_soon = pace is not None and now - pace.last < interval
     if too_soon:
         interval += SLOW_DOWN_STEP
-    deps.state.put(PACE, handle, {"last": now, "interval": interval}, ttl=ttl)
+    records.put(deps.state, handle, DevicePace(last=now, interval=interval), ttl=ttl)
     if too_soon:
         raise SlowDown(f"polling too fast; wait at least {interval} seconds between polls")
 
@@ -279,7 +281,7 @@ DevicePage = CodeEntry | DeviceLogin | DeviceConfirm | DeviceDone
 class DeviceVerification:
     """The steps of the verification page: enter the code, sign in, approve or deny.
 
-    Every form carries the id of a ``DEVICE_PAGE`` record made when the code was
+    Every form carries the id of a ``VerificationPage`` record made when the code was
     entered; the approving user comes from that record's session, never from the
     cookie of the posting request, so a cross-site post cannot approve as the victim.
     """
@@ -301,24 +303,24 @@ class DeviceVerification:
         if sid is None and scenario.login == "auto" and scenario.default is not None:
             sid = created = self._start_session(scenario.default)
         iid = random_token(24)
-        page: JSONObject = {"device": handle, "sid": sid}
-        self.deps.state.put(DEVICE_PAGE, iid, page, ttl=self._page_ttl(record))
+        page = VerificationPage(device=handle, sid=sid)
+        records.put(self.deps.state, iid, page, ttl=self._page_ttl(record))
         return self._next(iid, page, record, client, created)
 
     def submit(self, params: Params) -> DevicePage:
         """``POST`` of one of the page's forms: ``action`` login, switch, approve or deny."""
         iid = params.get("interaction", "")
-        page = self.deps.state.get(DEVICE_PAGE, iid) if 0 < len(iid) <= 64 else None
+        page = records.get(self.deps.state, VerificationPage, iid) if 0 < len(iid) <= 64 else None
         if page is None:
             raise PageError(
                 "invalid_request",
                 "this page has expired or was already answered; enter the code again",
             )
-        handle = str(page["device"])
-        record = self.deps.state.get(DEVICE, handle)
+        handle = page.device
+        record = records.get(self.deps.state, Device, handle)
         now = self.deps.state.now()
-        if record is None or now >= record["expires_at"]:
-            self.deps.state.delete(DEVICE_PAGE, iid)
+        if record is None or now >= record.expires_at:
+            records.delete(self.deps.state, VerificationPage, iid)
             return CodeEntry(notice="This code has expired. Start again on your device.")
         client = self._client(record)
         action = params.get("action")
@@ -326,13 +328,15 @@ class DeviceVerification:
             login = (params.get("login") or "").strip()
             if not login:
                 return self._login(iid, record, client, "Choose a user or type a subject.")
-            sid = self._start_session(self._find_user(login) or User(sub=login, username=login))
-            page = {**page, "sid": sid}
-            self.deps.state.put(DEVICE_PAGE, iid, page, ttl=self._page_ttl(record))
+            sid = self._start_session(
+                find_user(self.deps.scenario, login) or User(sub=login, username=login)
+            )
+            page.sid = sid
+            records.put(self.deps.state, iid, page, ttl=self._page_ttl(record))
             return self._next(iid, page, record, client, sid)
         if action == "switch":
-            page = {**page, "sid": None}
-            self.deps.state.put(DEVICE_PAGE, iid, page, ttl=self._page_ttl(record))
+            page.sid = None
+            records.put(self.deps.state, iid, page, ttl=self._page_ttl(record))
             return self._login(iid, record, client, None)
         if action in ("approve", "deny"):
             return self._answer(iid, handle, record, client, approve=action == "approve")
@@ -340,98 +344,80 @@ class DeviceVerification:
 
     # -- steps ----------------------------------------------------------------------
 
-    def _lookup(self, user_code: str) -> tuple[str, JSONObject, Client] | CodeEntry:
+    def _lookup(self, user_code: str) -> tuple[str, Device, Client] | CodeEntry:
         code = normalise_user_code(user_code)
         plausible = 0 < len(code) <= MAX_USER_CODE  # no store look-up for junk
-        entry = self.deps.state.get(USER_CODE, code) if plausible else None
-        record = self.deps.state.get(DEVICE, str(entry["device"])) if entry else None
-        if entry is None or record is None or self.deps.state.now() >= record["expires_at"]:
+        state = self.deps.state
+        entry = records.get(state, UserCode, code) if plausible else None
+        record = records.get(state, Device, entry.device) if entry else None
+        if entry is None or record is None or state.now() >= record.expires_at:
             return CodeEntry(
                 user_code, "That code is unknown or has expired. Check the code on your device."
             )
-        handle = str(entry["device"])
-        if self.deps.state.get(DECISION, handle) is not None:
+        handle = entry.device
+        if records.get(state, DeviceDecision, handle) is not None:
             return CodeEntry(user_code, "That code was already used.")
         return handle, record, self._client(record)
 
     def _next(
         self,
         iid: str,
-        page: JSONObject,
-        record: JSONObject,
+        page: VerificationPage,
+        record: Device,
         client: Client,
         created: str | None,
     ) -> DevicePage:
         """Sign in if nobody is, else ask for the decision."""
-        session = self._session(page.get("sid"))
+        session = self._session(page.sid)
         if session is None:
             return self._login(iid, record, client, None)
-        user = self.deps.scenario.user_or_adhoc(str(session["sub"]))
-        shown = display_user_code(str(record["user_code"]))
-        scopes = tuple(record["scope"])
-        return DeviceConfirm(iid, client, user, scopes, shown, self._cookie(created))
+        user = self.deps.scenario.user_or_adhoc(session.sub)
+        shown = display_user_code(record.user_code)
+        return DeviceConfirm(iid, client, user, record.scope, shown, self._cookie(created))
 
-    def _login(
-        self, iid: str, record: JSONObject, client: Client, notice: str | None
-    ) -> DeviceLogin:
-        shown = display_user_code(str(record["user_code"]))
+    def _login(self, iid: str, record: Device, client: Client, notice: str | None) -> DeviceLogin:
+        shown = display_user_code(record.user_code)
         return DeviceLogin(iid, client, self.deps.scenario.users, shown, notice)
 
     def _answer(
-        self, iid: str, handle: str, record: JSONObject, client: Client, *, approve: bool
+        self, iid: str, handle: str, record: Device, client: Client, *, approve: bool
     ) -> DevicePage:
-        page = self.deps.state.take(DEVICE_PAGE, iid)  # one answer per page
-        sid = page.get("sid") if page else None
+        page = records.take(self.deps.state, VerificationPage, iid)  # one answer per page
+        sid = page.sid if page else None
         session = self._session(sid)
-        if page is None or session is None or not isinstance(sid, str):
+        if page is None or session is None or sid is None:
             raise PageError(
                 "invalid_request", "the sign-in session has ended; enter the code again"
             )
         now = self.deps.state.now()
-        answer: JSONObject = {
-            "decision": "approve" if approve else "deny",
-            "sub": session["sub"],
-            "auth_time": session["auth_time"],
-            "sid": public_sid(sid),
-        }
-        if not self.deps.state.add(DECISION, handle, answer, ttl=_remaining(record, now)):
+        answer = DeviceDecision(
+            decision="approve" if approve else "deny",
+            sub=session.sub,
+            auth_time=session.auth_time,
+            sid=browser_session.public_sid(sid),
+        )
+        if not records.add(self.deps.state, handle, answer, ttl=_remaining(record, now)):
             return DeviceDone(False, client, "This code was already answered.")
         return DeviceDone(approve, client)
 
     # -- records --------------------------------------------------------------------
 
-    def _client(self, record: JSONObject) -> Client:
-        client = self.deps.client(str(record["client_id"]))
+    def _client(self, record: Device) -> Client:
+        client = self.deps.client(record.client_id)
         if client is None:  # the scenario was swapped after the device asked
-            raise PageError("invalid_client", f"client {record['client_id']!r} no longer exists")
+            raise PageError("invalid_client", f"client {record.client_id!r} no longer exists")
         return client
 
-    def _page_ttl(self, record: JSONObject) -> float:
-        left = float(record["expires_at"]) - self.deps.state.now()
+    def _page_ttl(self, record: Device) -> float:
+        left = record.expires_at - self.deps.state.now()
         return max(min(left, self.deps.scenario.lifetimes.interaction), 1.0)
 
-    def _session(self, sid: object) -> JSONObject | None:
-        return self.deps.state.get(SESSION, sid) if isinstance(sid, str) and sid else None
+    def _session(self, sid: object) -> Session | None:
+        return browser_session.find(self.deps, sid)
 
     def _start_session(self, user: User) -> str:
-        """A session record as :mod:`mockidp.oauth.signin.flow` keeps them (the cookie is shared)."""
-        sid = random_token(24)
-        scenario = self.deps.scenario
-        lifetimes = scenario.lifetimes
-        self.deps.state.put(
-            SESSION,
-            sid,
-            {"sub": user.sub, "auth_time": int(self.deps.state.now())},
-            ttl=lifetimes.session if scenario.sessions else lifetimes.interaction,
-        )
-        return sid
+        # the session sign-in keeps (the cookie is shared), its sid record included
+        return browser_session.start(self.deps, user)
 
     def _cookie(self, sid: str | None) -> str | None:
         return sid if self.deps.scenario.sessions else None
-
-    def _find_user(self, login: str) -> User | None:
-        scenario = self.deps.scenario
-        found = scenario.user(login)
-        if found is None:
-            found = next((u for u in scenario.users if u.claims.get("email") == login), None)
-        return found

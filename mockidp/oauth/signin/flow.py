@@ -29,15 +29,10 @@ from mockidp.errors import (
 )
 from mockidp.model.scenario import Client, User
 from mockidp.model.token_formats import compiled, render
+from mockidp.oauth import records
 from mockidp.oauth.deps import Deps
-from mockidp.oauth.records import (
-    CODE,
-    INTERACTION,
-    SESSION,
-    SESSION_OF_SID,
-    random_token,
-    token_handle,
-)
+from mockidp.oauth.records import Code, Interaction, Session, random_token, token_handle
+from mockidp.oauth.signin import session as browser_session
 from mockidp.oauth.signin.authorize import (
     AuthorizationRequest,
     Target,
@@ -49,7 +44,8 @@ from mockidp.oauth.signin.consent import ConsentStep, consent_step, remember
 from mockidp.oauth.signin.front_channel import authorization_tokens
 from mockidp.oauth.signin.offline import refresh_for_offline
 from mockidp.oauth.signin.par import pushed_params
-from mockidp.types import JSONObject, Params
+from mockidp.oauth.signin.users import find_user
+from mockidp.types import Params
 
 PROMPT_NONE_ERRORS: dict[str, type[OAuthError]] = {
     "login_required": LoginRequired,
@@ -143,33 +139,34 @@ class SignIn:
                 return self._login_page(iid, request, "Choose a user or type a subject.")
             user = self._find_user(login) or User(sub=login, username=login)
             sid = self._start_session(user)
-            record["sid"] = sid
-            self.deps.state.put(
-                INTERACTION, iid, record, ttl=self.deps.scenario.lifetimes.interaction
-            )
+            record.sid = sid
+            ttl = self.deps.scenario.lifetimes.interaction
+            records.put(self.deps.state, iid, record, ttl=ttl)
             result = self._advance(request, issuer, sid, done=frozenset({"login"}), iid=iid)
         except OAuthError as error:  # answered: the page may not answer a second time
-            self.deps.state.delete(INTERACTION, iid)
+            records.delete(self.deps.state, Interaction, iid)
             result = self._error(error, target, issuer)
-        return self._cookie(_with_session(result, record.get("sid")))
+        return self._cookie(_with_session(result, record.sid))
 
     def submit_consent(self, params: Params, *, issuer: str) -> AuthorizeResult:
         iid, record, request, target = self._interaction(params)
         try:
-            sid = self._live_session(record.get("sid"))
+            sid = self._live_session(record.sid)
             if sid is None:
                 raise PageError("invalid_request", "the sign-in session has ended; start again")
             if params.get("decision") != "approve":
                 raise AccessDenied("the user denied consent")
-            session = self.deps.state.get(SESSION, sid) or {}
-            user = self.deps.scenario.user_or_adhoc(str(session.get("sub")))
+            session = browser_session.find(self.deps, sid)
+            if session is None:  # ended since the line above
+                raise PageError("invalid_request", "the sign-in session has ended; start again")
+            user = self.deps.scenario.user_or_adhoc(session.sub)
             remember(self.deps.state, self.deps.scenario, target.client, user, request.scope)
             result = self._advance(
                 request, issuer, sid, done=frozenset({"login", "consent"}), iid=iid
             )
         except OAuthError as error:  # answered: the page may not answer a second time
-            self.deps.state.delete(INTERACTION, iid)
-            result = self._error(error, target, issuer, browser_session=record.get("sid"))
+            records.delete(self.deps.state, Interaction, iid)
+            result = self._error(error, target, issuer, browser_session=record.sid)
         return self._cookie(result)
 
     # -- the decision ------------------------------------------------------------------
@@ -185,25 +182,17 @@ class SignIn:
     ) -> AuthorizeResult:
         """Log in if needed, ask consent if needed, then issue the code."""
         scenario = self.deps.scenario
-        now = int(self.deps.state.now())
-        session = self.deps.state.get(SESSION, sid) if sid else None
         created_sid: str | None = None
-        if "login" not in done and self._needs_login(request, session, now):
-            if "none" in request.prompt:
-                error = PROMPT_NONE_ERRORS[scenario.prompt_none_login]
-                raise error("no signed-in user, and prompt=none forbids asking")
-            user = self._automatic_user(request, session)
-            if user is None:
-                iid = iid or self._park(request, sid)
-                notice = None
-                if request.login_hint and self._find_user(request.login_hint) is None:
-                    notice = f"No user {request.login_hint!r} in this scenario."
-                return self._login_page(iid, request, notice)
-            sid = created_sid = self._start_session(user)
-            session = self.deps.state.get(SESSION, sid)
+        if "login" not in done:
+            signed_in = self._login_step(request, sid, iid)
+            if isinstance(signed_in, LoginPage):
+                return signed_in
+            if signed_in is not None:
+                sid = created_sid = signed_in
+        session = browser_session.find(self.deps, sid)
         if session is None or sid is None:
             raise PageError("invalid_request", "the sign-in session has ended; start again")
-        user = scenario.user_or_adhoc(session["sub"])
+        user = scenario.user_or_adhoc(session.sub)
         client = self._client(request)
         step: ConsentStep = "approve"
         if "consent" not in done:
@@ -212,7 +201,7 @@ class SignIn:
             )
         if step == "deny":
             if iid is not None:
-                self.deps.state.delete(INTERACTION, iid)
+                records.delete(self.deps.state, Interaction, iid)
             target = Target(client, request.redirect_uri, request.response_mode, request.state)
             denied = AccessDenied("the scenario denies consent for this request")
             return self._error(denied, target, issuer, session_id=created_sid)
@@ -223,8 +212,40 @@ class SignIn:
             iid = iid or self._park(request, sid)
             return ConsentPage(iid, client, user, request.scope, session_id=created_sid)
         if iid is not None:
-            self.deps.state.delete(INTERACTION, iid)
+            records.delete(self.deps.state, Interaction, iid)
         out = self._credentials(request, session, sid, user, issuer)
+        return self._response(request, out, issuer, created_sid, client, sid)
+
+    def _login_step(
+        self, request: AuthorizationRequest, sid: str | None, iid: str | None
+    ) -> str | LoginPage | None:
+        """The session just started for this request, the login page, or None when the
+        browser's session ``sid`` will do."""
+        session = browser_session.find(self.deps, sid)
+        if not self._needs_login(request, session, int(self.deps.state.now())):
+            return None
+        if "none" in request.prompt:
+            error = PROMPT_NONE_ERRORS[self.deps.scenario.prompt_none_login]
+            raise error("no signed-in user, and prompt=none forbids asking")
+        user = self._automatic_user(request, session)
+        if user is None:
+            iid = iid or self._park(request, sid)
+            notice = None
+            if request.login_hint and self._find_user(request.login_hint) is None:
+                notice = f"No user {request.login_hint!r} in this scenario."
+            return self._login_page(iid, request, notice)
+        return self._start_session(user)
+
+    def _response(
+        self,
+        request: AuthorizationRequest,
+        out: dict[str, str],
+        issuer: str,
+        created_sid: str | None,
+        client: Client,
+        sid: str,
+    ) -> AuthorizationResponse:
+        """The successful authorization response (RFC 6749 4.1.2, RFC 9207 ``iss``)."""
         if request.state is not None:
             out["state"] = request.state
         out["iss"] = issuer
@@ -238,19 +259,19 @@ class SignIn:
         )
 
     def _needs_login(
-        self, request: AuthorizationRequest, session: JSONObject | None, now: int
+        self, request: AuthorizationRequest, session: Session | None, now: int
     ) -> bool:
         if session is None or "login" in request.prompt or "select_account" in request.prompt:
             return True
-        if request.max_age is not None and now - session["auth_time"] > request.max_age:
+        if request.max_age is not None and now - session.auth_time > request.max_age:
             return True
         if request.login_hint:  # a hint naming someone else asks for that user
             hinted = self._find_user(request.login_hint)
-            return hinted is not None and hinted.sub != session["sub"]
+            return hinted is not None and hinted.sub != session.sub
         return False
 
     def _automatic_user(
-        self, request: AuthorizationRequest, session: JSONObject | None
+        self, request: AuthorizationRequest, session: Session | None
     ) -> User | None:
         """Who signs in without a page, or None when the page must be shown.
 
@@ -268,32 +289,19 @@ class SignIn:
         if scenario.login != "auto":
             return None
         if session is not None:  # re-authentication (max_age) of the same user
-            return scenario.user_or_adhoc(session["sub"])
+            return scenario.user_or_adhoc(session.sub)
         return scenario.default
 
     def _find_user(self, login: str) -> User | None:
-        scenario = self.deps.scenario
-        found = scenario.user(login)
-        if found is None:
-            found = next((u for u in scenario.users if u.claims.get("email") == login), None)
-        return found
+        return find_user(self.deps.scenario, login)
 
     # -- records -----------------------------------------------------------------------
 
     def _live_session(self, sid: str | None) -> str | None:
-        return sid if sid and self.deps.state.get(SESSION, sid) is not None else None
+        return sid if browser_session.find(self.deps, sid) is not None else None
 
     def _start_session(self, user: User) -> str:
-        """A session record; with ``sessions: false`` it only carries one authorization."""
-        sid = random_token(24)
-        lifetimes = self.deps.scenario.lifetimes
-        ttl = lifetimes.session if self.deps.scenario.sessions else lifetimes.interaction
-        self.deps.state.put(
-            SESSION, sid, {"sub": user.sub, "auth_time": int(self.deps.state.now())}, ttl=ttl
-        )
-        # tokens carry the public sid only; a logout by token finds its session here
-        self.deps.state.put(SESSION_OF_SID, public_sid(sid), {"session": sid}, ttl=ttl)
-        return sid
+        return browser_session.start(self.deps, user)
 
     def _cookie(self, result: AuthorizeResult) -> AuthorizeResult:
         """The result as the browser gets it: no session cookie with ``sessions: false``."""
@@ -303,23 +311,19 @@ class SignIn:
 
     def _park(self, request: AuthorizationRequest, sid: str | None) -> str:
         iid = random_token(24)
-        self.deps.state.put(
-            INTERACTION,
-            iid,
-            {"request": request.to_record(), "sid": sid},
-            ttl=self.deps.scenario.lifetimes.interaction,
-        )
+        parked = Interaction(request=request.to_record(), sid=sid)
+        records.put(self.deps.state, iid, parked, ttl=self.deps.scenario.lifetimes.interaction)
         return iid
 
-    def _interaction(self, params: Params) -> tuple[str, JSONObject, AuthorizationRequest, Target]:
+    def _interaction(self, params: Params) -> tuple[str, Interaction, AuthorizationRequest, Target]:
         iid = params.get("interaction", "")
-        record = self.deps.state.get(INTERACTION, iid) if iid else None
+        record = records.get(self.deps.state, Interaction, iid) if iid else None
         if record is None:
             raise PageError(
                 "invalid_request",
                 "this sign-in page has expired or was already used; start again from the application",
             )
-        request = AuthorizationRequest.from_record(record["request"])
+        request = AuthorizationRequest.from_record(record.request)
         client = self._client(request)
         return (
             iid,
@@ -340,7 +344,7 @@ class SignIn:
         )
 
     def _credentials(
-        self, request: AuthorizationRequest, session: JSONObject, sid: str, user: User, issuer: str
+        self, request: AuthorizationRequest, session: Session, sid: str, user: User, issuer: str
     ) -> dict[str, str]:
         """The code and tokens the response type asks for (OpenID Connect Core 3.3.2.5)."""
         code = (
@@ -356,10 +360,10 @@ class SignIn:
                 user=user,
                 response_type=request.response_type,
                 scope=request.scope,
-                auth_time=session["auth_time"],
+                auth_time=session.auth_time,
                 nonce=request.nonce,
                 claims_request=request.claims,
-                sid=public_sid(sid),
+                sid=browser_session.public_sid(sid),
                 tenant=request.tenant,
                 issuer=issuer,
                 code=code,
@@ -368,44 +372,40 @@ class SignIn:
         )
         return out
 
-    def _issue_code(self, request: AuthorizationRequest, session: JSONObject, sid: str) -> str:
+    def _issue_code(self, request: AuthorizationRequest, session: Session, sid: str) -> str:
         template = self.deps.scenario.quirks.code_template  # a preset's code shape
         code = render(compiled(template), sub="", client_id="", claims={}) if template else None
         code = code or random_token(32)
         scenario = self.deps.scenario  # the code lives as long as this client and user say
         lifetimes = scenario.lifetimes_for(
-            self.deps.client(request.client_id), scenario.user(session["sub"])
+            self.deps.client(request.client_id), scenario.user(session.sub)
         )
-        self.deps.state.put(
-            CODE,
-            token_handle(code),
-            {
-                "client_id": request.client_id,
-                "redirect_uri": request.redirect_uri,
-                "redirect_uri_given": request.redirect_uri_given,
-                "scope": list(request.scope),
-                "nonce": request.nonce,
-                "code_challenge": request.code_challenge,
-                "code_challenge_method": request.code_challenge_method,
-                "sub": session["sub"],
-                "auth_time": session["auth_time"],
-                "claims_request": request.claims,
-                "sid": public_sid(sid),
-                "tenant": request.tenant,
-                "resources": list(request.resources),
-                "dpop_jkt": request.dpop_jkt,
-                "offline": request.offline
-                and refresh_for_offline(
-                    self.deps.state,
-                    scenario,
-                    client_id=request.client_id,
-                    sub=session["sub"],
-                    prompt=request.prompt,
-                    ttl=lifetimes.refresh_token,
-                ),
-            },
-            ttl=lifetimes.code,
+        offline = request.offline and refresh_for_offline(
+            self.deps.state,
+            scenario,
+            client_id=request.client_id,
+            sub=session.sub,
+            prompt=request.prompt,
+            ttl=lifetimes.refresh_token,
         )
+        record = Code(
+            client_id=request.client_id,
+            redirect_uri=request.redirect_uri,
+            redirect_uri_given=request.redirect_uri_given,
+            scope=request.scope,
+            sub=session.sub,
+            auth_time=session.auth_time,
+            nonce=request.nonce,
+            code_challenge=request.code_challenge,
+            code_challenge_method=request.code_challenge_method,
+            claims_request=request.claims,
+            sid=browser_session.public_sid(sid),
+            tenant=request.tenant,
+            resources=request.resources,
+            dpop_jkt=request.dpop_jkt,
+            offline=offline,
+        )
+        records.put(self.deps.state, token_handle(code), record, ttl=lifetimes.code)
         return code
 
     def _error(
@@ -425,15 +425,6 @@ class SignIn:
             client_id=target.client.client_id,
             browser_session=session_id or self._live_session(browser_session),
         )
-
-
-def public_sid(session_id: str) -> str:
-    """The ``sid`` claim of a session: derived from its id, never the cookie value itself.
-
-    ID tokens travel through browsers and logs (``id_token_hint``); the session id in
-    the cookie is a credential, so tokens carry a one-way hash of it instead.
-    """
-    return token_handle("sid:" + session_id)[:32]
 
 
 def _with_session(result: AuthorizeResult, sid: str | None) -> AuthorizeResult:

@@ -11,10 +11,10 @@ refresh token lives.
 from __future__ import annotations
 
 from mockidp.model.scenario import Scenario
+from mockidp.oauth import records
+from mockidp.oauth.records import Offline
 from mockidp.store.state import State
 from mockidp.types import Params
-
-OFFLINE = "offline"
 
 
 def asks_offline(scenario: Scenario, params: Params) -> bool:
@@ -34,7 +34,7 @@ def refresh_for_offline(
     """At a code's issue: whether this offline request gets a refresh token (first
     consent, or ``prompt=consent``); remembers that it did."""
     ident = f"{client_id} {sub}"
-    if state.get(OFFLINE, ident) is not None and "consent" not in prompt:
+    if records.get(state, Offline, ident) is not None and "consent" not in prompt:
         return False
-    state.put(OFFLINE, ident, {"given": True}, ttl=ttl)
+    records.put(state, ident, Offline(), ttl=ttl)
     return True

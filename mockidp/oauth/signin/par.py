@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from mockidp.errors import InvalidRequest, PageError
 from mockidp.model.scenario import Client
+from mockidp.oauth import records
 from mockidp.oauth.deps import Deps
-from mockidp.oauth.records import random_token, token_handle
+from mockidp.oauth.records import Pushed, random_token, token_handle
 from mockidp.oauth.signin.authorize import resolve_target, validate_request
 from mockidp.types import JSONObject, Params
 
-PUSHED = "par"
 URN_PREFIX = "urn:ietf:params:oauth:request_uri:"
 CLIENT_AUTH_PARAMS = frozenset({"client_secret", "client_assertion", "client_assertion_type"})
 
@@ -41,9 +41,8 @@ def push(deps: Deps, client: Client, params: Params) -> JSONObject:
     validate_request(deps.scenario, target, pushed, pushed=True)  # OAuthError -> JSON 400
     value = random_token(32)
     ttl = deps.scenario.lifetimes.request_uri
-    deps.state.put(
-        PUSHED, token_handle(value), {"client_id": client.client_id, "params": pushed}, ttl=ttl
-    )
+    record = Pushed(client_id=client.client_id, params=pushed)
+    records.put(deps.state, token_handle(value), record, ttl=ttl)
     return {"request_uri": URN_PREFIX + value, "expires_in": ttl}
 
 
@@ -58,13 +57,13 @@ def pushed_params(deps: Deps, params: Params) -> Params | None:
     if not client_id:
         raise PageError("invalid_request", "client_id is missing (RFC 9126 4)")
     handle = token_handle(request_uri[len(URN_PREFIX) :])
-    record = deps.state.get(PUSHED, handle)
-    if record is not None and record["client_id"] != client_id:
+    record = records.get(deps.state, Pushed, handle)
+    if record is not None and record.client_id != client_id:
         raise PageError("invalid_request_uri", "request_uri was pushed by another client")
-    record = deps.state.take(PUSHED, handle) if record is not None else None
+    record = records.take(deps.state, Pushed, handle) if record is not None else None
     if record is None:
         raise PageError(
             "invalid_request_uri",
             "request_uri is unknown, expired or already used; push the request again",
         )
-    return dict(record["params"])
+    return dict(record.params)

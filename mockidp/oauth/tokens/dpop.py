@@ -33,15 +33,14 @@ from mockidp.keys.verify import (
     verify_with_header_jwk,
 )
 from mockidp.model.scenario import Client
+from mockidp.oauth import records
 from mockidp.oauth.deps import Deps
-from mockidp.oauth.records import random_token
+from mockidp.oauth.records import DpopJti, DpopNonce, random_token
 from mockidp.types import JSONObject
 
 ALGORITHMS: tuple[str, ...] = DPOP_ALGORITHMS
 """Asymmetric algorithms a proof may use (dpop_signing_alg_values_supported)."""
 
-NONCE = "dpopnonce"
-JTI = "dpopjti"
 FUTURE_SKEW = 60  # seconds a proof's iat may run ahead of the provider's clock
 _EXPOSE = {"Access-Control-Expose-Headers": "DPoP-Nonce, WWW-Authenticate"}
 
@@ -58,9 +57,9 @@ class Presentation(Struct, frozen=True):
     """The URLs ``htu`` may name: the advertised endpoint URL and the one requested."""
 
 
-def thumbprint_of(token: JSONObject) -> str | None:
-    """The ``cnf.jkt`` a token record is bound to, if any."""
-    cnf = token.get("cnf")
+def thumbprint_of(claims: JSONObject) -> str | None:
+    """The ``cnf.jkt`` an access token's claims bind it to, if any."""
+    cnf = claims.get("cnf")
     jkt = cnf.get("jkt") if isinstance(cnf, dict) else None
     return jkt if isinstance(jkt, str) else None
 
@@ -80,7 +79,7 @@ def challenge(error: str | None = None, description: str = "") -> str:
 def new_nonce(deps: Deps) -> str:
     """A fresh server nonce (RFC 9449 8), valid for the scenario's ``dpop.nonce_lifetime``."""
     value = random_token(24)
-    deps.state.put(NONCE, value, {}, ttl=deps.scenario.dpop.nonce_lifetime)
+    records.put(deps.state, value, DpopNonce(), ttl=deps.scenario.dpop.nonce_lifetime)
     return value
 
 
@@ -140,7 +139,18 @@ def verify_proof(
     resource = access_token is not None
     if len(proofs) != 1:
         raise _fail(f"send exactly one DPoP header, not {len(proofs)}", resource=resource)
-    proof = proofs[0].strip()
+    claims, jkt = _verified(proofs[0].strip(), resource=resource)
+    _check_claims(claims, method, urls, resource=resource)
+    _check_iat(deps, claims["iat"], resource=resource)
+    if access_token is not None:
+        _check_ath(claims.get("ath"), access_token)
+    _check_nonce(deps, claims.get("nonce"), resource=resource)
+    _check_replay(deps, jkt, claims["jti"], resource=resource)
+    return jkt
+
+
+def _verified(proof: str, *, resource: bool) -> tuple[JSONObject, str]:
+    """The proof's claims and key thumbprint, once its header and signature check out."""
     try:
         header = unverified_header(proof)
     except TokenVerificationError as exc:
@@ -160,6 +170,11 @@ def verify_proof(
         _, claims, jkt = verify_with_header_jwk(proof, [str(alg)])
     except TokenVerificationError as exc:
         raise _fail(f"the DPoP proof does not verify: {exc}", resource=resource) from None
+    return claims, jkt
+
+
+def _check_claims(claims: JSONObject, method: str, urls: Sequence[str], *, resource: bool) -> None:
+    """RFC 9449 4.3 steps 4 to 9: jti, htm, htu and iat present; htm and htu this request's."""
     for name, kinds in (("jti", str), ("htm", str), ("htu", str), ("iat", int | float)):
         value = claims.get(name)
         if not isinstance(value, kinds) or isinstance(value, bool) or value == "":
@@ -173,39 +188,47 @@ def verify_proof(
             f"the DPoP proof's htu must be {urls[0] if urls else 'this endpoint URL'}",
             resource=resource,
         )
+
+
+def _check_iat(deps: Deps, iat: float, *, resource: bool) -> None:
     settings = deps.scenario.dpop
     now = deps.state.now()
-    if claims["iat"] < now - settings.proof_max_age:
+    if iat < now - settings.proof_max_age:
         raise _fail(
             f"the DPoP proof is too old (iat more than {settings.proof_max_age}s ago)",
             resource=resource,
         )
-    if claims["iat"] > now + FUTURE_SKEW:
+    if iat > now + FUTURE_SKEW:
         raise _fail("the DPoP proof's iat is in the future", resource=resource)
-    if access_token is not None:
-        ath = claims.get("ath")
-        if ath is None:
-            raise _fail(
-                "the DPoP proof needs an ath claim (the access token's hash)", resource=True
-            )
-        if ath != access_token_hash(access_token):
-            raise _fail("the DPoP proof's ath does not match the access token", resource=True)
-    nonce = claims.get("nonce")
-    if nonce is None and settings.require_nonce:
+
+
+def _check_ath(ath: object, access_token: str) -> None:
+    """At a resource the proof carries the access token's hash (RFC 9449 4.3 step 11)."""
+    if ath is None:
+        raise _fail("the DPoP proof needs an ath claim (the access token's hash)", resource=True)
+    if ath != access_token_hash(access_token):
+        raise _fail("the DPoP proof's ath does not match the access token", resource=True)
+
+
+def _check_nonce(deps: Deps, nonce: object, *, resource: bool) -> None:
+    if nonce is None and deps.scenario.dpop.require_nonce:
         raise _nonce_needed(deps, "a DPoP nonce is required", resource=resource)
     if nonce is not None and not _live_nonce(deps, nonce):
         raise _nonce_needed(deps, "the DPoP nonce is unknown or expired", resource=resource)
-    ttl = settings.proof_max_age + FUTURE_SKEW + 1
-    seen = hashlib.sha256(f"{jkt}:{claims['jti']}".encode()).hexdigest()  # any jti length
-    if not deps.state.add(JTI, seen, {}, ttl=ttl):
+
+
+def _check_replay(deps: Deps, jkt: str, jti: str, *, resource: bool) -> None:
+    """A proof is used once: its key and jti are remembered as long as it could be fresh."""
+    ttl = deps.scenario.dpop.proof_max_age + FUTURE_SKEW + 1
+    seen = hashlib.sha256(f"{jkt}:{jti}".encode()).hexdigest()  # any jti length
+    if not records.add(deps.state, seen, DpopJti(), ttl=ttl):
         raise _fail("the DPoP proof's jti was already used", resource=resource)
-    return jkt
 
 
 def _live_nonce(deps: Deps, nonce: object) -> bool:
     if not isinstance(nonce, str) or not 0 < len(nonce) <= 64:  # ours are 32 characters
         return False
-    return deps.state.get(NONCE, nonce) is not None
+    return records.get(deps.state, DpopNonce, nonce) is not None
 
 
 def require_proof(client: Client, jkt: str | None) -> None:
@@ -216,10 +239,9 @@ def require_proof(client: Client, jkt: str | None) -> None:
         )
 
 
-def check_bound(record: JSONObject, jkt: str | None, what: str) -> None:
+def check_bound(bound: object, jkt: str | None, what: str) -> None:
     """A code (``dpop_jkt``, RFC 9449 10) or a public client's refresh token (section 5)
-    bound to a key is only redeemed with a proof of that key."""
-    bound = record.get("dpop_jkt")
+    bound to the key ``bound`` is only redeemed with a proof of that key."""
     if not isinstance(bound, str):
         return
     if jkt is None:
@@ -246,11 +268,11 @@ def invalid_token(description: str, presentation: Presentation) -> InvalidToken:
 
 
 def check_presentation(
-    deps: Deps, record: JSONObject, access_token: str, presentation: Presentation
+    deps: Deps, claims: JSONObject, access_token: str, presentation: Presentation
 ) -> None:
     """A resource's check of how a token was presented (RFC 9449 7): a bound token only
     with the DPoP scheme and a proof of its key, an unbound one only as Bearer."""
-    bound = thumbprint_of(record)
+    bound = thumbprint_of(claims)
     if presentation.scheme.lower() != "dpop":
         if bound is not None:
             description = (

@@ -9,7 +9,7 @@ from __future__ import annotations
 from mockidp.errors import InvalidClient, InvalidRequest
 from mockidp.model.scenario import Client
 from mockidp.oauth.deps import Deps
-from mockidp.oauth.records import ACCESS, REFRESH
+from mockidp.oauth.records import Access, Refresh
 from mockidp.oauth.tokens import dpop
 from mockidp.oauth.tokens.issuance import live_record
 from mockidp.types import JSONObject, Params
@@ -25,24 +25,39 @@ def introspect(deps: Deps, client: Client, params: Params) -> JSONObject:
     found = find_token(deps, token, params.get("token_type_hint"))
     if found is None:
         return {"active": False}
-    kind, record = found
+    claims = _answered(found)
     out: JSONObject = {"active": True}
     for name in ("scope", "client_id", "sub", "exp", "iat", "iss", "aud", "jti", "cnf", "act"):
-        if record.get(name) not in (None, ""):
-            out[name] = record[name]
-    user = deps.scenario.user(record.get("uid") or record["sub"])
+        if claims.get(name) not in (None, ""):
+            out[name] = claims[name]
+    user = deps.scenario.user(found.user_sub)
     if user is not None:
         out["username"] = user.claims.get("preferred_username", user.username)
-    if kind == ACCESS:  # RFC 9449 6.2: a DPoP-bound token is introspected as DPoP
-        out["token_type"] = "DPoP" if dpop.thumbprint_of(record) else "Bearer"
+    if isinstance(found, Access):  # RFC 9449 6.2: a DPoP-bound token is introspected as DPoP
+        out["token_type"] = "DPoP" if dpop.thumbprint_of(found.claims) else "Bearer"
     return out
 
 
-def find_token(deps: Deps, token: str, hint: str | None) -> tuple[str, JSONObject] | None:
-    """A live access or refresh token's kind and record, the hinted kind tried first."""
-    kinds = (REFRESH, ACCESS) if hint == "refresh_token" else (ACCESS, REFRESH)
-    for kind in kinds:
-        record = live_record(deps, kind, token)
-        if record is not None:
-            return kind, record
-    return None
+def _answered(record: Access | Refresh) -> JSONObject:
+    """What introspection tells of a token: an access token's claims as signed, a
+    refresh token's grant."""
+    if isinstance(record, Access):
+        return record.claims
+    return {
+        "scope": " ".join(record.scope),
+        "client_id": record.client_id,
+        "sub": record.sub,
+        "exp": record.exp,
+        "iat": record.iat,
+        "iss": record.iss,
+    }
+
+
+def find_token(deps: Deps, token: str, hint: str | None) -> Access | Refresh | None:
+    """A live access or refresh token's record, the hinted kind tried first."""
+    first: Access | Refresh | None
+    if hint == "refresh_token":
+        first = live_record(deps, Refresh, token)
+        return first if first is not None else live_record(deps, Access, token)
+    first = live_record(deps, Access, token)
+    return first if first is not None else live_record(deps, Refresh, token)

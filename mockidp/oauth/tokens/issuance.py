@@ -7,13 +7,18 @@ makes every token of that family invalid at once.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from mockidp.model.scenario import Client, Scenario, User
+from mockidp.oauth import records
 from mockidp.oauth.deps import Deps, client_deleted
 from mockidp.oauth.hooks import TokenKind
 from mockidp.oauth.records import (
-    GRANT,
-    REVOKED_GRANT,
     UNTIL_RESET,
+    Access,
+    Grant,
+    Refresh,
+    RevokedGrant,
     random_token,
     token_handle,
 )
@@ -38,16 +43,12 @@ def new_grant(deps: Deps, client: Client, user: User | None) -> str:
     lifetimes = deps.scenario.lifetimes_for(client, user)
     # it outlives its refresh tokens (at most refresh_token_absolute) and their access tokens
     refresh_span = lifetimes.refresh_token_absolute or lifetimes.refresh_token
-    deps.state.put(
-        GRANT,
-        grant_id,
-        {
-            "client_id": client.client_id,
-            "sub": user.sub if user else None,
-            "created": int(deps.state.now()),
-        },
-        ttl=refresh_span + lifetimes.access_token,
+    grant = Grant(
+        client_id=client.client_id,
+        sub=user.sub if user else None,
+        created=int(deps.state.now()),
     )
+    records.put(deps.state, grant_id, grant, ttl=refresh_span + lifetimes.access_token)
     return grant_id
 
 
@@ -152,15 +153,18 @@ def mint(
     )
 
 
-def live_record(deps: Deps, kind: str, token: str) -> JSONObject | None:
+Token = TypeVar("Token", Access, Refresh)
+
+
+def live_record(deps: Deps, kind: type[Token], token: str) -> Token | None:
     """The record of a live token of ``kind`` whose grant has not been revoked."""
-    record = deps.state.get(kind, token_handle(token))
+    record = records.get(deps.state, kind, token_handle(token))
     if record is None:
         return None
-    grant_id = record.get("gid")
-    if grant_id is not None and deps.state.get(GRANT, grant_id) is None:
+    grant_id = record.gid
+    if grant_id is not None and records.get(deps.state, Grant, grant_id) is None:
         return None
-    if client_deleted(deps.scenario, deps.state, record.get("client_id")):  # RFC 7592 2.3
+    if client_deleted(deps.scenario, deps.state, record.client_id):  # RFC 7592 2.3
         return None
     return record
 
@@ -169,12 +173,12 @@ def revoke_grant(deps: Deps, grant_id: str | None) -> None:
     """Kill every token of the grant. The tombstone goes first, so a refresh that is
     extending the grant at the same moment cannot bring it back (see extend_grant)."""
     if grant_id is not None:
-        deps.state.put(REVOKED_GRANT, grant_id, {}, ttl=UNTIL_RESET)
-        deps.state.delete(GRANT, grant_id)
+        records.put(deps.state, grant_id, RevokedGrant(), ttl=UNTIL_RESET)
+        records.delete(deps.state, Grant, grant_id)
 
 
-def extend_grant(deps: Deps, grant_id: str, grant: JSONObject, *, ttl: float) -> None:
+def extend_grant(deps: Deps, grant_id: str, grant: Grant, *, ttl: float) -> None:
     """Keep a grant alive as long as the refresh token just issued from it (sliding)."""
-    deps.state.put(GRANT, grant_id, grant, ttl=ttl)
-    if deps.state.get(REVOKED_GRANT, grant_id) is not None:  # revoked meanwhile: stay dead
-        deps.state.delete(GRANT, grant_id)
+    records.put(deps.state, grant_id, grant, ttl=ttl)
+    if records.get(deps.state, RevokedGrant, grant_id) is not None:  # revoked: stay dead
+        records.delete(deps.state, Grant, grant_id)

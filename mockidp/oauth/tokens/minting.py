@@ -17,9 +17,10 @@ from msgspec import Struct, field
 from mockidp.model.quirks import Quirks
 from mockidp.model.scenario import Client, Lifetimes, User
 from mockidp.model.token_formats import compiled, render
+from mockidp.oauth import records
 from mockidp.oauth.deps import Deps
 from mockidp.oauth.hooks import HookRequest, TokenKind
-from mockidp.oauth.records import ACCESS, REFRESH, new_jti, token_handle
+from mockidp.oauth.records import Access, Refresh, new_jti, token_handle
 from mockidp.oauth.scripted import defects
 from mockidp.oauth.tokens import resources
 from mockidp.oauth.tokens.claim_sets import (
@@ -134,15 +135,17 @@ def mint_access_token(minting: Minting, defect: str | None) -> str:
         claims, header = _hooked(minting, "access_token", claims, typ)
         value = _signed(minting, claims, typ=typ, defect=defect, header=header)
     auth = minting.auth
-    record = {
-        **claims,  # as the hooks left them: introspection answers what was signed
-        "uid": minting.uid,
-        "gid": auth.grant_id,
-        "claims_request": auth.claims_request,
-        "nonce": auth.nonce,
-        "tenant": auth.tenant,
-    }
-    minting.deps.state.put(ACCESS, token_handle(value), record, ttl=minting.lifetimes.access_token)
+    record = Access(
+        claims=claims,  # as the hooks left them: introspection answers what was signed
+        scope=auth.scope,
+        uid=minting.uid,
+        gid=auth.grant_id,
+        claims_request=auth.claims_request,
+        nonce=auth.nonce,
+        tenant=auth.tenant,
+    )
+    ttl = minting.lifetimes.access_token
+    records.put(minting.deps.state, token_handle(value), record, ttl=ttl)
     return value
 
 
@@ -257,24 +260,25 @@ def mint_refresh_token(minting: Minting) -> str:
         value = _signed(minting, _refresh_claims(minting, expires), typ="JWT", defect=None)
     else:
         value = _render(minting.deps.scenario.refresh_token_template, minting, minting.sub)
-    record: JSONObject = {
-        "client_id": auth.client.client_id,
-        "sub": minting.sub,
-        "uid": minting.uid,
-        "scope": " ".join(auth.scope),
-        "gid": auth.grant_id,
-        "auth_time": auth.auth_time,
-        "claims_request": auth.claims_request,
-        "sid": auth.sid,
-        "tenant": auth.tenant,
-        "resources": list(auth.resources),
+    record = Refresh(
+        client_id=auth.client.client_id,
+        sub=minting.sub,
+        scope=auth.scope,
+        gid=auth.grant_id,
+        iat=now,
+        exp=expires,
+        iss=minting.issuer,
+        uid=minting.uid,
+        auth_time=auth.auth_time,
+        claims_request=auth.claims_request,
+        sid=auth.sid,
+        tenant=auth.tenant,
+        resources=auth.resources,
         # RFC 9449 5: a public client's refresh token is bound to its DPoP key
-        "dpop_jkt": auth.dpop_jkt if auth.client.public else None,
-        "iat": now,
-        "exp": expires,
-        "iss": minting.issuer,
-    }
-    minting.deps.state.put(REFRESH, token_handle(value), record, ttl=max(expires - now, 1))
+        dpop_jkt=auth.dpop_jkt if auth.client.public else None,
+    )
+    ttl = max(expires - now, 1)
+    records.put(minting.deps.state, token_handle(value), record, ttl=ttl)
     return value
 
 

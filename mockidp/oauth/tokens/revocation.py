@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from mockidp.errors import InvalidGrant, InvalidRequest
 from mockidp.model.scenario import Client
+from mockidp.oauth import records
 from mockidp.oauth.deps import Deps
-from mockidp.oauth.records import REFRESH, token_handle
+from mockidp.oauth.records import Refresh, token_handle
 from mockidp.oauth.tokens.introspection import find_token
 from mockidp.oauth.tokens.issuance import revoke_grant
 from mockidp.types import Params
@@ -23,9 +24,8 @@ def revoke(deps: Deps, client: Client, params: Params) -> None:
     found = find_token(deps, token, params.get("token_type_hint"))
     if found is None:
         return  # RFC 7009 2.2: an unknown token is not an error
-    kind, record = found
-    if record.get("client_id") != client.client_id:
+    if found.client_id != client.client_id:
         raise InvalidGrant("the token was issued to another client")  # RFC 6749 5.2
-    if kind == REFRESH:
-        revoke_grant(deps, record.get("gid"))
-    deps.state.delete(kind, token_handle(token))
+    if isinstance(found, Refresh):
+        revoke_grant(deps, found.gid)
+    records.delete(deps.state, type(found), token_handle(token))

@@ -261,14 +261,15 @@ async def test_rotation_slides_the_grant_past_its_first_refresh_tokens_lifetime(
 
 
 def test_a_revoked_grant_is_not_revived_by_a_concurrent_extension() -> None:
-    from mockidp.oauth.records import GRANT
+    from mockidp.oauth import records
+    from mockidp.oauth.records import Grant
     from mockidp.oauth.tokens.issuance import extend_grant, revoke_grant
 
     idp = make_idp(scenario())
     deps = idp.provider.deps
-    deps.state.put(GRANT, "g1", {"client_id": CONFIDENTIAL}, ttl=100)
-    grant = deps.state.get(GRANT, "g1")
+    records.put(deps.state, "g1", Grant(client_id=CONFIDENTIAL, sub=None, created=0), ttl=100)
+    grant = records.get(deps.state, Grant, "g1")
     assert grant is not None
     revoke_grant(deps, "g1")  # lands between the refresh's read and its extension
     extend_grant(deps, "g1", grant, ttl=100)
-    assert deps.state.get(GRANT, "g1") is None
+    assert records.get(deps.state, Grant, "g1") is None

@@ -4,6 +4,7 @@ grant's tokens: the next ``prompt=none`` authorization answers ``login_required`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,11 +15,24 @@ from tests.support.flows import PKCE_VERIFIER, code_request
 
 OIDC = "/realms/mockidp/protocol/openid-connect"
 REDIRECT = "http://127.0.0.1:8080/callback"
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+INTERACTION = re.compile(r'name="interaction" value="([^"]+)"')
 
 
 @pytest.fixture
 def idp() -> Iterator[MockIdP]:
-    idp = MockIdP.in_process({"preset": "keycloak", "login": "auto", "consent": "auto"})
+    idp = MockIdP.in_process(
+        {
+            "preset": "keycloak",
+            "login": "auto",
+            "consent": "auto",
+            # Keycloak's device endpoints (the preset leaves the device grant out)
+            "endpoints": {
+                "device_authorization": OIDC + "/auth/device",
+                "device": "/realms/mockidp/device",
+            },
+        }
+    )
     yield idp
     idp.close()
 
@@ -47,6 +61,32 @@ def _tokens(idp: MockIdP) -> dict[str, str]:
     return tokens
 
 
+def _device_tokens(idp: MockIdP) -> dict[str, str]:
+    """The device grant, approved on the verification page (login auto: the browser's
+    session starts there)."""
+    auth = ("mockidp-client", "mockidp-secret")
+    started = idp.client.post(
+        OIDC + "/auth/device", data={"scope": "openid offline_access"}, auth=auth
+    )
+    assert started.status_code == 200, started.text
+    grant = started.json()
+    page = idp.client.get(grant["verification_uri_complete"])
+    interaction = INTERACTION.search(page.text)
+    assert interaction is not None, page.text
+    done = idp.client.post(
+        grant["verification_uri"], data={"interaction": interaction.group(1), "action": "approve"}
+    )
+    assert 'data-approved="true"' in done.text, done.text
+    answer = idp.client.post(
+        OIDC + "/token",
+        data={"grant_type": DEVICE_GRANT, "device_code": grant["device_code"]},
+        auth=auth,
+    )
+    assert answer.status_code == 200, answer.text
+    tokens: dict[str, str] = answer.json()
+    return tokens
+
+
 def _logout(idp: MockIdP, refresh_token: str, client: str = "mockidp-client") -> int:
     secret = "mockidp-secret" if client == "mockidp-client" else "wrong"
     answer = idp.client.post(
@@ -58,6 +98,15 @@ def _logout(idp: MockIdP, refresh_token: str, client: str = "mockidp-client") ->
 def test_logout_by_refresh_token_ends_the_browser_session(idp: MockIdP) -> None:
     tokens = _tokens(idp)
     assert "code" in _authorize(idp, prompt="none")  # the session signs in silently
+    assert _logout(idp, tokens["refresh_token"]) == 204
+    assert _authorize(idp, prompt="none")["error"] == ["login_required"]
+
+
+def test_logout_by_refresh_token_ends_a_session_started_on_the_device_page(
+    idp: MockIdP,
+) -> None:
+    tokens = _device_tokens(idp)
+    assert "code" in _authorize(idp, prompt="none")  # the device page's session signs in
     assert _logout(idp, tokens["refresh_token"]) == 204
     assert _authorize(idp, prompt="none")["error"] == ["login_required"]
 

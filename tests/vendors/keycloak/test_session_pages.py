@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from mockidp.oauth.sessions.session_management import browser_state
-from mockidp.oauth.signin.flow import public_sid
+from mockidp.oauth.signin.session import public_sid
 from mockidp.testing import MockIdP
 from tests.support.iframe import NODE, page_script, talk
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from mockidp.errors import InvalidGrant, InvalidRequest
 from mockidp.model.scenario import Client
+from mockidp.oauth import records
 from mockidp.oauth.deps import Deps
-from mockidp.oauth.records import REFRESH, SESSION, SESSION_OF_SID, token_handle
+from mockidp.oauth.records import Refresh, token_handle
+from mockidp.oauth.signin import session as browser_session
 from mockidp.oauth.tokens.issuance import revoke_grant
 from mockidp.types import Params
 
@@ -21,18 +23,15 @@ def end_grant_by_refresh_token(deps: Deps, client: Client, params: Params) -> No
     if not token:
         raise InvalidRequest("refresh_token is missing")
     handle = token_handle(token)
-    record = deps.state.get(REFRESH, handle)
+    record = records.get(deps.state, Refresh, handle)
     if record is None:
         raise InvalidGrant("Invalid refresh token", reason="refresh_token")
-    if record.get("client_id") != client.client_id:
+    if record.client_id != client.client_id:
         raise InvalidGrant(
             "Invalid refresh token. Token client and authorized client don't match",
             reason="refresh_token",
         )
-    revoke_grant(deps, record.get("gid"))  # every refresh and access token of the grant
-    deps.state.delete(REFRESH, handle)
-    sid = record.get("sid")
-    session = deps.state.get(SESSION_OF_SID, sid) if isinstance(sid, str) else None
-    if isinstance(sid, str) and session is not None:  # Keycloak ends the user's session too
-        deps.state.delete(SESSION, session["session"])
-        deps.state.delete(SESSION_OF_SID, sid)
+    revoke_grant(deps, record.gid)  # every refresh and access token of the grant
+    records.delete(deps.state, Refresh, handle)
+    if record.sid is not None:  # Keycloak ends the user's session too
+        browser_session.end_by_public_sid(deps, record.sid)

@@ -30,10 +30,11 @@ from msgspec import Struct
 
 from mockidp.errors import OAuthError, VendorApiError
 from mockidp.model.scenario import Client
+from mockidp.oauth import records
 from mockidp.oauth.context import TokenRequest
 from mockidp.oauth.deps import Deps
 from mockidp.oauth.grants.standard import refresh_token
-from mockidp.oauth.records import ACCESS, REFRESH, token_handle
+from mockidp.oauth.records import Access, Refresh, token_handle
 from mockidp.oauth.tokens.issuance import live_record, revoke_grant
 from mockidp.types import JSONObject
 
@@ -86,7 +87,7 @@ def refuse(what: tuple[int, str, str, int]) -> VendorApiError:
 def validate(deps: Deps, call: IdentityCall, *, issuer: str) -> JSONObject:
     """``GET identity/v2/auth/access_token/validate``: the token and when it expires."""
     token, record = _access(deps, call)
-    return {"access_token": token, "expires_in": _when(record["exp"])}
+    return {"access_token": token, "expires_in": _when(record.claims["exp"])}
 
 
 def invalidate(deps: Deps, call: IdentityCall, *, issuer: str) -> JSONObject:
@@ -94,15 +95,15 @@ def invalidate(deps: Deps, call: IdentityCall, *, issuer: str) -> JSONObject:
     ``preventRefresh=true`` its refresh token (its whole grant) too."""
     token, record = _access(deps, call)
     if call.params.get("preventrefresh", "").lower() == "true":
-        revoke_grant(deps, record.get("gid"))
-    deps.state.delete(ACCESS, token_handle(token))
+        revoke_grant(deps, record.gid)
+    records.delete(deps.state, Access, token_handle(token))
     return {"IsPosted": True}
 
 
 def token_info(deps: Deps, call: IdentityCall, *, issuer: str) -> JSONObject:
     """``GET identity/v2/auth/access_token``: the token's provider and remember-me flag."""
     token, record = _access(deps, call)
-    user = deps.scenario.user_or_adhoc(record.get("uid") or record["sub"])
+    user = deps.scenario.user_or_adhoc(record.user_sub)
     provider = user.claims.get("Provider")
     return {
         "access_token": token,
@@ -116,9 +117,9 @@ def account(deps: Deps, call: IdentityCall, *, issuer: str) -> JSONObject:
     (``Uid``, ``ID``, ``Email`` as ``[{Type, Value}]``, ``FirstName``, ``LastName``, ...),
     then the user's own claims; ``fields`` keeps only the members it names."""
     _, record = _access(deps, call)
-    user = deps.scenario.user_or_adhoc(record.get("uid") or record["sub"])
+    user = deps.scenario.user_or_adhoc(record.user_sub)
     claims = user.claims
-    uid = str(record["sub"])
+    uid = record.sub
     email = claims.get("email")
     profile: JSONObject = {
         "Uid": uid,
@@ -148,7 +149,7 @@ def refresh(deps: Deps, call: IdentityCall, *, issuer: str) -> JSONObject:
     value = call.params.get("refresh_token")
     if not value:
         raise refuse(REFRESH_MISSING)
-    if live_record(deps, REFRESH, value) is None:
+    if live_record(deps, Refresh, value) is None:
         raise refuse(REFRESH_INVALID)
     try:
         tokens = refresh_token(deps, client, TokenRequest({"refresh_token": value}), issuer)
@@ -170,11 +171,11 @@ def revoke_refresh(deps: Deps, call: IdentityCall, *, issuer: str) -> JSONObject
     value = call.params.get("refresh_token")
     if not value:
         raise refuse(REFRESH_MISSING)
-    record = live_record(deps, REFRESH, value)
-    if record is None or record.get("client_id") != client.client_id:
+    record = live_record(deps, Refresh, value)
+    if record is None or record.client_id != client.client_id:
         raise refuse(REFRESH_INVALID)
-    revoke_grant(deps, record.get("gid"))
-    deps.state.delete(REFRESH, token_handle(value))
+    revoke_grant(deps, record.gid)
+    records.delete(deps.state, Refresh, token_handle(value))
     return {"IsDeleted": True}
 
 
@@ -207,14 +208,14 @@ def _client(deps: Deps, call: IdentityCall, *, with_secret: bool) -> Client:
     return client
 
 
-def _access(deps: Deps, call: IdentityCall) -> tuple[str, JSONObject]:
+def _access(deps: Deps, call: IdentityCall) -> tuple[str, Access]:
     """The access token and its live record, issued to the API key's client."""
     client = _client(deps, call, with_secret=False)
     token = call.bearer or call.params.get("access_token")
     if not token:
         raise refuse(TOKEN_MISSING)
-    record = live_record(deps, ACCESS, token)
-    if record is None or record.get("client_id") != client.client_id:
+    record = live_record(deps, Access, token)
+    if record is None or record.client_id != client.client_id:
         raise refuse(TOKEN_INVALID)
     return token, record
 

@@ -12,23 +12,22 @@ from __future__ import annotations
 import secrets
 
 from mockidp.model.scenario import Client, User
+from mockidp.oauth import records
 from mockidp.oauth.deps import Deps
-from mockidp.oauth.records import token_handle
-from mockidp.types import JSONObject
+from mockidp.oauth.records import Ticket, token_handle
 
-TICKET = "soticket"
 PREFIX = "7T:"
 
 
 def issue(deps: Deps, user: User, *, ctx: str, client: Client) -> str:
     """A new ticket for ``user`` of tenant ``ctx``, usable with ``client``'s secret."""
     ticket = PREFIX + secrets.token_urlsafe(36)
-    record: JSONObject = {"uid": user.sub, "ctx": ctx, "client_id": client.client_id}
+    record = Ticket(uid=user.sub, ctx=ctx, client_id=client.client_id)
     lifetime = deps.scenario.quirks.system_user_ticket_lifetime
-    deps.state.put(TICKET, token_handle(ticket), record, ttl=lifetime)
+    records.put(deps.state, token_handle(ticket), record, ttl=lifetime)
     return ticket
 
 
-def find(deps: Deps, ticket: str) -> JSONObject | None:
+def find(deps: Deps, ticket: str) -> Ticket | None:
     """The live ticket's record (user, tenant, client), or None."""
-    return deps.state.get(TICKET, token_handle(ticket))
+    return records.get(deps.state, Ticket, token_handle(ticket))

@@ -18,7 +18,7 @@ import hmac
 
 from mockidp.errors import InvalidToken, MissingToken
 from mockidp.oauth.deps import Deps
-from mockidp.oauth.records import ACCESS
+from mockidp.oauth.records import Access
 from mockidp.oauth.tokens.issuance import live_record
 from mockidp.oauth.tokens.shapes import superoffice_principal, template_values
 from mockidp.oauth.vendors.superoffice import tickets
@@ -49,10 +49,10 @@ def current_principal(
 
 
 def _bearer(deps: Deps, token: str) -> tuple[str, str | None]:
-    record = live_record(deps, ACCESS, token)
+    record = live_record(deps, Access, token)
     if record is None:
         raise InvalidToken("the access token is unknown, expired or revoked")
-    return str(record.get("uid") or record["sub"]), record.get("tenant")
+    return record.user_sub, record.tenant
 
 
 def _ticket(deps: Deps, ticket: str, app_token: str | None) -> tuple[str, str | None]:
@@ -61,8 +61,8 @@ def _ticket(deps: Deps, ticket: str, app_token: str | None) -> tuple[str, str | 
         raise InvalidToken("the SOTicket is unknown or expired")
     if not app_token:
         raise InvalidToken("a ticket needs the application's token: send SO-AppToken")
-    client = deps.client(str(record["client_id"]))
+    client = deps.client(record.client_id)
     secret = client.client_secret if client is not None else None
     if secret is None or not hmac.compare_digest(secret.encode(), app_token.encode()):
         raise InvalidToken("SO-AppToken is not the token of the application the ticket is for")
-    return str(record["uid"]), str(record["ctx"])
+    return record.uid, record.ctx
