@@ -28,8 +28,10 @@ from mockidp.oauth.provider import Provider
 from mockidp.oauth.scopes import requested_scopes
 from mockidp.requestlog import RequestLog
 from mockidp.scenario.source import ScenarioSource, scenario_of
+from mockidp.testing.intercept import Interception
 from mockidp.testing.login_flow import AuthorizationCode, run_authorization, run_login
 from mockidp.testing.serving import LiveServer, SyncASGITransport
+from mockidp.testing.vendor_hosts import vendor_origins
 from mockidp.types import JSONObject
 
 IN_PROCESS_URL = "http://mockidp.test"
@@ -154,9 +156,35 @@ class MockIdP:
         """A transport to the app for sync httpx clients (in-process only)."""
         if self.server is not None:
             raise RuntimeError("a live server has no ASGI transport; connect to its .url")
+        return self._portal_transport()
+
+    def _portal_transport(self) -> SyncASGITransport:
         if self._sync_transport is None:
             self._sync_transport = SyncASGITransport(self.app)
         return self._sync_transport
+
+    # -- interception -------------------------------------------------------------------
+
+    def origins(self) -> tuple[str, ...]:
+        """What :meth:`intercept` answers with no argument: the in-process origin, the
+        scenario's issuer's, and the real hosts of its preset's vendor."""
+        found = [IN_PROCESS_URL]
+        issuer = self.provider.scenario.issuer
+        if issuer:
+            parts = httpx.URL(issuer)
+            port = f":{parts.port}" if parts.port else ""
+            found.append(f"{parts.scheme}://{parts.host}{port}")
+        found += vendor_origins(self.provider.scenario.preset)
+        return tuple(dict.fromkeys(found))
+
+    def intercept(self, *origins: str) -> Interception:
+        """While active (``with mockidp.intercept(): ...``, or as a decorator), every
+        request this process makes with httpx, httpx2, requests, urllib.request or aiohttp
+        to :meth:`origins` or to the extra ``origins`` given (``"https://api.example.com"``;
+        a ``*`` in a host matches any part) is answered by this provider in-process: no
+        socket, no certificate, the request log and faults see it. Other hosts are left
+        alone."""
+        return Interception(self.app, (*self.origins(), *origins), self._portal_transport)
 
     @property
     def client(self) -> httpx.Client:
