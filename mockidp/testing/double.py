@@ -30,7 +30,7 @@ from mockidp.requestlog import RequestLog
 from mockidp.scenario.source import ScenarioSource, scenario_of
 from mockidp.testing.intercept import Interception
 from mockidp.testing.login_flow import AuthorizationCode, run_authorization, run_login
-from mockidp.testing.serving import LiveServer, SyncASGITransport
+from mockidp.testing.serving import ASGITransport, LiveServer, SyncASGITransport
 from mockidp.testing.vendor_hosts import vendor_origins
 from mockidp.types import JSONObject
 
@@ -149,7 +149,7 @@ class MockIdP:
         """An httpx.ASGITransport to the app: mount it in your app's own AsyncClient."""
         if self.server is not None:
             raise RuntimeError("a live server has no ASGI transport; connect to its .url")
-        return httpx.ASGITransport(app=self.app)
+        return ASGITransport(app=self.app)
 
     @property
     def sync_transport(self) -> httpx.BaseTransport:
@@ -157,6 +157,24 @@ class MockIdP:
         if self.server is not None:
             raise RuntimeError("a live server has no ASGI transport; connect to its .url")
         return self._portal_transport()
+
+    @property
+    def httpx2_transport(self) -> Any:
+        """:attr:`transport` for httpx2's AsyncClient (an httpx2.ASGITransport; needs httpx2)."""
+        if self.server is not None:
+            raise RuntimeError("a live server has no ASGI transport; connect to its .url")
+        from mockidp.testing.httpx2_transports import async_transport
+
+        return async_transport(self.app)
+
+    @property
+    def httpx2_sync_transport(self) -> Any:
+        """:attr:`sync_transport` for httpx2's Client (needs httpx2)."""
+        if self.server is not None:
+            raise RuntimeError("a live server has no ASGI transport; connect to its .url")
+        from mockidp.testing.httpx2_transports import Httpx2SyncASGITransport
+
+        return Httpx2SyncASGITransport(self._portal_transport())
 
     def _portal_transport(self) -> SyncASGITransport:
         if self._sync_transport is None:
