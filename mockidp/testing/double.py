@@ -31,6 +31,7 @@ from mockidp.scenario.source import ScenarioSource, scenario_of
 from mockidp.testing.intercept import Interception
 from mockidp.testing.login_flow import AuthorizationCode, run_authorization, run_login
 from mockidp.testing.serving import ASGITransport, LiveServer, SyncASGITransport
+from mockidp.testing.travel import Travels
 from mockidp.testing.vendor_hosts import vendor_origins
 from mockidp.types import JSONObject
 
@@ -103,6 +104,7 @@ class MockIdP:
         self._client: httpx.Client | None = None
         self._async_client: httpx.AsyncClient | None = None
         self._sync_transport: SyncASGITransport | None = None
+        self._travels = Travels()
 
     def __repr__(self) -> str:
         kind = "live" if self.server is not None else "in-process"
@@ -240,6 +242,7 @@ class MockIdP:
     def reset(self, scenario: ScenarioSource = None) -> None:
         """Back to a fresh start on ``scenario``: no state, real time, an empty log, no hooks."""
         self.clear_hooks()
+        self._travels.stop()
         if self.app.tenants is not None:  # no tenant outlives the test that made it
             self.app.tenants.clear()
         self.provider.reset()
@@ -248,8 +251,18 @@ class MockIdP:
         self.provider.use_scenario(scenario)  # after the clock reset: its clock section holds
 
     def advance(self, seconds: float) -> None:
-        """Move the provider's clock forward by ``seconds`` (tokens and codes expire)."""
+        """Move only the provider's clock forward by ``seconds``: clock skew between app
+        and IdP (the IdP's tokens expire, the app's clock stays). :meth:`travel` moves both."""
         self.provider.clock.advance(seconds)
+
+    def travel(self, seconds: float) -> None:
+        """Move the app's clock and the provider's together by ``seconds``, through
+        time-machine or freezegun (a travel the test already runs is shifted; else one
+        starts, ended by :meth:`close` / :meth:`reset`). The provider's clock follows the
+        process's time; a frozen provider clock is moved too."""
+        self._travels.travel(seconds)
+        if self.provider.clock.frozen:  # it does not read the process's time
+            self.provider.clock.advance(seconds)
 
     def use_scenario(self, scenario: ScenarioSource = None, **changes: Any) -> None:
         """Serve another scenario (see :func:`scenario_for_test`), keeping sessions and tokens."""
@@ -478,7 +491,9 @@ class MockIdP:
         return found
 
     def close(self) -> None:
-        """Close the clients and transports this object made (not the server)."""
+        """Close the clients and transports this object made (not the server), and end
+        the travels :meth:`travel` started."""
+        self._travels.stop()
         if self._client is not None:
             self._client.close()
         if self._sync_transport is not None:
