@@ -99,6 +99,8 @@ class MockIdP:
     ) -> None:
         self.app = app
         self.requests = requests
+        if requests.paths is None:  # endpoints named by their path: the scenario's layout
+            requests.paths = lambda: app.provider.layout.paths
         self.server = server
         self.url = server.url if server is not None else IN_PROCESS_URL
         self._client: httpx.Client | None = None
