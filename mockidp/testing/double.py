@@ -28,6 +28,7 @@ from mockidp.oauth.provider import Provider
 from mockidp.oauth.scopes import requested_scopes
 from mockidp.requestlog import RequestLog
 from mockidp.scenario.source import ScenarioSource, scenario_of
+from mockidp.testing.browser import Browser
 from mockidp.testing.intercept import Interception
 from mockidp.testing.login_flow import AuthorizationCode, run_authorization, run_login
 from mockidp.testing.serving import ASGITransport, LiveServer, SyncASGITransport
@@ -107,6 +108,7 @@ class MockIdP:
         self._async_client: httpx.AsyncClient | None = None
         self._sync_transport: SyncASGITransport | None = None
         self._travels = Travels()
+        self._browser: httpx.Client | None = None
 
     def __repr__(self) -> str:
         kind = "live" if self.server is not None else "in-process"
@@ -239,12 +241,67 @@ class MockIdP:
             return True
         return ssl.create_default_context(cafile=str(self.ca_file))
 
+    # -- a browser for the app's test client (mockidp.testing.browser) -------------------
+
+    def sign_in(
+        self,
+        app_client: Any,
+        start: str = "/login",
+        *,
+        user: str | None = None,
+        consent: bool = True,
+        origins: Sequence[str] = (),
+    ) -> Any:
+        """Sign ``user`` in to your app through its own test client (Starlette/FastAPI
+        TestClient, an httpx client, Flask's or Django's test client), as a browser would:
+        GET ``start``, follow the redirects between app and provider, answer the login
+        page for ``user`` (sent as ``login_hint`` too) and the consent page (approve, or
+        deny with ``consent=False``), and return the app's final response. The provider
+        keeps its session cookie in this object's browser, for :meth:`follow` (logout).
+        URLs on :meth:`origins` (and extra ``origins``) go to the provider in-process."""
+        return self._browse(origins).run(app_client, start, user=user, consent=consent)
+
+    def follow(
+        self,
+        app_client: Any,
+        start: str,
+        *,
+        method: str = "GET",
+        data: Mapping[str, str] | None = None,
+        origins: Sequence[str] = (),
+    ) -> Any:
+        """Request ``start`` from your app and follow the redirects between app and
+        provider with the same browser as :meth:`sign_in` (its cookies): a logout, a
+        silent ``prompt=none`` sign-in. The last response (the app's, or a provider page)."""
+        body = dict(data) if data is not None else None
+        return self._browse(origins).run(app_client, start, method=method, data=body)
+
+    def _browse(self, extra: Sequence[str]) -> Browser:
+        from mockidp.testing.routes import Origin
+
+        known = [Origin(o) for o in (*self.origins(), *extra)]
+        if self.server is not None:
+            known.append(Origin(self.url))
+
+        def is_idp(url: str) -> bool:
+            parts = httpx.URL(url)
+            if not parts.is_absolute_url:
+                return False
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            return any(o.matches(parts.scheme, parts.host, port) for o in known)
+
+        if self._browser is None:
+            self._browser = httpx.Client(transport=self._portal_transport(), base_url=self.url)
+        return Browser(self._browser, is_idp)
+
     # -- state, time, scenario ----------------------------------------------------------
 
     def reset(self, scenario: ScenarioSource = None) -> None:
         """Back to a fresh start on ``scenario``: no state, real time, an empty log, no hooks."""
         self.clear_hooks()
         self._travels.stop()
+        if self._browser is not None:  # the old sessions are gone: so are their cookies
+            self._browser.cookies.clear()
         if self.app.tenants is not None:  # no tenant outlives the test that made it
             self.app.tenants.clear()
         self.provider.reset()
@@ -498,9 +555,11 @@ class MockIdP:
         self._travels.stop()
         if self._client is not None:
             self._client.close()
+        if self._browser is not None:
+            self._browser.close()
         if self._sync_transport is not None:
             self._sync_transport.close()
-        self._client = self._async_client = self._sync_transport = None
+        self._client = self._async_client = self._sync_transport = self._browser = None
 
 
 def _listed(value: Any) -> tuple[str, ...]:
