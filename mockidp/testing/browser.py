@@ -53,6 +53,12 @@ def _forms(page: str) -> list[tuple[str, dict[str, str]]]:
     ]
 
 
+def _text(page: str) -> str:
+    """A page's words, without its markup and style: what a person would read."""
+    body = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", page, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())[:500]
+
+
 def _with_login_hint(url: str, user: str) -> str:
     """An authorization request for ``user``: its login_hint, unless the app set one."""
     parts = urlsplit(url)
@@ -119,8 +125,8 @@ class Browser:
     ) -> tuple[str, str, dict[str, str] | None, bool]:
         """The next request a person would make on a provider page: (url, method, form,
         whether it answered a consent page)."""
-        page = response.text if response.status_code == 200 else ""
-        forms = _forms(page)
+        page = response.text
+        forms = _forms(page) if response.status_code == 200 else []
         for action, fields in forms:
             if fields.get("decision") and consent is not None:
                 decision = "approve" if consent else "deny"
@@ -136,6 +142,4 @@ class Browser:
         if 'id="form-post"' in page and forms:  # response_mode=form_post: to the app
             action, fields = forms[0]
             return urljoin(url, action), "POST", fields, False
-        raise LoginFailed(
-            f"the provider answered {response.status_code} at {url}:\n{response.text[:500]}"
-        )
+        raise LoginFailed(f"the provider answered {response.status_code} at {url}: {_text(page)}")
