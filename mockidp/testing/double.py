@@ -11,26 +11,27 @@ for clients that need a real socket.
 from __future__ import annotations
 
 import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
-from msgspec.structs import replace
 
 from mockidp.asgi import MockIdPApp, create_app
 from mockidp.hosting.tls import TLSFiles
 from mockidp.http.hooks import ResponseHook
-from mockidp.model.scenario import Client, Fault, Scenario, User
+from mockidp.model.scenario import Client, User
 from mockidp.oauth.hooks import TokenHook
 from mockidp.oauth.issuance import mint
 from mockidp.oauth.provider import Provider
 from mockidp.oauth.scopes import requested_scopes
 from mockidp.requestlog import RequestLog
-from mockidp.scenario.source import ScenarioSource, scenario_of
-from mockidp.testing.browser import Browser
+from mockidp.scenario.source import ScenarioSource
+from mockidp.testing.browsing import BrowserHelpers
+from mockidp.testing.faults import FaultHelpers
 from mockidp.testing.intercept import Interception
 from mockidp.testing.login_flow import AuthorizationCode, run_authorization, run_login
+from mockidp.testing.scenarios import scenario_for_test
 from mockidp.testing.serving import ASGITransport, LiveServer, SyncASGITransport
 from mockidp.testing.travel import Travels
 from mockidp.testing.vendor_hosts import vendor_origins
@@ -41,55 +42,7 @@ IN_PROCESS_URL = "http://mockidp.test"
 DEFAULT_SCOPES = ("openid", "profile", "email", "offline_access")
 
 
-def scenario_for_test(
-    scenario: ScenarioSource = None,
-    *,
-    preset: str | None = None,
-    users: Sequence[str | Mapping[str, Any]] | None = None,
-    **overrides: Any,
-) -> Scenario:
-    """``scenario`` (a file, a mapping, a Scenario, None: the default) with changes.
-
-    ``preset`` emulates a real provider; ``users`` are added, replacing a user with the
-    same ``sub`` (a string is shorthand for ``{"sub": name, "password": name}``); every
-    other keyword replaces that top-level key of the scenario document.
-    """
-    if preset is not None:
-        from mockidp.scenario.schema import SCENARIO_SCHEMA
-
-        if "preset" not in SCENARIO_SCHEMA.get("properties", {}):
-            raise ValueError(f"preset={preset!r}: presets are not available yet in this mockidp")
-        overrides["preset"] = preset
-    if not overrides and users is None:
-        return scenario_of(scenario)
-    if isinstance(scenario, Scenario):
-        raise TypeError("changes (preset, users, overrides) need a scenario file or mapping")
-    # Over the embedded default only its clients and users carry over (as for a file
-    # naming a preset): its other keys (refresh_tokens, ...) would hide the preset's.
-    from mockidp.scenario.loader import load_scenario, scenario_document
-
-    document = scenario_document(scenario)
-    if scenario is None:
-        document = {k: document[k] for k in ("clients", "users", "default_user") if k in document}
-    if users is not None:
-        document["users"] = _merged_users(document.get("users") or [], users)
-    document.update(overrides)
-    return load_scenario(document)
-
-
-def _merged_users(
-    base: list[Any], users: Sequence[str | Mapping[str, Any]]
-) -> list[dict[str, Any]]:
-    if isinstance(users, str | Mapping):
-        raise TypeError("users must be a list of user names or user mappings")
-    merged = {str(u.get("sub")): dict(u) for u in base if isinstance(u, Mapping)}
-    for user in users:
-        entry = {"sub": user, "password": user} if isinstance(user, str) else dict(user)
-        merged[str(entry.get("sub"))] = entry
-    return list(merged.values())
-
-
-class MockIdP:
+class MockIdP(FaultHelpers, BrowserHelpers):
     """A provider for tests, reached at ``url`` in-process or, with ``server``, over HTTP.
 
     ``requests`` is the request log (assert on it); ``provider`` the Python API.
@@ -241,59 +194,6 @@ class MockIdP:
             return True
         return ssl.create_default_context(cafile=str(self.ca_file))
 
-    # -- a browser for the app's test client (mockidp.testing.browser) -------------------
-
-    def sign_in(
-        self,
-        app_client: Any,
-        start: str = "/login",
-        *,
-        user: str | None = None,
-        consent: bool = True,
-        origins: Sequence[str] = (),
-    ) -> Any:
-        """Sign ``user`` in to your app through its own test client (Starlette/FastAPI
-        TestClient, an httpx client, Flask's or Django's test client), as a browser would:
-        GET ``start``, follow the redirects between app and provider, answer the login
-        page for ``user`` (sent as ``login_hint`` too) and the consent page (approve, or
-        deny with ``consent=False``), and return the app's final response. The provider
-        keeps its session cookie in this object's browser, for :meth:`follow` (logout).
-        URLs on :meth:`origins` (and extra ``origins``) go to the provider in-process."""
-        return self._browse(origins).run(app_client, start, user=user, consent=consent)
-
-    def follow(
-        self,
-        app_client: Any,
-        start: str,
-        *,
-        method: str = "GET",
-        data: Mapping[str, str] | None = None,
-        origins: Sequence[str] = (),
-    ) -> Any:
-        """Request ``start`` from your app and follow the redirects between app and
-        provider with the same browser as :meth:`sign_in` (its cookies): a logout, a
-        silent ``prompt=none`` sign-in. The last response (the app's, or a provider page)."""
-        body = dict(data) if data is not None else None
-        return self._browse(origins).run(app_client, start, method=method, data=body)
-
-    def _browse(self, extra: Sequence[str]) -> Browser:
-        from mockidp.testing.routes import Origin
-
-        known = [Origin(o) for o in (*self.origins(), *extra)]
-        if self.server is not None:
-            known.append(Origin(self.url))
-
-        def is_idp(url: str) -> bool:
-            parts = httpx.URL(url)
-            if not parts.is_absolute_url:
-                return False
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-            return any(o.matches(parts.scheme, parts.host, port) for o in known)
-
-        if self._browser is None:
-            self._browser = httpx.Client(transport=self._portal_transport(), base_url=self.url)
-        return Browser(self._browser, is_idp)
-
     # -- state, time, scenario ----------------------------------------------------------
 
     def reset(self, scenario: ScenarioSource = None) -> None:
@@ -346,99 +246,6 @@ class MockIdP:
         """Forget every token and response hook (the fixtures do after each test)."""
         self.provider.deps.hooks.clear()
         self.app.response_hooks.clear()
-
-    # -- faults -------------------------------------------------------------------------
-
-    def add_fault(self, spec: Mapping[str, Any]) -> Fault:
-        """Add a scripted fault (an entry of a scenario's ``faults``) to the scenario in force.
-
-        Its ``when`` counts matching calls from now on.
-        """
-        scenario = self.provider.scenario
-        spec = dict(spec)
-        spec.setdefault("name", f"fault {len(scenario.faults) + 1}")
-        match = dict(spec.get("match") or {})
-        client_ids, users = _listed(match.pop("client_id", None)), _listed(match.pop("user", None))
-        for client_id in client_ids:
-            if scenario.client(client_id) is None:
-                raise ValueError(f"fault {spec['name']!r}: no client {client_id!r} in the scenario")
-        for login in users:
-            if scenario.user(login) is None:
-                raise ValueError(f"fault {spec['name']!r}: no user {login!r} in the scenario")
-        from mockidp.scenario.loader import load_scenario
-
-        fault = load_scenario({"faults": [{**spec, "match": match}]}).faults[0]
-        fault = replace(fault, match=replace(fault.match, client_ids=client_ids, users=users))
-        # An edit of the scenario in force: the clock, keys and their timeline stay.
-        self.provider.use_scenario(
-            replace(scenario, faults=(*scenario.faults, fault)), keep_time=True
-        )
-        return fault
-
-    def _queue(
-        self, kind: str, endpoint: str, respond: JSONObject, times: int | None, match: Any
-    ) -> Fault:
-        spec: dict[str, Any] = {
-            "name": f"{kind} {endpoint}",
-            "match": {"endpoint": endpoint, **match},
-            "respond": respond,
-        }
-        if times is not None:
-            spec["when"] = {"first": times}
-        return self.add_fault(spec)
-
-    def fail_next(
-        self,
-        endpoint: str,
-        error: str = "server_error",
-        *,
-        description: str | None = None,
-        status: int | None = None,
-        times: int | None = 1,
-        **match: Any,
-    ) -> Fault:
-        """The next ``times`` calls to ``endpoint`` (all, if None) answer an OAuth error.
-
-        ``match`` narrows the calls: ``grant_type``, ``client_id``, ``user``, ``scope``,
-        ``params`` (as in a fault's ``match``).
-        """
-        spec: dict[str, Any] = {"error": error}
-        if description is not None:
-            spec["description"] = description
-        if status is not None:
-            spec["status"] = status
-        return self._queue("fail_next", endpoint, {"oauth_error": spec}, times, match)
-
-    def respond_next(
-        self,
-        endpoint: str,
-        status: int,
-        *,
-        body: str = "",
-        content_type: str | None = None,
-        headers: Mapping[str, str] | None = None,
-        times: int | None = 1,
-        **match: Any,
-    ) -> Fault:
-        """The next ``times`` calls to ``endpoint`` get exactly this bare HTTP answer."""
-        spec: dict[str, Any] = {"status": status, "body": body}
-        if content_type is not None:
-            spec["content_type"] = content_type
-        if headers is not None:
-            spec["headers"] = dict(headers)
-        return self._queue("respond_next", endpoint, {"http_status": spec}, times, match)
-
-    def drop_next(self, endpoint: str, *, times: int | None = 1, **match: Any) -> Fault:
-        """The next ``times`` calls to ``endpoint`` lose their connection, unanswered."""
-        return self._queue("drop_next", endpoint, {"drop_connection": True}, times, match)
-
-    def delay_next(self, endpoint: str, ms: int, *, times: int | None = 1, **match: Any) -> Fault:
-        """The next ``times`` calls to ``endpoint`` are answered ``ms`` milliseconds late."""
-        return self._queue("delay_next", endpoint, {"latency_ms": ms}, times, match)
-
-    def corrupt_next(self, endpoint: str, *, times: int | None = 1, **match: Any) -> Fault:
-        """The next ``times`` calls to ``endpoint`` answer a body that is not valid JSON."""
-        return self._queue("corrupt_next", endpoint, {"malformed_body": True}, times, match)
 
     # -- tokens -------------------------------------------------------------------------
 
@@ -560,9 +367,3 @@ class MockIdP:
         if self._sync_transport is not None:
             self._sync_transport.close()
         self._client = self._async_client = self._sync_transport = self._browser = None
-
-
-def _listed(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    return tuple(value) if isinstance(value, list | tuple) else (str(value),)
