@@ -13,6 +13,7 @@ from mockidp.testing import MockIdP
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "django_oidc.settings")
 django = pytest.importorskip("django")
 django.setup()
+os.environ.pop("DJANGO_SETTINGS_MODULE")  # loaded: the suite's subprocesses need not see it
 
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
