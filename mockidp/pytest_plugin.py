@@ -227,7 +227,11 @@ def mockidp(
     ``.provider``; ``issue_tokens(user=, client=, scope=)``, ``login(user)``,
     ``advance(seconds)``, ``use_scenario(...)``, ``fail_next(endpoint, error)`` (also
     respond_next, drop_next, delay_next, corrupt_next, add_fault), and the request log
-    ``.requests`` (``.requests.assert_called("token", grant_type="refresh_token")``)."""
+    ``.requests`` (``.requests.assert_called("token", grant_type="refresh_token")``).
+    Your app unchanged: ``intercept()`` (or the marker's ``intercept=True``) answers its
+    HTTP calls to the issuer and the preset's real hosts in-process;
+    ``sign_in(app_client, "/login", user=...)`` drives its test client through a
+    sign-in; ``travel(seconds)`` moves its clock and the provider's together."""
     idp = mockidp_factory(_scenario_for(request, mockidp_scenario))
     with _intercepted(request, idp):
         yield idp
