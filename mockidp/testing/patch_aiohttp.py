@@ -77,7 +77,12 @@ class _NoWriter:
 
 
 def patch_aiohttp(patch: Patch) -> None:
+    import inspect
+
     import aiohttp
+
+    if "middlewares" not in inspect.signature(aiohttp.ClientSession._request).parameters:
+        return  # before aiohttp 3.12 there are no client middlewares: left alone
 
     def make(original: Any) -> Any:
         @functools.wraps(original)
