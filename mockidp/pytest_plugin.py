@@ -13,6 +13,8 @@ Fixtures (``pytest --fixtures`` documents each):
 
 ``@pytest.mark.mockidp(scenario=..., preset=..., users=..., **overrides)`` picks the
 scenario of one test (or class, or module); its arguments are checked.
+``intercept=True`` (or a list of extra origins) answers the test's HTTP calls to the
+provider's origins in-process (``MockIdP.intercept``).
 
 When a test that used one of the fixtures fails, its report gets a section "mockidp:
 requests to the IdP": the test's requests, one line each (secrets are never in it).
@@ -24,6 +26,7 @@ so installing mockidp costs other test suites nothing.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
@@ -37,7 +40,7 @@ if TYPE_CHECKING:
     from mockidp.testing import MockIdP, ScenarioSource
 
 MARKER = "mockidp"
-MARKER_ARGS = ("scenario", "preset", "users")
+MARKER_ARGS = ("scenario", "preset", "users", "intercept")
 FIXTURES = ("mockidp", "mockidp_server", "mockidp_https_server")
 REPORT_SECTION = "mockidp: requests to the IdP"
 
@@ -61,10 +64,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "mockidp(scenario=None, preset=None, users=None, **overrides): the scenario the "
-        "mockidp and mockidp_server fixtures serve in this test: a file, a mapping or a "
-        "Scenario; preset emulates a real provider; users are added by sub; any other "
-        "keyword replaces that top-level scenario key (also for mockidp_https_server).",
+        "mockidp(scenario=None, preset=None, users=None, intercept=False, **overrides): the "
+        "scenario the mockidp and mockidp_server fixtures serve in this test: a file, a "
+        "mapping or a Scenario; preset emulates a real provider; users are added by sub; "
+        "intercept=True (or a list of extra origins) answers the test's HTTP calls to the "
+        "provider's origins in-process; any other keyword replaces that top-level scenario "
+        "key (also for mockidp_https_server).",
     )
 
 
@@ -207,6 +212,7 @@ def _scenario_for(request: pytest.FixtureRequest, default: ScenarioSource) -> Sc
     from mockidp.testing import scenario_for_test
 
     arguments = marker_arguments(request.node) if isinstance(request.node, pytest.Item) else {}
+    arguments.pop("intercept", None)
     source = arguments.pop("scenario", default)
     try:
         return scenario_for_test(scenario_path(source, request), **arguments)
@@ -214,6 +220,31 @@ def _scenario_for(request: pytest.FixtureRequest, default: ScenarioSource) -> Sc
         reason = str(exc)
     # outside the except block: the reason is printed once, not chained to itself
     pytest.fail(f"mockidp: the test's scenario does not load: {reason}", pytrace=False)
+
+
+def _intercepted(
+    request: pytest.FixtureRequest, idp: MockIdP
+) -> contextlib.AbstractContextManager[Any]:
+    """The marker's ``intercept``: True, or a list of extra origins; else nothing."""
+    arguments = marker_arguments(request.node) if isinstance(request.node, pytest.Item) else {}
+    value = arguments.get("intercept", False)
+    if value is False or value is None:
+        return contextlib.nullcontext()
+    if value is True:
+        origins: tuple[str, ...] = ()
+    elif isinstance(value, list | tuple) and all(isinstance(o, str) for o in value):
+        origins = tuple(value)
+    else:
+        pytest.fail(
+            f"{request.node.nodeid}: @pytest.mark.mockidp(intercept=...) takes True or a list "
+            f"of origins like ['https://api.example.com'], not {value!r}",
+            pytrace=False,
+        )
+    try:
+        return idp.intercept(*origins)
+    except ValueError as exc:
+        reason = str(exc)
+    pytest.fail(f"{request.node.nodeid}: {reason}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -269,9 +300,14 @@ def mockidp(
     ``.provider``; ``issue_tokens(user=, client=, scope=)``, ``login(user)``,
     ``advance(seconds)``, ``use_scenario(...)``, ``fail_next(endpoint, error)`` (also
     respond_next, drop_next, delay_next, corrupt_next, add_fault), and the request log
-    ``.requests`` (``.requests.assert_called("token", grant_type="refresh_token")``)."""
+    ``.requests`` (``.requests.assert_called("token", grant_type="refresh_token")``).
+    Your app unchanged: ``intercept()`` (or the marker's ``intercept=True``) answers its
+    HTTP calls to the issuer and the preset's real hosts in-process;
+    ``sign_in(app_client, "/login", user=...)`` drives its test client through a
+    sign-in; ``travel(seconds)`` moves its clock and the provider's together."""
     idp = mockidp_factory(_scenario_for(request, mockidp_scenario))
-    yield idp
+    with _intercepted(request, idp):
+        yield idp
     idp.close()
 
 
@@ -300,7 +336,8 @@ def mockidp_server(
     time, an empty request log, and the test's scenario (marker or mockidp_scenario)."""
     idp = mockidp_session_server
     idp.reset(_scenario_for(request, mockidp_scenario))
-    yield idp
+    with _intercepted(request, idp):
+        yield idp
     idp.clear_hooks()  # a test's hooks never reach the next test
     idp.close()
 
@@ -348,7 +385,8 @@ def mockidp_https_server(
     already trust it. Reset before each test like mockidp_server."""
     idp = mockidp_https_session_server
     idp.reset(_scenario_for(request, mockidp_scenario))
-    yield idp
+    with _intercepted(request, idp):
+        yield idp
     idp.close()
 
 

@@ -9,10 +9,11 @@ fingerprints the expected value the same way).
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import threading
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -63,6 +64,47 @@ RECORD_FIELDS = frozenset(
     }
 )
 """Criteria of :meth:`RequestLog.assert_called` that name a record attribute, not a parameter."""
+
+KNOWN_PARAMS = SECRET_PARAMS | frozenset(
+    {
+        "grant_type",
+        "client_id",
+        "scope",
+        "redirect_uri",
+        "response_type",
+        "response_mode",
+        "state",
+        "nonce",
+        "prompt",
+        "max_age",
+        "login_hint",
+        "logout_hint",
+        "acr_values",
+        "ui_locales",
+        "display",
+        "claims",
+        "request",
+        "code_challenge",
+        "code_challenge_method",
+        "client_assertion_type",
+        "token_type_hint",
+        "post_logout_redirect_uri",
+        "username",
+        "resource",
+        "audience",
+        "requested_token_type",
+        "subject_token_type",
+        "actor_token_type",
+        "dpop_jkt",
+        "access_type",
+        "sid",
+        "iss",
+        "error",
+        "error_description",
+    }
+)
+"""Request parameters :meth:`RequestLog.assert_called` knows without seeing them logged
+(any parameter a logged request sent is known too)."""
 
 REQUEST_LOG_SIZE = 1000
 """The records an app's own request log keeps (``GET /_mockidp/requests``)."""
@@ -182,17 +224,22 @@ def _differences(
 
 
 class RequestLog:
-    """The last ``maxlen`` requests a provider answered, oldest first; thread-safe.
+    """The last ``maxlen`` requests a provider answered, oldest first (the newest is
+    ``log[-1]``; ``GET /_mockidp/requests`` lists them in the same order); thread-safe.
 
     Pass its :meth:`record` as ``create_app(on_request=...)``. Iterate it, index it,
     :meth:`filter` it, or assert on it with :meth:`assert_called` /
-    :meth:`assert_not_called`.
+    :meth:`assert_not_called`. ``paths`` (endpoint name -> URL path; the generic layout
+    if None) lets an endpoint be named by its path: ``"/token"``, ``"authorize"``.
     """
 
-    def __init__(self, *, maxlen: int = 1000) -> None:
+    def __init__(
+        self, *, maxlen: int = 1000, paths: Callable[[], Mapping[str, str]] | None = None
+    ) -> None:
         if maxlen < 1:
             raise ValueError(f"maxlen must be at least 1, not {maxlen}")
         self.maxlen = maxlen
+        self.paths = paths
         self._records: deque[RequestRecord] = deque(maxlen=maxlen)
         self._lock = threading.Lock()
         self.dropped = 0
@@ -227,14 +274,83 @@ class RequestLog:
     def __getitem__(self, index: int) -> RequestRecord:
         return self.records[index]
 
+    def __repr__(self) -> str:
+        records = self.records
+        if not records:
+            return "<RequestLog: no requests>"
+        shown = records[-10:]
+        lines = [f"<RequestLog: {len(records)} request{'s' * (len(records) != 1)}, oldest first"]
+        if len(records) > len(shown):
+            lines.append(f"  ... {len(records) - len(shown)} older")
+        lines += [f"  {r.line()}" for r in shown]
+        return "\n".join(lines) + ">"
+
+    # -- names: an endpoint by name or path, criteria checked --------------------------
+
+    def _endpoint_paths(self) -> tuple[Mapping[str, str], set[str]]:
+        """The layout's paths, and every endpoint name (the generic layout's too: a
+        preset without userinfo may still be asserted never to have been called)."""
+        from mockidp.model.layout import GENERIC_PATHS
+
+        paths = self.paths() if self.paths is not None else GENERIC_PATHS
+        return paths, {*GENERIC_PATHS, *paths}
+
+    def endpoint_named(self, name: str) -> str:
+        """The endpoint ``name`` means: an endpoint name (``authorization``), its URL path
+        (``/authorize``) or that path's last segment (``authorize``). Anything else raises
+        a ValueError with the closest names."""
+        paths, names = self._endpoint_paths()
+        names |= {r.endpoint for r in self.records if r.endpoint}
+        if name in names:
+            return name
+        by_path = {path: n for n, path in paths.items() if "<" not in path}
+        found = by_path.get(name) or by_path.get(name.rstrip("/") or "/")
+        if found is not None:
+            return found
+        by_segment: dict[str, list[str]] = {}
+        for path, n in by_path.items():
+            by_segment.setdefault(path.rstrip("/").rsplit("/", 1)[-1], []).append(n)
+        if len(by_segment.get(name, [])) == 1:
+            return by_segment[name][0]
+        close = difflib.get_close_matches(name, [*names, *by_path, *by_segment], n=3)
+        hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+        raise ValueError(
+            f"no endpoint {name!r}; {hint}endpoints: {', '.join(sorted(names))} "
+            "(or their paths, like '/token')"
+        )
+
+    def _check_criteria(self, criteria: Mapping[str, Any]) -> None:
+        known = RECORD_FIELDS | KNOWN_PARAMS
+        unknown = [name for name in criteria if name not in known]
+        if not unknown:
+            return
+        sent = {name for r in self.records for name in r.params}
+        for name in unknown:
+            if name in sent:
+                continue
+            close = difflib.get_close_matches(name, [*RECORD_FIELDS, *KNOWN_PARAMS, *sent], n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ValueError(
+                f"no criterion {name!r}: {hint}a criterion is a record field "
+                f"({', '.join(sorted(RECORD_FIELDS))}) or a request parameter "
+                "(grant_type, scope, ...; one no logged request sent must be a known one)"
+            )
+
+    def _named(self, endpoint: str | None, criteria: dict[str, Any]) -> str | None:
+        self._check_criteria(criteria)
+        return None if endpoint is None else self.endpoint_named(endpoint)
+
     def filter(self, endpoint: str | None = None, **criteria: Any) -> list[RequestRecord]:
         """The records for ``endpoint`` (any, if None) meeting every criterion.
 
         A criterion names a parameter (``grant_type="refresh_token"``; a secret one is
         compared by fingerprint) or a record attribute (``method``, ``path``, ``status``,
         ``error``, ``error_description``, ``client_id``, ``client_auth``, ``fault``,
-        ``authorization``). A parameter given as None must be absent.
+        ``authorization``). A parameter given as None must be absent. ``endpoint`` is its
+        name or URL path (:meth:`endpoint_named`); an unknown endpoint or criterion raises
+        ValueError.
         """
+        endpoint = self._named(endpoint, criteria)
         wanted = {k: _expected(k, v) for k, v in criteria.items()}
         return [r for r in self.records if not _differences(r, endpoint, wanted)]
 
@@ -248,6 +364,7 @@ class RequestLog:
         differ the least, each with what differed.
         """
         __tracebackhide__ = True  # pytest shows the caller's line, not this one
+        endpoint = self._named(endpoint, criteria)
         matches = self.filter(endpoint, **criteria)
         if (times is None and matches) or len(matches) == times:
             return matches

@@ -98,7 +98,9 @@ class IdP:
     ) -> httpx.AsyncClient:
         """An httpx (or Authlib, or any AsyncClient subclass) client routed to the provider."""
         if self.kind == "asgi":
-            kwargs.setdefault("transport", httpx.ASGITransport(app=self.app))
+            from tests.support.transports import asgi_transport_for
+
+            kwargs.setdefault("transport", asgi_transport_for(cls, self.app))
         kwargs.setdefault("base_url", self.base_url)
         return cls(**kwargs)
 

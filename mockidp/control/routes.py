@@ -180,10 +180,10 @@ ROUTES: tuple[Route, ...] = (
         "GET",
         "/requests",
         list_requests,
-        "The request log, newest first",
+        "The request log: the last records, oldest first",
         response="Requests",
         query=(
-            ("limit", "At most this many records, 1 to 10000 (default 100)", True),
+            ("limit", "The last this many records, 1 to 10000 (default 100)", True),
             ("endpoint", "Only this endpoint's (token, userinfo, ...)", False),
         ),
         errors=(400,),

@@ -137,8 +137,9 @@ async def list_requests(call: ControlCall) -> Response:
     if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
         raise ControlError(400, "invalid_request", "limit is a whole number from 1 to 10000")
     endpoint = call.query.get("endpoint")
-    records = [r for r in reversed(call.control.requests.records) if endpoint in (None, r.endpoint)]
-    return ok({"requests": [record_json(r) for r in records[: int(raw)]]})
+    # Oldest first, as the Python log iterates: the last ``limit`` matching records.
+    records = [r for r in call.control.requests.records if endpoint in (None, r.endpoint)]
+    return ok({"requests": [record_json(r) for r in records[-int(raw) :]]})
 
 
 async def clear_requests(call: ControlCall) -> Response:

@@ -7,10 +7,14 @@ from urllib.parse import urlencode, urlsplit
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+# The host Starlette/FastAPI's TestClient and Django's test client give the app: no DNS
+# name, so only a test client reaches it; a local test app's redirect URI like loopback's.
+_TEST_CLIENT_HOSTS = frozenset({"testserver"})
 
 
 def is_loopback_uri(uri: str) -> bool:
-    """An http URI on a loopback host, any port (RFC 8252 7.3), with no userinfo or fragment."""
+    """An http URI on a loopback host (RFC 8252 7.3) or the test clients' ``testserver``,
+    any port, with no userinfo or fragment."""
     try:
         parts = urlsplit(uri)
         parts.port  # noqa: B018 - raises ValueError on a malformed port
@@ -18,7 +22,7 @@ def is_loopback_uri(uri: str) -> bool:
         return False
     return (
         parts.scheme == "http"
-        and parts.hostname in _LOOPBACK_HOSTS
+        and (parts.hostname in _LOOPBACK_HOSTS or parts.hostname in _TEST_CLIENT_HOSTS)
         and "@" not in parts.netloc
         and not parts.fragment
         and "#" not in uri

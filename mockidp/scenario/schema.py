@@ -122,7 +122,8 @@ CLIENT_SCHEMA = _object(
         },
         "loopback_redirects": {
             "type": "boolean",
-            "description": "Also accept any http loopback redirect URI, any port (RFC 8252 7.3).",
+            "description": "Also accept any http loopback redirect URI, any port (RFC 8252 7.3), "
+            "and the test clients' http://testserver/...",
         },
         "require_pkce": {"type": "boolean", "description": "Always true for public clients."},
         "jwks": {

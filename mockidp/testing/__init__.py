@@ -8,7 +8,8 @@ clients. The hooks' types (``on_token``, ``on_response``) are here too, for anno
 from mockidp.http.hooks import ResponseDraft, ResponseHook, ResponseRequest
 from mockidp.oauth.hooks import HookRequest, TokenDraft, TokenHook
 from mockidp.scenario.source import ScenarioSource
-from mockidp.testing.double import DEFAULT_SCOPES, IN_PROCESS_URL, MockIdP, scenario_for_test
+from mockidp.testing.double import DEFAULT_SCOPES, IN_PROCESS_URL, MockIdP
+from mockidp.testing.scenarios import scenario_for_test
 
 __all__ = [
     "DEFAULT_SCOPES",

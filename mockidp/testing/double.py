@@ -11,24 +11,29 @@ for clients that need a real socket.
 from __future__ import annotations
 
 import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
-from msgspec.structs import replace
 
 from mockidp.asgi import MockIdPApp, create_app
 from mockidp.hosting.tls import TLSFiles
 from mockidp.http.hooks import ResponseHook
-from mockidp.model.scenario import Client, Fault, Scenario, User
+from mockidp.model.scenario import Client, User
 from mockidp.oauth.hooks import TokenHook
 from mockidp.oauth.provider import Provider
 from mockidp.oauth.tokens.scopes import requested_scopes
 from mockidp.requestlog import RequestLog
-from mockidp.scenario.source import ScenarioSource, scenario_of
+from mockidp.scenario.source import ScenarioSource
+from mockidp.testing.browsing import BrowserHelpers
+from mockidp.testing.faults import FaultHelpers
+from mockidp.testing.intercept import Interception
 from mockidp.testing.login_flow import AuthorizationCode, run_authorization, run_login
-from mockidp.testing.serving import LiveServer, SyncASGITransport
+from mockidp.testing.scenarios import scenario_for_test
+from mockidp.testing.serving import ASGITransport, LiveServer, SyncASGITransport
+from mockidp.testing.travel import Travels
+from mockidp.testing.vendor_hosts import vendor_origins
 from mockidp.types import JSONObject
 
 IN_PROCESS_URL = "http://mockidp.test"
@@ -36,55 +41,7 @@ IN_PROCESS_URL = "http://mockidp.test"
 DEFAULT_SCOPES = ("openid", "profile", "email", "offline_access")
 
 
-def scenario_for_test(
-    scenario: ScenarioSource = None,
-    *,
-    preset: str | None = None,
-    users: Sequence[str | Mapping[str, Any]] | None = None,
-    **overrides: Any,
-) -> Scenario:
-    """``scenario`` (a file, a mapping, a Scenario, None: the default) with changes.
-
-    ``preset`` emulates a real provider; ``users`` are added, replacing a user with the
-    same ``sub`` (a string is shorthand for ``{"sub": name, "password": name}``); every
-    other keyword replaces that top-level key of the scenario document.
-    """
-    if preset is not None:
-        from mockidp.scenario.schema import SCENARIO_SCHEMA
-
-        if "preset" not in SCENARIO_SCHEMA.get("properties", {}):
-            raise ValueError(f"preset={preset!r}: presets are not available yet in this mockidp")
-        overrides["preset"] = preset
-    if not overrides and users is None:
-        return scenario_of(scenario)
-    if isinstance(scenario, Scenario):
-        raise TypeError("changes (preset, users, overrides) need a scenario file or mapping")
-    # Over the embedded default only its clients and users carry over (as for a file
-    # naming a preset): its other keys (refresh_tokens, ...) would hide the preset's.
-    from mockidp.scenario.loader import load_scenario, scenario_document
-
-    document = scenario_document(scenario)
-    if scenario is None:
-        document = {k: document[k] for k in ("clients", "users", "default_user") if k in document}
-    if users is not None:
-        document["users"] = _merged_users(document.get("users") or [], users)
-    document.update(overrides)
-    return load_scenario(document)
-
-
-def _merged_users(
-    base: list[Any], users: Sequence[str | Mapping[str, Any]]
-) -> list[dict[str, Any]]:
-    if isinstance(users, str | Mapping):
-        raise TypeError("users must be a list of user names or user mappings")
-    merged = {str(u.get("sub")): dict(u) for u in base if isinstance(u, Mapping)}
-    for user in users:
-        entry = {"sub": user, "password": user} if isinstance(user, str) else dict(user)
-        merged[str(entry.get("sub"))] = entry
-    return list(merged.values())
-
-
-class MockIdP:
+class MockIdP(FaultHelpers, BrowserHelpers):
     """A provider for tests, reached at ``url`` in-process or, with ``server``, over HTTP.
 
     ``requests`` is the request log (assert on it); ``provider`` the Python API.
@@ -95,11 +52,15 @@ class MockIdP:
     ) -> None:
         self.app = app
         self.requests = requests
+        if requests.paths is None:  # endpoints named by their path: the scenario's layout
+            requests.paths = lambda: app.provider.layout.paths
         self.server = server
         self.url = server.url if server is not None else IN_PROCESS_URL
         self._client: httpx.Client | None = None
         self._async_client: httpx.AsyncClient | None = None
         self._sync_transport: SyncASGITransport | None = None
+        self._travels = Travels()
+        self._browser: httpx.Client | None = None
 
     def __repr__(self) -> str:
         kind = "live" if self.server is not None else "in-process"
@@ -146,16 +107,60 @@ class MockIdP:
         """An httpx.ASGITransport to the app: mount it in your app's own AsyncClient."""
         if self.server is not None:
             raise RuntimeError("a live server has no ASGI transport; connect to its .url")
-        return httpx.ASGITransport(app=self.app)
+        return ASGITransport(app=self.app)
 
     @property
     def sync_transport(self) -> httpx.BaseTransport:
         """A transport to the app for sync httpx clients (in-process only)."""
         if self.server is not None:
             raise RuntimeError("a live server has no ASGI transport; connect to its .url")
+        return self._portal_transport()
+
+    @property
+    def httpx2_transport(self) -> Any:
+        """:attr:`transport` for httpx2's AsyncClient (an httpx2.ASGITransport; needs httpx2)."""
+        if self.server is not None:
+            raise RuntimeError("a live server has no ASGI transport; connect to its .url")
+        from mockidp.testing.httpx2_transports import async_transport
+
+        return async_transport(self.app)
+
+    @property
+    def httpx2_sync_transport(self) -> Any:
+        """:attr:`sync_transport` for httpx2's Client (needs httpx2)."""
+        if self.server is not None:
+            raise RuntimeError("a live server has no ASGI transport; connect to its .url")
+        from mockidp.testing.httpx2_transports import Httpx2SyncASGITransport
+
+        return Httpx2SyncASGITransport(self._portal_transport())
+
+    def _portal_transport(self) -> SyncASGITransport:
         if self._sync_transport is None:
             self._sync_transport = SyncASGITransport(self.app)
         return self._sync_transport
+
+    # -- interception -------------------------------------------------------------------
+
+    def origins(self) -> tuple[str, ...]:
+        """What :meth:`intercept` answers with no argument: the in-process origin, the
+        scenario's issuer's, and the real hosts of its preset's vendor."""
+        found = [IN_PROCESS_URL]
+        issuer = self.provider.scenario.issuer
+        if issuer:
+            parts = httpx.URL(issuer)
+            port = f":{parts.port}" if parts.port else ""
+            found.append(f"{parts.scheme}://{parts.host}{port}")
+        found += vendor_origins(self.provider.scenario.preset)
+        return tuple(dict.fromkeys(found))
+
+    def intercept(self, *origins: str) -> Interception:
+        """While active (``with mockidp.intercept(): ...``, or as a decorator), every
+        request this process makes with httpx, httpx2, requests, urllib.request or aiohttp
+        to :meth:`origins` or to the extra ``origins`` given (``"https://api.example.com"``;
+        a ``*`` in a host matches any part) is answered by this provider in-process: no
+        socket, no certificate, the request log and faults see it. Other hosts are left
+        alone."""
+        return Interception(self.app, (*self.origins(), *origins), self._portal_transport)
 
     @property
     def client(self) -> httpx.Client:
@@ -193,6 +198,9 @@ class MockIdP:
     def reset(self, scenario: ScenarioSource = None) -> None:
         """Back to a fresh start on ``scenario``: no state, real time, an empty log, no hooks."""
         self.clear_hooks()
+        self._travels.stop()
+        if self._browser is not None:  # the old sessions are gone: so are their cookies
+            self._browser.cookies.clear()
         if self.app.tenants is not None:  # no tenant outlives the test that made it
             self.app.tenants.clear()
         self.provider.reset()
@@ -201,8 +209,18 @@ class MockIdP:
         self.provider.use_scenario(scenario)  # after the clock reset: its clock section holds
 
     def advance(self, seconds: float) -> None:
-        """Move the provider's clock forward by ``seconds`` (tokens and codes expire)."""
+        """Move only the provider's clock forward by ``seconds``: clock skew between app
+        and IdP (the IdP's tokens expire, the app's clock stays). :meth:`travel` moves both."""
         self.provider.clock.advance(seconds)
+
+    def travel(self, seconds: float) -> None:
+        """Move the app's clock and the provider's together by ``seconds``, through
+        time-machine or freezegun (a travel the test already runs is shifted; else one
+        starts, ended by :meth:`close` / :meth:`reset`). The provider's clock follows the
+        process's time; a frozen provider clock is moved too."""
+        self._travels.travel(seconds)
+        if self.provider.clock.frozen:  # it does not read the process's time
+            self.provider.clock.advance(seconds)
 
     def use_scenario(self, scenario: ScenarioSource = None, **changes: Any) -> None:
         """Serve another scenario (see :func:`scenario_for_test`), keeping sessions and tokens."""
@@ -227,99 +245,6 @@ class MockIdP:
         """Forget every token and response hook (the fixtures do after each test)."""
         self.provider.hooks.clear()
         self.app.response_hooks.clear()
-
-    # -- faults -------------------------------------------------------------------------
-
-    def add_fault(self, spec: Mapping[str, Any]) -> Fault:
-        """Add a scripted fault (an entry of a scenario's ``faults``) to the scenario in force.
-
-        Its ``when`` counts matching calls from now on.
-        """
-        scenario = self.provider.scenario
-        spec = dict(spec)
-        spec.setdefault("name", f"fault {len(scenario.faults) + 1}")
-        match = dict(spec.get("match") or {})
-        client_ids, users = _listed(match.pop("client_id", None)), _listed(match.pop("user", None))
-        for client_id in client_ids:
-            if scenario.client(client_id) is None:
-                raise ValueError(f"fault {spec['name']!r}: no client {client_id!r} in the scenario")
-        for login in users:
-            if scenario.user(login) is None:
-                raise ValueError(f"fault {spec['name']!r}: no user {login!r} in the scenario")
-        from mockidp.scenario.loader import load_scenario
-
-        fault = load_scenario({"faults": [{**spec, "match": match}]}).faults[0]
-        fault = replace(fault, match=replace(fault.match, client_ids=client_ids, users=users))
-        # An edit of the scenario in force: the clock, keys and their timeline stay.
-        self.provider.use_scenario(
-            replace(scenario, faults=(*scenario.faults, fault)), keep_time=True
-        )
-        return fault
-
-    def _queue(
-        self, kind: str, endpoint: str, respond: JSONObject, times: int | None, match: Any
-    ) -> Fault:
-        spec: dict[str, Any] = {
-            "name": f"{kind} {endpoint}",
-            "match": {"endpoint": endpoint, **match},
-            "respond": respond,
-        }
-        if times is not None:
-            spec["when"] = {"first": times}
-        return self.add_fault(spec)
-
-    def fail_next(
-        self,
-        endpoint: str,
-        error: str = "server_error",
-        *,
-        description: str | None = None,
-        status: int | None = None,
-        times: int | None = 1,
-        **match: Any,
-    ) -> Fault:
-        """The next ``times`` calls to ``endpoint`` (all, if None) answer an OAuth error.
-
-        ``match`` narrows the calls: ``grant_type``, ``client_id``, ``user``, ``scope``,
-        ``params`` (as in a fault's ``match``).
-        """
-        spec: dict[str, Any] = {"error": error}
-        if description is not None:
-            spec["description"] = description
-        if status is not None:
-            spec["status"] = status
-        return self._queue("fail_next", endpoint, {"oauth_error": spec}, times, match)
-
-    def respond_next(
-        self,
-        endpoint: str,
-        status: int,
-        *,
-        body: str = "",
-        content_type: str | None = None,
-        headers: Mapping[str, str] | None = None,
-        times: int | None = 1,
-        **match: Any,
-    ) -> Fault:
-        """The next ``times`` calls to ``endpoint`` get exactly this bare HTTP answer."""
-        spec: dict[str, Any] = {"status": status, "body": body}
-        if content_type is not None:
-            spec["content_type"] = content_type
-        if headers is not None:
-            spec["headers"] = dict(headers)
-        return self._queue("respond_next", endpoint, {"http_status": spec}, times, match)
-
-    def drop_next(self, endpoint: str, *, times: int | None = 1, **match: Any) -> Fault:
-        """The next ``times`` calls to ``endpoint`` lose their connection, unanswered."""
-        return self._queue("drop_next", endpoint, {"drop_connection": True}, times, match)
-
-    def delay_next(self, endpoint: str, ms: int, *, times: int | None = 1, **match: Any) -> Fault:
-        """The next ``times`` calls to ``endpoint`` are answered ``ms`` milliseconds late."""
-        return self._queue("delay_next", endpoint, {"latency_ms": ms}, times, match)
-
-    def corrupt_next(self, endpoint: str, *, times: int | None = 1, **match: Any) -> Fault:
-        """The next ``times`` calls to ``endpoint`` answer a body that is not valid JSON."""
-        return self._queue("corrupt_next", endpoint, {"malformed_body": True}, times, match)
 
     # -- tokens -------------------------------------------------------------------------
 
@@ -430,15 +355,13 @@ class MockIdP:
         return found
 
     def close(self) -> None:
-        """Close the clients and transports this object made (not the server)."""
+        """Close the clients and transports this object made (not the server), and end
+        the travels :meth:`travel` started."""
+        self._travels.stop()
         if self._client is not None:
             self._client.close()
+        if self._browser is not None:
+            self._browser.close()
         if self._sync_transport is not None:
             self._sync_transport.close()
-        self._client = self._async_client = self._sync_transport = None
-
-
-def _listed(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    return tuple(value) if isinstance(value, list | tuple) else (str(value),)
+        self._client = self._async_client = self._sync_transport = self._browser = None

@@ -1,4 +1,5 @@
-"""Serving an app to tests: a sync httpx transport into it, and a live uvicorn server."""
+"""Serving an app to tests: httpx transports into it (sync and async), and a live uvicorn
+server."""
 
 from __future__ import annotations
 
@@ -10,6 +11,38 @@ import httpx
 
 from mockidp.asgi import MockIdPApp
 from mockidp.hosting.tls import TLSFiles
+
+TRANSPORT_ATTRIBUTES = {
+    ("httpx", "async"): "transport",
+    ("httpx", "sync"): "sync_transport",
+    ("httpx2", "async"): "httpx2_transport",
+    ("httpx2", "sync"): "httpx2_sync_transport",
+}
+"""The MockIdP attribute holding each library's transport of each kind."""
+
+
+def check_library(request: object, expected: str, kind: str) -> None:
+    """httpx and httpx2 have one API but distinct classes: a transport given to the other
+    library's client would fail deep inside it with a bare AssertionError, so it raises a
+    TypeError naming the MockIdP attribute to use instead."""
+    library = type(request).__module__.partition(".")[0]
+    if library == expected:
+        return
+    given = TRANSPORT_ATTRIBUTES[(expected, kind)]
+    right = TRANSPORT_ATTRIBUTES.get((library, kind))
+    advice = f"use mockidp.{right} instead" if right else "mockidp serves httpx and httpx2"
+    raise TypeError(
+        f"mockidp.{given} is a transport for {expected} clients, but a {library} client "
+        f"was given it: {advice}"
+    )
+
+
+class ASGITransport(httpx.ASGITransport):
+    """httpx.ASGITransport that names the right transport when an httpx2 client uses it."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        check_library(request, "httpx", "async")
+        return await super().handle_async_request(request)
 
 
 class SyncASGITransport(httpx.BaseTransport):
@@ -30,6 +63,7 @@ class SyncASGITransport(httpx.BaseTransport):
             return self._portal
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        check_library(request, "httpx", "sync")
         request.read()  # a ByteStream, which the async transport can iterate too
 
         async def call() -> tuple[int, httpx.Headers, bytes]:

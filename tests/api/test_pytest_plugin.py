@@ -106,7 +106,7 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_in_process_sign_in(mockidp):
-    app = make_app(mockidp.issuer, transport=mockidp.transport)
+    app = make_app(mockidp.issuer, transport=mockidp.httpx2_transport)
     result = await sign_in(app, mockidp.async_client)
     assert result["sub"] == "alice"
     mockidp.requests.assert_called(
@@ -117,7 +117,7 @@ async def test_in_process_sign_in(mockidp):
 
 @pytest.mark.mockidp(users=[{"sub": "carol", "claims": {"name": "Carol"}}], default_user="carol")
 async def test_marker_users(mockidp):
-    result = await sign_in(make_app(mockidp.issuer, transport=mockidp.transport), mockidp.async_client)
+    result = await sign_in(make_app(mockidp.issuer, transport=mockidp.httpx2_transport), mockidp.async_client)
     assert (result["sub"], result["name"]) == ("carol", "Carol")
 
 
@@ -132,7 +132,7 @@ async def test_live_server_sign_in(mockidp_server):
 
 async def test_token_endpoint_fault_reaches_the_app(mockidp):
     mockidp.fail_next("token", "temporarily_unavailable")
-    app = make_app(mockidp.issuer, transport=mockidp.transport)
+    app = make_app(mockidp.issuer, transport=mockidp.httpx2_transport)
     with pytest.raises(Exception, match="503"):
         await sign_in(app, mockidp.async_client)
     mockidp.requests.assert_called("token", status=503, fault="fail_next token", times=1)
@@ -449,7 +449,7 @@ def test_async_client_under_pytest_asyncio(pytester: pytest.Pytester) -> None:
 
         @pytest.mark.asyncio
         async def test_in_process(mockidp):
-            app = make_app(mockidp.issuer, transport=mockidp.transport)
+            app = make_app(mockidp.issuer, transport=mockidp.httpx2_transport)
             result = await sign_in(app, mockidp.async_client)
             assert result["sub"] == "alice"
             assert [r.endpoint for r in mockidp.requests.records].count("token") == 1

@@ -499,18 +499,19 @@ async def test_reset_can_restore_the_scenario_and_clock(http: httpx.AsyncClient,
         assert (await http.post(C + "/reset", json=bad)).status_code == 400
 
 
-async def test_the_request_log_is_newest_first(http: httpx.AsyncClient) -> None:
+async def test_the_request_log_is_oldest_first_as_in_python(http: httpx.AsyncClient) -> None:
     assert (await http.delete(C + "/requests")).status_code == 204
     await http.get(DISCOVERY)
     await http.post("/token", data={"grant_type": "client_credentials"}, auth=CONFIDENTIAL)
     records = (await http.get(C + "/requests")).json()["requests"]
-    assert [r["endpoint"] for r in records] == ["token", "discovery"]  # control calls unlogged
-    assert records[0]["client_id"] == "mockidp-client"
-    assert records[0]["params"] == {"grant_type": "client_credentials"}
-    assert records[0]["status"] == 200
+    assert [r["endpoint"] for r in records] == ["discovery", "token"]  # control calls unlogged
+    assert records[-1]["client_id"] == "mockidp-client"
+    assert records[-1]["params"] == {"grant_type": "client_credentials"}
+    assert records[-1]["status"] == 200
     only = (await http.get(C + "/requests", params={"endpoint": "discovery"})).json()
     assert [r["endpoint"] for r in only["requests"]] == ["discovery"]
-    assert len((await http.get(C + "/requests?limit=1")).json()["requests"]) == 1
+    newest = (await http.get(C + "/requests?limit=1")).json()["requests"]
+    assert [r["endpoint"] for r in newest] == ["token"]  # the last records, not the first
     assert (await http.get(C + "/requests?limit=0")).status_code == 400
     assert (await http.get(C + "/requests?limit=x")).status_code == 400
     await http.post(C + "/reset")

@@ -107,6 +107,8 @@ def test_bad_verifier(
         "http://[::1]/cb",
         "http://localhost:65535/cb?x=1",
         "http://localhost/",
+        "http://testserver/callback",  # the Starlette, FastAPI and Django test clients' host
+        "http://testserver:8000/auth/cb?next=/",
     ],
 )
 def test_loopback_uris(uri: str) -> None:
@@ -141,6 +143,10 @@ def test_loopback_uris(uri: str) -> None:
         "//127.0.0.1/cb",
         "",
         "http://[::1/cb",
+        "https://testserver/cb",
+        "http://testserver.evil.com/cb",
+        "http://evil.testserver/cb",
+        "http://testserver@evil.com/cb",
     ],
 )
 def test_not_loopback_uris(uri: str) -> None:

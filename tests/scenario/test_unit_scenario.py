@@ -462,6 +462,7 @@ def test_default_scenario_users_are_stable() -> None:
         ("http://localhost:3000/auth/cb", True),
         ("http://[::1]:8080/cb", True),
         ("http://127.0.0.1/cb", True),
+        ("http://testserver/callback", True),  # Starlette/FastAPI/Django test clients
         ("https://127.0.0.1:8080/callback", False),
         ("http://127.0.0.1@evil.example/cb", False),
         ("http://localhost.evil.example/cb", False),

@@ -24,6 +24,7 @@ from tests.support.e2e import (
     callback_params,
     new_verifier,
 )
+from tests.support.transports import asgi_transport_for
 
 BASE = "http://mockidp.test"
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "vendor-examples"
@@ -52,7 +53,7 @@ def oauth_for(app: MockIdPApp, client_id: str, **kwargs: Any) -> AsyncOAuth2Clie
     kwargs.setdefault("code_challenge_method", "S256")
     return AsyncOAuth2Client(
         client_id=client_id,
-        transport=httpx.ASGITransport(app=app),
+        transport=asgi_transport_for(AsyncOAuth2Client, app),
         base_url=BASE,
         **kwargs,
     )

@@ -44,6 +44,7 @@ from tests.support.grants import (
     public_jwks,
     sign,
 )
+from tests.support.transports import asgi_transport_for
 
 pytestmark = pytest.mark.anyio
 
@@ -151,7 +152,7 @@ async def test_private_key_jwt_client_registers_its_keys_and_authenticates() -> 
         client_id=info["client_id"],
         client_secret=key,
         token_endpoint_auth_method="private_key_jwt",
-        transport=transport,
+        transport=asgi_transport_for(AsyncOAuth2Client, transport.app),
         base_url=ORIGIN,
     )
     client.register_client_auth_method(PrivateKeyJWT(token_endpoint, alg="RS256"))
@@ -323,7 +324,7 @@ async def test_invalid_metadata_is_refused_with_the_rfc_7591_error(
         assert body["error"] == error
         assert words in body["error_description"]
         assert response.headers["cache-control"] == "no-store"
-        assert (await http.get("/_mockidp/requests")).json()["requests"][0]["status"] == 400
+        assert (await http.get("/_mockidp/requests")).json()["requests"][-1]["status"] == 400
 
 
 @pytest.mark.parametrize(
