@@ -29,6 +29,12 @@ IMPORT_NAMES = {
     "auth0-python": {"auth0"},
     "google-auth": {"google"},
     "okta-jwt-verifier": {"okta_jwt_verifier"},
+    # the frameworks of docs/testing-your-app.md's example apps (tests/guides/)
+    "fastapi": {"fastapi"},
+    "itsdangerous": {"itsdangerous"},
+    "flask": {"flask"},
+    "django": {"django"},
+    "mozilla-django-oidc": {"mozilla_django_oidc"},
 }
 
 
