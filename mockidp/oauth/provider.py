@@ -29,6 +29,7 @@ from mockidp.oauth.grants import GRANTS
 from mockidp.oauth.records import ACCESS
 from mockidp.oauth.sessions import session_management
 from mockidp.oauth.signin.flow import AuthorizeResult, SignIn
+from mockidp.oauth.tokens import authorization
 from mockidp.oauth.tokens.claims import SCOPE_CLAIMS, user_claims
 from mockidp.oauth.tokens.issuance import live_record
 from mockidp.oauth.tokens.shapes import (
@@ -382,6 +383,7 @@ class Provider:
             },
             self.scenario.quirks,
         )
+        claims = authorization.userinfo(claims, self.scenario.quirks, user)
         return claims, record, client
 
     def _userinfo_scope(self, scope: list[str]) -> list[str]:

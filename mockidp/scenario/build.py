@@ -100,6 +100,7 @@ def build_scenario(data: JSONObject, source: str) -> Scenario:
         resources=tuple(data["resources"]) if "resources" in data else None,
         dpop=DPoPSettings(**data.get("dpop", {})),
         registration=RegistrationSettings(**data.get("registration", {})),
+        role_permissions={k: tuple(v) for k, v in data.get("role_permissions", {}).items()},
         trusted_issuers=tuple(
             TrustedIssuer(issuer=t["issuer"], jwks=t["jwks"])
             for t in data.get("trusted_issuers", [])
@@ -148,6 +149,8 @@ def _client(c: JSONObject) -> Client:
         frontchannel_logout_session_required=c.get("frontchannel_logout_session_required", False),
         backchannel_logout_uri=c.get("backchannel_logout_uri"),
         backchannel_logout_session_required=c.get("backchannel_logout_session_required", False),
+        roles=tuple(c.get("roles", ())),
+        loopback_ports=c.get("loopback_ports", False),
     )
 
 
@@ -160,6 +163,9 @@ def _user(u: JSONObject) -> User:
         consent=u.get("consent"),
         login=u.get("login"),
         lifetimes=dict(u.get("lifetimes", {})),
+        roles=tuple(u.get("roles", ())),
+        groups=tuple(u.get("groups", ())),
+        client_roles={k: tuple(v) for k, v in u.get("client_roles", {}).items()},
     )
 
 

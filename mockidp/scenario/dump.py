@@ -149,6 +149,8 @@ def dump_scenario(scenario: Scenario) -> JSONObject:
         doc["dpop"] = asdict(scenario.dpop)
     if scenario.registration != _DEFAULTS.registration:
         doc["registration"] = asdict(scenario.registration)
+    if scenario.role_permissions:
+        doc["role_permissions"] = {k: list(v) for k, v in scenario.role_permissions.items()}
     if scenario.trusted_issuers:
         doc["trusted_issuers"] = [asdict(t) for t in scenario.trusted_issuers]
     doc["clients"] = [dump_client(c) for c in scenario.clients]
@@ -196,6 +198,9 @@ def dump_user(user: User) -> JSONObject:
             "consent": user.consent,
             "login": user.login,
             "lifetimes": dict(user.lifetimes),
+            "roles": list(user.roles),
+            "groups": list(user.groups),
+            "client_roles": {k: list(v) for k, v in user.client_roles.items()},
         }
     )
 
@@ -234,6 +239,8 @@ def dump_client(client: Client) -> JSONObject:
             or None,
             "device": dict(client.device),
             "dpop_bound_access_tokens": client.dpop_bound_access_tokens or None,
+            "roles": list(client.roles),
+            "loopback_ports": client.loopback_ports or None,
         }
     )
     if client.scopes is not None:  # an empty list is meaningful: no scope at all

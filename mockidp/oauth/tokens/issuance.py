@@ -27,7 +27,7 @@ from mockidp.oauth.records import (
     token_handle,
 )
 from mockidp.oauth.scripted import defects
-from mockidp.oauth.tokens import resources
+from mockidp.oauth.tokens import authorization, resources
 from mockidp.oauth.tokens.claim_sets import (
     AccessTokenInput,
     IdTokenInput,
@@ -154,14 +154,25 @@ def issue(
         )
     )
     quirks = deps.scenario.quirks
+    origin = origin_of(issuer, quirks.issuer_path)
+    rfc9068 = at_claims
     at_claims = shape_access_token(
-        at_claims,
-        quirks,
-        auth.user,
-        origin_of(issuer, quirks.issuer_path),
-        client_id=client.client_id,
-        tenant=auth.tenant,
+        at_claims, quirks, auth.user, origin, client_id=client.client_id, tenant=auth.tenant
     )
+    at_claims = authorization.access_token(
+        at_claims,
+        authorization.Subject(
+            deps.scenario,
+            client,
+            auth.user,
+            auth.scope,
+            auth.grant_type,
+            issuer,
+            origin,
+            auth.grant_id,
+        ),
+    )
+    kept = {k: rfc9068[k] for k in authorization.RECORD_MEMBERS if k in rfc9068}
     if quirks.access_token_sid and auth.sid is not None:  # Keycloak: the browser session
         at_claims["sid"] = auth.sid
     if jkt is not None:
@@ -184,6 +195,7 @@ def issue(
             ACCESS,
             token_handle(at_value),
             {
+                **kept,  # what the vendor's JWT leaves out, introspection still tells
                 **at_claims,
                 "uid": uid,
                 "gid": auth.grant_id,
@@ -221,9 +233,8 @@ def issue(
             ),
             deps.keys.alg,
         )
-        shaped = shape_id_token(
-            claims, quirks, auth.user, origin_of(issuer, quirks.issuer_path), tenant=auth.tenant
-        )
+        shaped = shape_id_token(claims, quirks, auth.user, origin, tenant=auth.tenant)
+        shaped = authorization.id_token(shaped, quirks, auth.user)
         if endpoint == "authorization":  # Core 3.2.2.10, 3.3.2.11: the hashes are required
             shaped.update({k: claims[k] for k in ("at_hash", "c_hash") if k in claims})
         id_header: JSONObject | None = None
