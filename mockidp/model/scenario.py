@@ -273,6 +273,22 @@ class RegistrationSettings(Struct, frozen=True):
     registered (RFC 7591 2 lets a server decide; makes an SDK's step-up testable)."""
 
 
+class ClientMetadataDocuments(Struct, frozen=True):
+    """OAuth Client ID Metadata Documents: an https ``client_id`` is the URL of the
+    client's metadata, fetched (or, in-process, taken from ``documents``) and cached."""
+
+    enabled: bool | None = None
+    """None: on for the generic layout, off for a vendor's preset (see ``accepted``)."""
+    allow_loopback: bool = True
+    """Documents on loopback and private addresses, and the ``serve --tls`` CA trusted."""
+    documents: dict[str, JSONObject] = field(default_factory=dict)
+    """URL -> document, answered without a fetch."""
+
+    def accepted(self, preset: str) -> bool:
+        """Whether https client_ids are metadata documents under ``preset``."""
+        return self.enabled if self.enabled is not None else preset == "generic"
+
+
 class DPoPSettings(Struct, frozen=True):
     """RFC 9449 options: nonces (section 8) and how old a proof may be."""
 
@@ -329,6 +345,9 @@ class Scenario(Struct, frozen=True, dict=True):
     """RFC 8707 resources any client may ask tokens for; None: any absolute URI."""
     dpop: DPoPSettings = field(default_factory=DPoPSettings)
     registration: RegistrationSettings = field(default_factory=RegistrationSettings)
+    client_metadata_documents: ClientMetadataDocuments = field(
+        default_factory=ClientMetadataDocuments
+    )
     role_permissions: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """What each role allows: role -> permissions (Auth0's RBAC ``permissions`` claim)."""
     trusted_issuers: tuple[TrustedIssuer, ...] = ()

@@ -12,6 +12,7 @@ from mockidp.model.scenario import (
     BrokenToken,
     CallSelector,
     Client,
+    ClientMetadataDocuments,
     ClockSpec,
     ConsentRule,
     DeviceFlow,
@@ -100,6 +101,7 @@ def build_scenario(data: JSONObject, source: str) -> Scenario:
         resources=tuple(data["resources"]) if "resources" in data else None,
         dpop=DPoPSettings(**data.get("dpop", {})),
         registration=RegistrationSettings(**data.get("registration", {})),
+        client_metadata_documents=_documents(data),
         role_permissions={k: tuple(v) for k, v in data.get("role_permissions", {}).items()},
         trusted_issuers=tuple(
             TrustedIssuer(issuer=t["issuer"], jwks=t["jwks"])
@@ -223,3 +225,13 @@ def _clock(c: JSONObject) -> ClockSpec:
     if isinstance(at, str):
         at = datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp()
     return ClockSpec(at=float(at) if at is not None else None, frozen=c.get("frozen", False))
+
+
+def _documents(data: JSONObject) -> ClientMetadataDocuments:
+    """Client ID Metadata Documents (``enabled`` None: as the preset goes)."""
+    given = data.get("client_metadata_documents", {})
+    return ClientMetadataDocuments(
+        enabled=given.get("enabled"),
+        allow_loopback=given.get("allow_loopback", True),
+        documents=dict(given.get("documents", {})),
+    )

@@ -147,6 +147,8 @@ def dump_scenario(scenario: Scenario) -> JSONObject:
         doc["resources"] = list(scenario.resources)
     if scenario.dpop != _DEFAULTS.dpop:
         doc["dpop"] = asdict(scenario.dpop)
+    if scenario.client_metadata_documents != _DEFAULTS.client_metadata_documents:
+        doc["client_metadata_documents"] = _compact(asdict(scenario.client_metadata_documents))
     if scenario.registration != _DEFAULTS.registration:
         doc["registration"] = asdict(scenario.registration)
     if scenario.role_permissions:

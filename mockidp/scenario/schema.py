@@ -14,11 +14,11 @@ from mockidp.model.quirks import QUIRKS_SCHEMA
 from mockidp.model.response_types import RESPONSE_TYPE_SPELLINGS
 from mockidp.model.scenario import AUTH_METHODS, GRANT_TYPES, PACKAGED_KEYS, TOKEN_DEFECTS
 from mockidp.presets import PRESETS
+from mockidp.scenario.schema_access import CLIENT_ACCESS, SCENARIO_ACCESS, USER_ACCESS
 from mockidp.types import JSONObject
 
 _NAME = {"type": "string", "minLength": 1, "maxLength": 512}
 _URI = {"type": "string", "minLength": 1, "maxLength": 2048}
-_NAMES = {"type": "array", "items": _NAME, "uniqueItems": True}
 _SECONDS = {"type": "integer", "minimum": 1, "maximum": 10 * 365 * 24 * 3600}
 _COUNT = {"type": "integer", "minimum": 1}
 _LOGIN = {
@@ -114,23 +114,7 @@ USER_SCHEMA = _object(
         },
         "login": {**_LOGIN, "description": "This user's login behaviour when named by login_hint."},
         "lifetimes": LIFETIMES_SCHEMA,
-        "roles": {
-            **_NAMES,
-            "description": "Roles the user holds; the preset puts them where its vendor does "
-            "(generic: roles; keycloak: realm_access.roles; entra: roles; auth0: the "
-            "namespaced roles claim and, through role_permissions, permissions).",
-        },
-        "groups": {
-            **_NAMES,
-            "description": "Groups the user is in (generic, entra, okta: groups; cognito: "
-            "cognito:groups).",
-        },
-        "client_roles": {
-            "type": "object",
-            "additionalProperties": _NAMES,
-            "description": "Roles the user holds in one client: client_id -> roles "
-            "(keycloak: resource_access.{client_id}.roles).",
-        },
+        **USER_ACCESS,
     },
     required=["sub"],
 )
@@ -218,16 +202,7 @@ CLIENT_SCHEMA = _object(
             "type": "boolean",
             "description": "Every token request of this client needs a DPoP proof (RFC 9449 5.2).",
         },
-        "roles": {
-            **_NAMES,
-            "description": "App roles granted to the client itself: its own tokens (client "
-            "credentials) carry them where the preset's vendor puts them.",
-        },
-        "loopback_ports": {
-            "type": "boolean",
-            "description": "A listed http loopback redirect URI also matches on any other "
-            "port, the rest exactly (RFC 8252 7.3; dynamically registered native clients).",
-        },
+        **CLIENT_ACCESS,
     },
     required=["client_id"],
 )
@@ -476,23 +451,6 @@ SCENARIO_SCHEMA: JSONObject = {
                 "description": "RFC 8707 resource URIs (and RFC 8693 audiences) tokens may be "
                 "asked for; absent: any absolute URI. A client's own list replaces it.",
             },
-            "registration": _object(
-                "Dynamic client registration (RFC 7591, RFC 7592) at the registration "
-                "endpoint; switch it off with endpoints: {registration: null}.",
-                {
-                    "initial_access_token": {
-                        "type": "string",
-                        "minLength": 1,
-                        "description": "Registration needs 'Authorization: Bearer <this>' "
-                        "(RFC 7591 3); absent: open registration.",
-                    },
-                    "any_scope": {
-                        "type": "boolean",
-                        "description": "Registered clients may ask for any known scope, "
-                        "not only those they registered (an SDK's step-up).",
-                    },
-                },
-            ),
             "dpop": _object(
                 "DPoP (RFC 9449) options.",
                 {
@@ -508,12 +466,7 @@ SCENARIO_SCHEMA: JSONObject = {
                     },
                 },
             ),
-            "role_permissions": {
-                "type": "object",
-                "additionalProperties": _NAMES,
-                "description": "What each role allows: role -> permissions (auth0: a user's "
-                "roles' permissions are the access token's permissions).",
-            },
+            **SCENARIO_ACCESS,
             "trusted_issuers": {
                 "type": "array",
                 "description": "Other issuers whose signed JWTs are accepted as RFC 7523 "
