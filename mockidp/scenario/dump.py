@@ -70,6 +70,8 @@ HANDLED_FIELDS = frozenset(
         "resources",
         "dpop",
         "registration",
+        "client_metadata_documents",
+        "role_permissions",
         "trusted_issuers",
         "preset",
         "quirks",
@@ -150,7 +152,7 @@ def dump_scenario(scenario: Scenario) -> JSONObject:
     if scenario.client_metadata_documents != _DEFAULTS.client_metadata_documents:
         doc["client_metadata_documents"] = _compact(asdict(scenario.client_metadata_documents))
     if scenario.registration != _DEFAULTS.registration:
-        doc["registration"] = asdict(scenario.registration)
+        doc["registration"] = _compact(asdict(scenario.registration))
     if scenario.role_permissions:
         doc["role_permissions"] = {k: list(v) for k, v in scenario.role_permissions.items()}
     if scenario.trusted_issuers:
