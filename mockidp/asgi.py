@@ -27,7 +27,13 @@ from mockidp.http.input import request_origin, route_path
 from mockidp.http.render import oauth_error_response
 from mockidp.http.split_urls import check_browser_url
 from mockidp.keys.ring import KeyRing
-from mockidp.model.layout import DEFAULT_MAX_TENANTS, TENANT_PREFIX, Layout, is_control_path
+from mockidp.model.layout import (
+    DEFAULT_MAX_TENANTS,
+    TENANT_PREFIX,
+    Layout,
+    is_control_path,
+    path_inserted,
+)
 from mockidp.model.scenario import Scenario
 from mockidp.oauth.provider import Provider
 from mockidp.requestlog import REQUEST_LOG_SIZE, RequestLog, RequestRecord
@@ -144,6 +150,8 @@ class MockIdPApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path = route_path(scope)
+            if self._max_tenants is not None:
+                scope, path = self._tenant_metadata(scope, path)
             if (
                 self._max_tenants is not None
                 and path.startswith(TENANT_PREFIX)
@@ -181,6 +189,19 @@ class MockIdPApp:
                 self.requests.record(entry)  # the control API's request log
         if response is not None and record.endpoint in JOURNALED:  # tokens, for the inspector
             self.journal.observe(record, response, self.provider.clock.now())
+
+    def _tenant_metadata(self, scope: Scope, path: str) -> tuple[Scope, str]:
+        """RFC 8414 3.1: a tenant issuer's metadata at the path-insertion URL
+        (``/.well-known/oauth-authorization-server/t/NAME``), unless the layout serves
+        that path itself."""
+        moved = path_inserted(path)
+        if moved is None or not moved.startswith(TENANT_PREFIX):
+            return scope, path
+        if self.endpoints.route(path, scope) is not None:
+            return scope, path
+        root = str(scope.get("root_path") or "").rstrip("/")
+        moved_scope = {**scope, "path": root + moved, "raw_path": (root + moved).encode()}
+        return moved_scope, moved
 
     async def _tenant(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
         """Hand ``/t/{name}/rest`` to the tenant's app, ``/t/{name}`` becoming root path."""

@@ -122,3 +122,18 @@ class Layout(Struct, frozen=True, dict=True):
             if found is not None:
                 return name, found.groupdict()
         return None
+
+
+WELL_KNOWN_NAMES = ("oauth-authorization-server", "openid-configuration")
+
+
+def path_inserted(path: str) -> str | None:
+    """Where the metadata of an issuer with a path lives when asked for at RFC 8414 3.1's
+    path-insertion URL: ``/.well-known/{name}/t/x`` is ``/t/x/.well-known/{name}`` (the
+    same for OpenID Connect's name, as RFC 8414 5 allows); None for any other path."""
+    for name in WELL_KNOWN_NAMES:
+        prefix = f"/.well-known/{name}"
+        rest = path.removeprefix(prefix)
+        if rest != path and rest.startswith("/") and rest.strip("/"):
+            return rest.rstrip("/") + prefix
+    return None

@@ -15,6 +15,7 @@ from mockidp.types import JSONObject
 
 UserinfoFormat = Literal["json", "jwt_string"]
 ErrorShape = Literal["oauth", "loginradius"]
+AccessTokenShape = Literal["rfc9068", "keycloak", "entra", "okta", "auth0", "cognito"]
 
 
 class Quirks(Struct, frozen=True):
@@ -77,6 +78,8 @@ class Quirks(Struct, frozen=True):
     access_token_sid: bool = False
     credentialed_cors: bool = False
     keycloak_login_status: bool = False
+    access_token_shape: AccessTokenShape = "rfc9068"
+    roles_claim: str | None = None
 
 
 ERROR_REASONS = (
@@ -373,6 +376,18 @@ QUIRKS_SCHEMA: JSONObject = {
             "description": "The check_session iframe speaks Keycloak's login-status "
             "protocol (message 'client_id sid', checked by its /init call), and the "
             "3p-cookies step1/step2 pages are served (keycloak-js's checkLoginIframe).",
+        },
+        "access_token_shape": {
+            "enum": ["rfc9068", "keycloak", "entra", "okta", "auth0", "cognito"],
+            "description": "Where JWT access tokens (and ID tokens) carry scopes, roles and "
+            "groups: rfc9068 (scope, client_id, roles, groups), or the vendor's shape "
+            "(docs/presets.md, 'Access tokens and roles').",
+        },
+        "roles_claim": {
+            "type": "string",
+            "minLength": 1,
+            "description": "A custom claim naming the user's roles in access and ID tokens "
+            "and UserInfo (Auth0: a namespaced claim an Action adds).",
         },
         "logout_refresh_token": {
             **_FLAG,

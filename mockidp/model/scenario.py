@@ -78,6 +78,13 @@ class User(Struct, frozen=True):
     consent: ConsentMode | None = None
     login: LoginMode | None = None
     lifetimes: dict[str, int] = field(default_factory=dict)
+    roles: tuple[str, ...] = ()
+    """Roles the user holds (realm roles, app roles): each preset puts them where its
+    vendor does (:mod:`mockidp.oauth.tokens.authorization`)."""
+    groups: tuple[str, ...] = ()
+    """Groups the user is a member of."""
+    client_roles: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Roles the user holds in one client (Keycloak's client roles): client_id -> roles."""
 
 
 class Client(Struct, frozen=True):
@@ -117,6 +124,11 @@ class Client(Struct, frozen=True):
     """RFC 9449 5.2: every token request of this client must carry a DPoP proof."""
     device: dict[str, Any] = field(default_factory=dict)
     """Overrides of the scenario's ``device`` section (names as in :class:`DeviceFlow`)."""
+    roles: tuple[str, ...] = ()
+    """App roles granted to the client itself: its own tokens (client credentials) carry them."""
+    loopback_ports: bool = False
+    """RFC 8252 7.3: a registered http loopback redirect URI matches with any port, the
+    rest exactly (dynamically registered native clients)."""
 
     @property
     def public(self) -> bool:
@@ -259,6 +271,25 @@ class RegistrationSettings(Struct, frozen=True):
     """Dynamic client registration (RFC 7591 3): an initial access token, if one is needed."""
 
     initial_access_token: str | None = None
+    any_scope: bool = False
+    """A registered client may ask for any scope the provider knows, not only those it
+    registered (RFC 7591 2 lets a server decide; makes an SDK's step-up testable)."""
+
+
+class ClientMetadataDocuments(Struct, frozen=True):
+    """OAuth Client ID Metadata Documents: an https ``client_id`` is the URL of the
+    client's metadata, fetched (or, in-process, taken from ``documents``) and cached."""
+
+    enabled: bool | None = None
+    """None: on for the generic layout, off for a vendor's preset (see ``accepted``)."""
+    allow_loopback: bool = True
+    """Documents on loopback and private addresses, and the ``serve --tls`` CA trusted."""
+    documents: dict[str, JSONObject] = field(default_factory=dict)
+    """URL -> document, answered without a fetch."""
+
+    def accepted(self, preset: str) -> bool:
+        """Whether https client_ids are metadata documents under ``preset``."""
+        return self.enabled if self.enabled is not None else preset == "generic"
 
 
 class DPoPSettings(Struct, frozen=True):
@@ -317,6 +348,11 @@ class Scenario(Struct, frozen=True, dict=True):
     """RFC 8707 resources any client may ask tokens for; None: any absolute URI."""
     dpop: DPoPSettings = field(default_factory=DPoPSettings)
     registration: RegistrationSettings = field(default_factory=RegistrationSettings)
+    client_metadata_documents: ClientMetadataDocuments = field(
+        default_factory=ClientMetadataDocuments
+    )
+    role_permissions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """What each role allows: role -> permissions (Auth0's RBAC ``permissions`` claim)."""
     trusted_issuers: tuple[TrustedIssuer, ...] = ()
     preset: str = "generic"
     quirks: Quirks = field(default_factory=Quirks)

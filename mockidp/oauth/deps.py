@@ -10,6 +10,7 @@ deleted through RFC 7592 leaves a tombstone that kills the tokens issued to it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from msgspec import Struct, field
@@ -65,7 +66,13 @@ class Deps(Struct):
     keys: KeyRing
     hooks: TokenHooks = field(default_factory=TokenHooks)
     """Test code's token hooks (:mod:`mockidp.oauth.hooks`), run before signing."""
+    documents: Callable[[str], Client | None] | None = None
+    """Finds the client a Client ID Metadata Document URL names (the provider sets it)."""
 
     def client(self, client_id: str) -> Client | None:
-        """The scenario's client, else one registered at run time (:func:`find_client`)."""
-        return find_client(self.scenario, self.state, client_id)
+        """The scenario's client, else one registered at run time (:func:`find_client`),
+        else the one a client metadata document describes."""
+        found = find_client(self.scenario, self.state, client_id)
+        if found is None and self.documents is not None:
+            return self.documents(client_id)
+        return found

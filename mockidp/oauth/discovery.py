@@ -61,6 +61,10 @@ def provider_metadata(
     ``metadata_values`` and ``metadata_members`` then shape it like the vendor's.
     """
     doc = _metadata(scenario, layout, issuer, signing_algs, base or issuer.rstrip("/"))
+    if scenario.client_metadata_documents.accepted(
+        scenario.preset
+    ):  # the Client ID Metadata Document draft
+        doc["client_id_metadata_document_supported"] = True
     quirks = scenario.quirks
     if quirks.metadata_values:
         doc.update(quirks.metadata_values)

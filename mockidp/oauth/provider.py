@@ -86,11 +86,24 @@ class Provider:
             store if store is not None else MemoryStore(), self.clock, namespace=namespace
         )
         self.deps = Deps(loaded, state, keys or ring or KeyRing.packaged(loaded.signing_alg))
+        self.deps.documents = self._document_client
         self.signin = SignIn(self.deps)
         self.logout_delivery = logout_delivery
         """How Logout Tokens reach relying parties (None: POSTed with httpx)."""
         self._device: DeviceVerification | None = None
         self._metadata: dict[str, JSONObject] = {}
+
+    def _document_client(self, client_id: str) -> Client | None:
+        """The client of a Client ID Metadata Document URL, when the scenario takes them."""
+        settings = self.scenario.client_metadata_documents
+        if not settings.accepted(self.scenario.preset) or not client_id.startswith("https://"):
+            return None
+        from mockidp.oauth.clients import metadata_documents
+        from mockidp.oauth.clients.metadata import Offer
+
+        issuer = self.scenario.issuer or "https://mockidp.invalid"  # only what is offered counts
+        offer = Offer.from_metadata(self.metadata(issuer), self.scenario)
+        return metadata_documents.find(self.deps.state, settings, client_id, offer)
 
     @property
     def device(self) -> DeviceVerification:

@@ -292,6 +292,9 @@ class Access(Record):
     claims_request: dict[str, Any] | None = None
     nonce: str | None = None
     tenant: str | None = None
+    client: str | None = None
+    """The client it was issued to: a vendor's shape may leave ``client_id`` out of the
+    claims (Entra's, Okta's), and introspection and UserInfo still need it."""
 
     @property
     def sub(self) -> str:
@@ -300,6 +303,8 @@ class Access(Record):
 
     @property
     def client_id(self) -> str | None:
+        if self.client is not None:
+            return self.client
         found = self.claims.get("client_id")
         return found if isinstance(found, str) else None
 

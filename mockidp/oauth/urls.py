@@ -29,9 +29,28 @@ def is_loopback_uri(uri: str) -> bool:
     )
 
 
-def uri_allowed(uri: str, registered: Iterable[str], *, loopback: bool) -> bool:
-    """Exact string match against the registered list, or any loopback URI when allowed."""
-    return uri in registered or (loopback and is_loopback_uri(uri))
+def uri_allowed(
+    uri: str, registered: Iterable[str], *, loopback: bool, any_port: bool = False
+) -> bool:
+    """Exact string match against the registered list, or any loopback URI when allowed
+    (``loopback``), or a registered loopback URI on another port (``any_port``, RFC 8252
+    7.3: the port is the only part that may differ)."""
+    listed = tuple(registered)
+    if uri in listed or (loopback and is_loopback_uri(uri)):
+        return True
+    if not any_port or not is_loopback_uri(uri):
+        return False
+    portless = _without_port(uri)
+    return any(is_loopback_uri(r) and _without_port(r) == portless for r in listed)
+
+
+def _without_port(uri: str) -> str:
+    """``uri`` (a loopback URI, its port valid) with no port: the rest compared as written."""
+    parts = urlsplit(uri)
+    host = parts.netloc
+    if not host.endswith("]") and ":" in host:  # an IPv6 literal's colons stay
+        host = host.rpartition(":")[0]
+    return parts._replace(netloc=host).geturl()
 
 
 def add_query(uri: str, params: dict[str, str]) -> str:

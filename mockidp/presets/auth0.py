@@ -10,6 +10,9 @@ from typing import Any
 
 NAME = "auth0"
 DESCRIPTION = "Auth0: /authorize, /oauth/token, /userinfo, /oidc/logout; issuer ends with /"
+ROLES_CLAIM = "https://mockidp.example/roles"
+"""Auth0 puts no roles in tokens by itself: an Action adds them under a namespaced claim
+(its RBAC documents' recipe); this is the name mockidp's preset uses."""
 PATHS = {
     "discovery": "/.well-known/openid-configuration",
     "jwks": "/.well-known/jwks.json",
@@ -30,6 +33,9 @@ SCENARIO: dict[str, Any] = {
         "accept_json_body": True,
         "access_token_typ": "JWT",
         "access_token_claims": {"azp": "{client_id}"},
+        # aud [API, /userinfo], permissions (RBAC), gty; roles as an Action adds them
+        "access_token_shape": "auth0",
+        "roles_claim": ROLES_CLAIM,
         "error_status": {"invalid_grant": 403, "access_denied": 403},
         # audience names the API an access token is for, at /authorize and /oauth/token.
         "resource_parameter_aliases": ["audience"],

@@ -32,6 +32,8 @@ SCENARIO: dict[str, Any] = {
         # Cognito access tokens name their client and kind, and have no aud.
         "access_token_claims": {"token_use": "access", "username": "{username}"},
         "access_token_omit": ["aud"],
+        # cognito:groups (also in ID tokens), version, origin_jti, event_id
+        "access_token_shape": "cognito",
         "id_token_claims": {"cognito:username": "{username}", "token_use": "id"},
         "metadata_members": [
             "authorization_endpoint",

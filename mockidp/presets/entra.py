@@ -61,6 +61,8 @@ SCENARIO: dict[str, Any] = {
         "claim_defaults": {"tid": TENANT},
         "access_token_typ": "JWT",
         "access_token_claims": {"tid": "{tid}", "ver": "2.0", "azp": "{client_id}", "oid": OID},
+        # scp and roles (and groups), no scope or client_id; roles and groups in ID tokens
+        "access_token_shape": "entra",
         # api://{app}/.default, Graph's User.Read; a refresh token serves any of them.
         "resource_scopes": {GRAPH: GRAPH_SCOPES, "api://{client_id}": ["*"]},
         "default_scope_resource": GRAPH,

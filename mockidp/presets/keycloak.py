@@ -49,6 +49,8 @@ SCENARIO: dict[str, Any] = {
         "access_token_sid": True,
         "credentialed_cors": True,
         "keycloak_login_status": True,
+        # realm_access, resource_access, allowed-origins, the profile and email claims
+        "access_token_shape": "keycloak",
         "access_token_claims": {
             "typ": "Bearer",
             "azp": "{client_id}",

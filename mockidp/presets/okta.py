@@ -30,6 +30,8 @@ SCENARIO: dict[str, Any] = {
     "quirks": {
         "issuer_path": _BASE,
         "access_token_claims": {"cid": "{client_id}"},
+        # scp (an array), uid, ver, groups; no scope or client_id (Okta's token reference)
+        "access_token_shape": "okta",
         # A custom authorization server's default audience (the default server: api://default).
         "access_token_audience": "api://{auth_server}",
     },

@@ -24,4 +24,6 @@ PATHS = {
     "consent": "/login/interaction/consent",
     "home": "/",
 }
-SCENARIO: dict[str, Any] = {"quirks": {"access_token_claims": {"cid": "{client_id}"}}}
+SCENARIO: dict[str, Any] = {
+    "quirks": {"access_token_claims": {"cid": "{client_id}"}, "access_token_shape": "okta"}
+}

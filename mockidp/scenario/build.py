@@ -12,6 +12,7 @@ from mockidp.model.scenario import (
     BrokenToken,
     CallSelector,
     Client,
+    ClientMetadataDocuments,
     ClockSpec,
     ConsentRule,
     DeviceFlow,
@@ -100,6 +101,8 @@ def build_scenario(data: JSONObject, source: str) -> Scenario:
         resources=tuple(data["resources"]) if "resources" in data else None,
         dpop=DPoPSettings(**data.get("dpop", {})),
         registration=RegistrationSettings(**data.get("registration", {})),
+        client_metadata_documents=_documents(data),
+        role_permissions={k: tuple(v) for k, v in data.get("role_permissions", {}).items()},
         trusted_issuers=tuple(
             TrustedIssuer(issuer=t["issuer"], jwks=t["jwks"])
             for t in data.get("trusted_issuers", [])
@@ -148,6 +151,8 @@ def _client(c: JSONObject) -> Client:
         frontchannel_logout_session_required=c.get("frontchannel_logout_session_required", False),
         backchannel_logout_uri=c.get("backchannel_logout_uri"),
         backchannel_logout_session_required=c.get("backchannel_logout_session_required", False),
+        roles=tuple(c.get("roles", ())),
+        loopback_ports=c.get("loopback_ports", False),
     )
 
 
@@ -160,6 +165,9 @@ def _user(u: JSONObject) -> User:
         consent=u.get("consent"),
         login=u.get("login"),
         lifetimes=dict(u.get("lifetimes", {})),
+        roles=tuple(u.get("roles", ())),
+        groups=tuple(u.get("groups", ())),
+        client_roles={k: tuple(v) for k, v in u.get("client_roles", {}).items()},
     )
 
 
@@ -217,3 +225,13 @@ def _clock(c: JSONObject) -> ClockSpec:
     if isinstance(at, str):
         at = datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp()
     return ClockSpec(at=float(at) if at is not None else None, frozen=c.get("frozen", False))
+
+
+def _documents(data: JSONObject) -> ClientMetadataDocuments:
+    """Client ID Metadata Documents (``enabled`` None: as the preset goes)."""
+    given = data.get("client_metadata_documents", {})
+    return ClientMetadataDocuments(
+        enabled=given.get("enabled"),
+        allow_loopback=given.get("allow_loopback", True),
+        documents=dict(given.get("documents", {})),
+    )

@@ -67,7 +67,8 @@ def logout_uri_problems(client: JSONObject) -> list[tuple[str, str]]:
             found.append((field, "must be an absolute http(s) URI with no fragment"))
         elif field == "frontchannel_logout_uri":
             origins = {_origin(r) for r in client.get("redirect_uris", [])}
-            loopback = client.get("loopback_redirects", False) and parts.hostname in (
+            free = client.get("loopback_redirects") or client.get("loopback_ports")
+            loopback = bool(free) and parts.hostname in (
                 "127.0.0.1",
                 "::1",
                 "localhost",

@@ -70,6 +70,8 @@ HANDLED_FIELDS = frozenset(
         "resources",
         "dpop",
         "registration",
+        "client_metadata_documents",
+        "role_permissions",
         "trusted_issuers",
         "preset",
         "quirks",
@@ -147,8 +149,12 @@ def dump_scenario(scenario: Scenario) -> JSONObject:
         doc["resources"] = list(scenario.resources)
     if scenario.dpop != _DEFAULTS.dpop:
         doc["dpop"] = asdict(scenario.dpop)
+    if scenario.client_metadata_documents != _DEFAULTS.client_metadata_documents:
+        doc["client_metadata_documents"] = _compact(asdict(scenario.client_metadata_documents))
     if scenario.registration != _DEFAULTS.registration:
-        doc["registration"] = asdict(scenario.registration)
+        doc["registration"] = _compact(asdict(scenario.registration))
+    if scenario.role_permissions:
+        doc["role_permissions"] = {k: list(v) for k, v in scenario.role_permissions.items()}
     if scenario.trusted_issuers:
         doc["trusted_issuers"] = [asdict(t) for t in scenario.trusted_issuers]
     doc["clients"] = [dump_client(c) for c in scenario.clients]
@@ -196,6 +202,9 @@ def dump_user(user: User) -> JSONObject:
             "consent": user.consent,
             "login": user.login,
             "lifetimes": dict(user.lifetimes),
+            "roles": list(user.roles),
+            "groups": list(user.groups),
+            "client_roles": {k: list(v) for k, v in user.client_roles.items()},
         }
     )
 
@@ -234,6 +243,8 @@ def dump_client(client: Client) -> JSONObject:
             or None,
             "device": dict(client.device),
             "dpop_bound_access_tokens": client.dpop_bound_access_tokens or None,
+            "roles": list(client.roles),
+            "loopback_ports": client.loopback_ports or None,
         }
     )
     if client.scopes is not None:  # an empty list is meaningful: no scope at all

@@ -16,6 +16,7 @@ from mockidp.model.scenario import AUTH_METHODS, GRANT_TYPES, PACKAGED_KEYS
 from mockidp.presets import PRESETS
 from mockidp.scenario.rule_schema import BROKEN_TOKEN_SCHEMA as BROKEN_TOKEN_SCHEMA
 from mockidp.scenario.rule_schema import FAULT_SCHEMA as FAULT_SCHEMA
+from mockidp.scenario.schema_access import CLIENT_ACCESS, SCENARIO_ACCESS, USER_ACCESS
 from mockidp.scenario.schema_parts import NAME as _NAME
 from mockidp.scenario.schema_parts import SECONDS as _SECONDS
 from mockidp.scenario.schema_parts import URI as _URI
@@ -101,6 +102,7 @@ USER_SCHEMA = _object(
         },
         "login": {**_LOGIN, "description": "This user's login behaviour when named by login_hint."},
         "lifetimes": LIFETIMES_SCHEMA,
+        **USER_ACCESS,
     },
     required=["sub"],
 )
@@ -189,6 +191,7 @@ CLIENT_SCHEMA = _object(
             "type": "boolean",
             "description": "Every token request of this client needs a DPoP proof (RFC 9449 5.2).",
         },
+        **CLIENT_ACCESS,
     },
     required=["client_id"],
 )
@@ -330,18 +333,6 @@ SCENARIO_SCHEMA: JSONObject = {
                 "description": "RFC 8707 resource URIs (and RFC 8693 audiences) tokens may be "
                 "asked for; absent: any absolute URI. A client's own list replaces it.",
             },
-            "registration": _object(
-                "Dynamic client registration (RFC 7591, RFC 7592) at the registration "
-                "endpoint; switch it off with endpoints: {registration: null}.",
-                {
-                    "initial_access_token": {
-                        "type": "string",
-                        "minLength": 1,
-                        "description": "Registration needs 'Authorization: Bearer <this>' "
-                        "(RFC 7591 3); absent: open registration.",
-                    },
-                },
-            ),
             "dpop": _object(
                 "DPoP (RFC 9449) options.",
                 {
@@ -357,6 +348,7 @@ SCENARIO_SCHEMA: JSONObject = {
                     },
                 },
             ),
+            **SCENARIO_ACCESS,
             "trusted_issuers": {
                 "type": "array",
                 "description": "Other issuers whose signed JWTs are accepted as RFC 7523 "

@@ -82,8 +82,17 @@ PRESETS = [
 ISSUER_QUIRK = {"superoffice"}
 # Flows a preset cannot pass by the real provider's documented design (docs/presets.md).
 # RFC 9068 access tokens: SuperOffice's and LoginRadius's are opaque; Auth0's, Keycloak's
-# and Entra's are typ JWT; Cognito's have no aud.
-NOT_RFC9068 = {"superoffice", "loginradius", "auth0", "keycloak", "entra", "cognito"}
+# and Entra's are typ JWT; Cognito's have no aud; Okta's have cid, not client_id.
+NOT_RFC9068 = {
+    "superoffice",
+    "loginradius",
+    "auth0",
+    "keycloak",
+    "entra",
+    "cognito",
+    "okta",
+    "okta-org",
+}
 NOT_FOR = {
     # ID tokens without auth_time, even when max_age asks for it (SuperOffice's)
     "max_age": {"superoffice"},

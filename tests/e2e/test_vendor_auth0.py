@@ -86,10 +86,11 @@ def test_code_with_audience_then_refresh(auth0: MockIdP) -> None:
     tokens = GetToken(_domain(auth0), SPA).authorization_code_pkce(
         code_verifier=code.code_verifier, code=code.code, redirect_uri=code.redirect_uri
     )
-    assert _aud(tokens["access_token"]) == API
+    # with openid, Auth0's access token is also for its /userinfo
+    assert _aud(tokens["access_token"]) == [API, auth0.url + "/userinfo"]
     _verify_id_token(auth0, tokens["id_token"], nonce="n-1", audience=SPA)
     refreshed = GetToken(_domain(auth0), SPA).refresh_token(tokens["refresh_token"])
-    assert _aud(refreshed["access_token"]) == API
+    assert _aud(refreshed["access_token"]) == [API, auth0.url + "/userinfo"]
 
 
 def test_password_realm_and_client_credentials(auth0: MockIdP) -> None:
@@ -97,7 +98,7 @@ def test_password_realm_and_client_credentials(auth0: MockIdP) -> None:
     tokens = get_token.login(
         username="alice", password="alice", realm=REALM, audience=API, scope="openid profile"
     )
-    assert _aud(tokens["access_token"]) == API
+    assert _aud(tokens["access_token"]) == [API, auth0.url + "/userinfo"]
     assert _verify_id_token(auth0, tokens["id_token"])["sub"]
     app = get_token.client_credentials(audience=API)
     assert _aud(app["access_token"]) == API

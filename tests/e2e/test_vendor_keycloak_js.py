@@ -177,3 +177,38 @@ def test_token_cors_is_credentialed_for_web_origins_only(idp: MockIdP, spa: Spa)
     assert refused.status_code == 403
     unknown = httpx.get(init, params={"client_id": "nobody", "origin": spa.origin})
     assert unknown.status_code == 403
+
+
+@pytest.fixture
+def default_client(mockidp_server: MockIdP, spa: Spa) -> MockIdP:
+    """The keycloak preset with the default scenario's clients: the SPA (on a random
+    port) uses ``mockidp-public``, which lists none of its URIs but takes any loopback."""
+    mockidp_server.use_scenario(preset="keycloak", users=USERS)
+    _CONFIG.clear()
+    _CONFIG.update({"url": mockidp_server.url, "realm": "mockidp", "clientId": "mockidp-public"})
+    return mockidp_server
+
+
+def test_the_default_public_client_from_any_local_port(
+    default_client: MockIdP, spa: Spa, browser: Browser
+) -> None:
+    idp = default_client
+    client = idp.provider.scenario.client("mockidp-public")
+    assert client is not None and client.loopback_redirects
+    assert not any(uri.startswith(spa.origin) for uri in client.redirect_uris)
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        _signed_in(page, spa)  # a credentialed code exchange from the SPA's origin
+        assert page.evaluate("window.keycloak.tokenParsed.azp") == "mockidp-public"
+        old = page.evaluate("window.keycloak.token")
+        assert page.evaluate("window.keycloak.updateToken(-1)") is True
+        assert page.evaluate("window.keycloak.token") != old
+        assert ("GET", "login_status_init", 204) in _paths(idp)  # the iframe's origin check
+        page.evaluate("() => { window.keycloak.logout(); }")
+        page.wait_for_url(spa.origin + "/**")
+        page.wait_for_function("window.authenticated !== undefined || window.initError")
+        assert page.evaluate("window.authenticated") is False
+        assert ("GET", "end_session", 302) in _paths(idp)
+    finally:
+        context.close()

@@ -132,3 +132,50 @@ def test_access_tokens_carry_the_session(keycloak: MockIdP) -> None:
     ).json()
     access, id_token = _payload(tokens["access_token"]), _payload(tokens["id_token"])
     assert access["sid"] == id_token["sid"] == tokens["session_state"]
+
+
+@pytest.mark.parametrize(
+    "origin", ["http://localhost:3000", "http://127.0.0.1:49152", "http://[::1]:8081"]
+)
+def test_a_client_taking_any_loopback_redirect_takes_any_loopback_origin(origin: str) -> None:
+    """The default public client (``loopback_redirects``) from an app on any local port:
+    the preflight and the answer alike echo the origin with credentials (keycloak-js)."""
+    idp = MockIdP.in_process({"preset": "keycloak"})  # the default clients
+    try:
+        body = {"grant_type": "refresh_token", "refresh_token": "x", "client_id": "mockidp-public"}
+        headers = {"Origin": origin}
+        preflight = idp.client.options(
+            OIDC + "/token", headers={**headers, "Access-Control-Request-Method": "POST"}
+        )
+        answer = idp.client.post(OIDC + "/token", data=body, headers=headers)
+        other = idp.client.post(
+            OIDC + "/token", data=body, headers={"Origin": "https://app.example"}
+        )
+    finally:
+        idp.close()
+    for response in (preflight, answer):
+        assert response.headers["access-control-allow-origin"] == origin
+        assert response.headers["access-control-allow-credentials"] == "true"
+    assert other.headers["access-control-allow-origin"] == "*"  # not a loopback origin
+
+
+def test_a_client_with_port_free_loopback_redirects_takes_that_host_on_any_port() -> None:
+    native = {
+        "client_id": "native",
+        "token_endpoint_auth_method": "none",
+        "redirect_uris": ["http://127.0.0.1/callback"],
+        "loopback_ports": True,  # as dynamic registration makes native clients
+    }
+    idp = MockIdP.in_process({"preset": "keycloak", "clients": [native]})
+    try:
+        body = {"grant_type": "refresh_token", "refresh_token": "x", "client_id": "native"}
+        same = idp.client.post(
+            OIDC + "/token", data=body, headers={"Origin": "http://127.0.0.1:40001"}
+        )
+        other = idp.client.post(
+            OIDC + "/token", data=body, headers={"Origin": "http://localhost:40001"}
+        )
+    finally:
+        idp.close()
+    assert same.headers["access-control-allow-origin"] == "http://127.0.0.1:40001"
+    assert other.headers["access-control-allow-origin"] == "*"

@@ -373,8 +373,8 @@ def _client_document(meta: JSONObject) -> JSONObject:
         "response_types": meta["response_types"],
         "token_endpoint_auth_method": meta["token_endpoint_auth_method"],
     }
-    if meta["application_type"] == "native":  # RFC 8252 7.3: any loopback port
-        doc["loopback_redirects"] = any(
+    if meta["application_type"] == "native":  # RFC 8252 7.3: any port, the rest exact
+        doc["loopback_ports"] = any(
             (urlsplit(u).hostname or "") in _LOOPBACK and u.startswith("http:")
             for u in meta["redirect_uris"]
         )

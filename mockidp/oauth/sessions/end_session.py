@@ -56,7 +56,12 @@ def end_session(
         if not candidates:
             raise PageError("invalid_request", f"{redirect_param} needs client_id or id_token_hint")
         if not any(
-            uri_allowed(target, c.post_logout_redirect_uris, loopback=c.loopback_redirects)
+            uri_allowed(
+                target,
+                c.post_logout_redirect_uris,
+                loopback=c.loopback_redirects,
+                any_port=c.loopback_ports,
+            )
             for c in candidates
         ):
             raise PageError(

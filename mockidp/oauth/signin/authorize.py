@@ -105,7 +105,12 @@ def resolve_target(scenario: ClientSource, params: Params) -> Target:
                 "redirect_uri is missing and the client has not exactly one registered",
             )
         redirect_uri = client.redirect_uris[0]
-    elif not uri_allowed(redirect_uri, client.redirect_uris, loopback=client.loopback_redirects):
+    elif not uri_allowed(
+        redirect_uri,
+        client.redirect_uris,
+        loopback=client.loopback_redirects,
+        any_port=client.loopback_ports,
+    ):
         raise PageError(
             "invalid_request",
             f"redirect_uri {redirect_uri!r} is not registered for client {client_id!r}",

@@ -41,8 +41,8 @@ def introspect(deps: Deps, client: Client, params: Params) -> JSONObject:
 def _answered(record: Access | Refresh) -> JSONObject:
     """What introspection tells of a token: an access token's claims as signed, a
     refresh token's grant."""
-    if isinstance(record, Access):
-        return record.claims
+    if isinstance(record, Access):  # what a vendor's JWT leaves out, introspection tells
+        return {"scope": " ".join(record.scope), "client_id": record.client_id, **record.claims}
     return {
         "scope": " ".join(record.scope),
         "client_id": record.client_id,

@@ -22,7 +22,7 @@ from mockidp.oauth.deps import Deps
 from mockidp.oauth.hooks import HookRequest, TokenKind
 from mockidp.oauth.records import Access, Refresh, new_jti, token_handle
 from mockidp.oauth.scripted import defects
-from mockidp.oauth.tokens import resources
+from mockidp.oauth.tokens import authorization, resources
 from mockidp.oauth.tokens.claim_sets import (
     AccessTokenInput,
     IdTokenInput,
@@ -143,6 +143,7 @@ def mint_access_token(minting: Minting, defect: str | None) -> str:
         claims_request=auth.claims_request,
         nonce=auth.nonce,
         tenant=auth.tenant,
+        client=auth.client.client_id,
     )
     ttl = minting.lifetimes.access_token
     records.put(minting.deps.state, token_handle(value), record, ttl=ttl)
@@ -191,6 +192,17 @@ def _access_claims(minting: Minting) -> JSONObject:
         client_id=client.client_id,
         tenant=auth.tenant,
     )
+    subject = authorization.Subject(
+        deps.scenario,
+        client,
+        auth.user,
+        auth.scope,
+        auth.grant_type,
+        minting.issuer,
+        minting.origin,
+        auth.grant_id,
+    )
+    claims = authorization.access_token(claims, subject)  # scopes and roles, as the vendor
     if minting.quirks.access_token_sid and auth.sid is not None:  # Keycloak: the session
         claims["sid"] = auth.sid
     if auth.dpop_jkt is not None:  # RFC 9449 6: the key of the request's DPoP proof
@@ -238,6 +250,7 @@ def _id_claims(
         minting.deps.keys.alg,
     )
     shaped = shape_id_token(claims, minting.quirks, user, minting.origin, tenant=auth.tenant)
+    shaped = authorization.id_token(shaped, minting.quirks, user)  # roles where the vendor
     if minting.endpoint == "authorization":  # Core 3.2.2.10, 3.3.2.11: hashes required
         shaped.update({k: claims[k] for k in ("at_hash", "c_hash") if k in claims})
     return shaped

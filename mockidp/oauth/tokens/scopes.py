@@ -11,6 +11,8 @@ def requested_scopes(scenario: Scenario, client: Client, raw: str | None) -> tup
     """The space-separated ``raw`` scope, de-duplicated; InvalidScope for any not allowed."""
     requested = tuple(dict.fromkeys((raw or "").split()))
     allowed = client.scopes if client.scopes is not None else scenario.scopes
+    if scenario.registration.any_scope and scenario.client(client.client_id) is None:
+        allowed = scenario.scopes  # a registered client's step-up (registration.any_scope)
     unknown = [s for s in requested if s not in allowed and not resource_of_scope(scenario, s)]
     if unknown:
         where = "for this client" if client.scopes is not None else "in this scenario"

@@ -9,6 +9,7 @@ from mockidp.errors import InsufficientScope
 from mockidp.model.scenario import Client
 from mockidp.oauth.deps import Deps
 from mockidp.oauth.records import Access
+from mockidp.oauth.tokens import authorization
 from mockidp.oauth.tokens.claims import SCOPE_CLAIMS, user_claims
 from mockidp.oauth.tokens.issuance import live_record
 from mockidp.oauth.tokens.shapes import userinfo_claims, userinfo_jwt_claims
@@ -50,7 +51,7 @@ def look_up(
         },
         scenario.quirks,
     )
-    return claims, record, client
+    return authorization.userinfo(claims, scenario.quirks, user), record, client
 
 
 def _shown_scope(deps: Deps, scope: list[str]) -> list[str]:

@@ -135,6 +135,45 @@ async def test_public_native_client_signs_in_on_any_loopback_port(idp: IdP) -> N
     assert signed.id_token["aud"] == info["client_id"]
 
 
+@pytest.mark.parametrize(
+    ("redirect_uri", "allowed"),
+    [
+        ("http://127.0.0.1:53117/callback", True),  # RFC 8252 7.3: only the port may vary
+        ("http://127.0.0.1/callback", True),
+        ("http://127.0.0.1:53117/elsewhere", False),
+        ("http://127.0.0.1:53117/callback?x=1", False),
+        ("http://localhost:53117/callback", False),
+        ("http://[::1]:53117/callback", False),
+        ("https://127.0.0.1:53117/callback", False),
+    ],
+)
+async def test_a_registered_native_clients_redirect_uri_is_matched_but_for_the_port(
+    idp: IdP, redirect_uri: str, allowed: bool
+) -> None:
+    metadata = {
+        "application_type": "native",
+        "token_endpoint_auth_method": "none",
+        "redirect_uris": ["http://127.0.0.1/callback"],
+    }
+    async with idp.client() as http:
+        info = await _registered(http, metadata)
+        query = {
+            "response_type": "code",
+            "client_id": info["client_id"],
+            "redirect_uri": redirect_uri,
+            "scope": "openid",
+            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            "code_challenge_method": "S256",
+        }
+        answer = await http.get("/authorize", params=query)
+    if allowed:
+        assert answer.status_code == 302, answer.text
+        assert answer.headers["location"].startswith(redirect_uri + "?code=")
+    else:  # never sent anywhere: an error page (RFC 6749 4.1.2.1)
+        assert answer.status_code == 400, answer.text
+        assert "location" not in answer.headers
+
+
 async def test_private_key_jwt_client_registers_its_keys_and_authenticates() -> None:
     key = RSAKey.generate_key(2048, parameters={"kid": "reg-1", "alg": "RS256", "use": "sig"})
     metadata = {
