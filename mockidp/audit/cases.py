@@ -46,12 +46,19 @@ class Case(Struct, frozen=True):
     lenient_over_tls: bool = False
     """Accepting is "lenient", not failed, when the ID token came straight from the token
     endpoint over TLS (Core 3.1.3.7 (6))."""
+    token: str = "id_token"
+    """The token the defect breaks: an ID token, or a Logout Token POSTed to the app's
+    ``backchannel_logout_uri`` after a sign-in (accepted: the app signed the user out)."""
+
+    @property
+    def logout(self) -> bool:
+        return self.token == "logout_token"
 
     def rule(self) -> JSONObject | None:
         """The ``broken_tokens`` rule of this case, as a scenario holds it."""
         if self.defect is None:
             return None
-        rule: JSONObject = {"token": "id_token", "defect": self.defect}
+        rule: JSONObject = {"token": self.token, "defect": self.defect}
         if self.sign_ins > 1:
             rule["when"] = {"nth": self.sign_ins}
         return rule
@@ -264,16 +271,70 @@ CASES: tuple[Case, ...] = (
 )
 
 
-def select(pattern: str | None) -> tuple[Case, ...]:
-    """The cases whose name matches ``pattern`` (shell-style, comma-separated; None: all)."""
+def _logout(name: str, expected: Expected, checks: str, defect: str | None, rp: str) -> Case:
+    oidf = f"oidcc-client-test-{rp.removeprefix('rp-')}" if rp else ""
+    group = "logout-signature" if defect in ("alg_none", "bad_signature", "wrong_alg") else ""
+    spec = "Back-Channel Logout 2.6"
+    return Case(name, expected, checks, spec, oidf, rp, defect, group, token="logout_token")
+
+
+_LT = "rp-backchannel-rpinitlogout"
+LOGOUT_CASES: tuple[Case, ...] = (
+    _logout("logout-valid", "accept", "a good Logout Token: sign the user out", None, _LT),
+    _logout(
+        "logout-sig-none", "reject", "an unsigned Logout Token", "alg_none", f"{_LT}-lt-alg-none"
+    ),
+    _logout(
+        "logout-sig-invalid", "reject", "a Logout Token whose signature fails", "bad_signature", ""
+    ),
+    _logout(
+        "logout-wrong-alg",
+        "reject",
+        "an HS256 Logout Token (secret-keyed)",
+        "wrong_alg",
+        f"{_LT}-lt-wrong-alg",
+    ),
+    _logout(
+        "logout-wrong-aud",
+        "reject",
+        "aud is not the client",
+        "wrong_audience",
+        f"{_LT}-lt-wrong-aud",
+    ),
+    _logout(
+        "logout-wrong-iss", "reject", "iss is not the issuer", "wrong_issuer", f"{_LT}-lt-wrong-iss"
+    ),
+    _logout("logout-no-event", "reject", "no events claim", "no_events", f"{_LT}-lt-no-event"),
+    _logout(
+        "logout-wrong-event",
+        "reject",
+        "another event than logout",
+        "wrong_event",
+        f"{_LT}-lt-invalid-event",
+    ),
+    _logout(
+        "logout-with-nonce",
+        "reject",
+        "a nonce in a Logout Token",
+        "with_nonce",
+        f"{_LT}-lt-with-nonce",
+    ),
+)
+ALL_CASES = CASES + LOGOUT_CASES
+
+
+def select(pattern: str | None, *, logout: bool = True) -> tuple[Case, ...]:
+    """The cases whose name matches ``pattern`` (shell-style, comma-separated; None: all);
+    ``logout``: with the back-channel logout cases."""
+    pool = ALL_CASES if logout else CASES
     if not pattern:
-        return CASES
+        return pool
     parts = [p.strip() for p in pattern.split(",") if p.strip()]
-    return tuple(c for c in CASES if any(fnmatch.fnmatchcase(c.name, p) for p in parts))
+    return tuple(c for c in pool if any(fnmatch.fnmatchcase(c.name, p) for p in parts))
 
 
 def by_name(name: str) -> Case:
-    for case in CASES:
+    for case in ALL_CASES:
         if case.name == name:
             return case
     raise KeyError(name)

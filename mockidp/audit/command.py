@@ -37,6 +37,11 @@ def add_command(commands: Any) -> None:
         "--scenario", type=Path, help="scenario file for every case (default: the one in force)"
     )
     audit.add_argument("--cases", help="only cases matching these patterns (comma-separated)")
+    audit.add_argument(
+        "--backchannel",
+        metavar="URL",
+        help="the app's backchannel_logout_uri: run the back-channel logout cases too",
+    )
     audit.add_argument("--format", choices=FORMATS, default="text")
     audit.add_argument("--output", type=Path, help="write the report here (default: stdout)")
     audit.add_argument("--ca-file", help="CA bundle to trust for HTTPS (app and mockidp)")
@@ -44,7 +49,7 @@ def add_command(commands: Any) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    cases = select(args.cases)
+    cases = select(args.cases, logout=args.backchannel is not None)
     if not cases:
         print(f"mockidp audit: no case matches {args.cases!r}", file=sys.stderr)
         return 2
@@ -54,7 +59,8 @@ def run_command(args: argparse.Namespace) -> int:
         base = dump_scenario(load_scenario(args.scenario)) if args.scenario else None
         with httpx.Client(base_url=args.idp, headers=headers, verify=verify, timeout=10) as idp:
             provider = Provider(idp, base)
-            outcomes = run(provider, cases, HttpSignIn(args.start, args.check, verify=verify))
+            sign_in = HttpSignIn(args.start, args.check, verify=verify)
+            outcomes = run(provider, cases, sign_in, backchannel=args.backchannel)
     except ScenarioError as exc:
         print(f"mockidp audit: {exc}", file=sys.stderr)
         return 2

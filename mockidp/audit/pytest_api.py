@@ -27,21 +27,24 @@ from mockidp.audit.cases import Case, select
 from mockidp.audit.runner import Outcome, Provider, SignIn, run_case
 
 
-def audit_cases(pattern: str | None = None) -> list[Any]:
-    """The cases as ``pytest.param`` values, each with its name as the test id."""
+def audit_cases(pattern: str | None = None, *, logout: bool = False) -> list[Any]:
+    """The cases as ``pytest.param`` values, each with its name as the test id;
+    ``logout``: the back-channel logout cases too (they need an :class:`HttpSignIn` and
+    ``check_case(..., backchannel=URL)``)."""
     import pytest  # only a test suite calls this
 
-    return [pytest.param(case, id=case.name) for case in select(pattern)]
+    return [pytest.param(case, id=case.name) for case in select(pattern, logout=logout)]
 
 
-def check_case(idp: Any, case: Case, sign_in: SignIn) -> Outcome:
+def check_case(idp: Any, case: Case, sign_in: SignIn, *, backchannel: str | None = None) -> Outcome:
     """Run ``case`` against the provider ``idp`` (a ``mockidp`` / ``mockidp_server``
     fixture, or an httpx.Client on a mockidp's URL); fail the test when the app accepted
-    what it must reject or rejected what it must accept. The scenario is put back after."""
+    what it must reject or rejected what it must accept. The scenario is put back after.
+    ``backchannel``: the app's ``backchannel_logout_uri``, for the logout cases."""
     client = idp if isinstance(idp, httpx.Client) else idp.client
     provider = Provider(client)
     try:
-        outcome = run_case(provider, case, sign_in)
+        outcome = run_case(provider, case, sign_in, backchannel=backchannel)
     finally:
         provider.restore()
     if outcome.failed:

@@ -88,11 +88,23 @@ class Provider:
         if response.status_code != 200:
             raise AuditError(f"the provider refused the scenario: {response.text[:500]}")
 
-    def prepare(self, case: Case) -> None:
-        """Fresh state and request log, and the scenario with ``case``'s rule."""
+    def prepare(self, case: Case, backchannel: str | None = None) -> None:
+        """Fresh state and request log, and the scenario with ``case``'s rule; for a logout
+        case, every client registers ``backchannel`` as its ``backchannel_logout_uri``."""
         self.client.post(f"{CONTROL}/reset", json={})
         merged = {**self.base, **case.scenario_patch()}
+        if case.logout and backchannel:
+            clients = merged.get("clients") or []
+            merged["clients"] = [{**c, "backchannel_logout_uri": backchannel} for c in clients]
         self.put({key: value for key, value in merged.items() if value is not None})
+
+    def end_session(self) -> str:
+        """The provider's end_session endpoint (RP-initiated logout), from its discovery."""
+        document = self._get("/.well-known/openid-configuration")
+        endpoint = document.get("end_session_endpoint")
+        if not isinstance(endpoint, str):
+            raise AuditError("the provider's discovery names no end_session_endpoint")
+        return endpoint
 
     def requests(self) -> list[JSONObject]:
         """The request log, oldest first."""
@@ -119,9 +131,14 @@ def called_after_token(log: Sequence[JSONObject]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(e for e in later if e in ("userinfo", "token")))
 
 
-def run_case(provider: Provider, case: Case, sign_in: SignIn) -> Outcome:
-    """Script ``case``, sign in as often as it takes, and judge the last sign-in."""
-    provider.prepare(case)
+def run_case(
+    provider: Provider, case: Case, sign_in: SignIn, *, backchannel: str | None = None
+) -> Outcome:
+    """Script ``case``, sign in as often as it takes, and judge the last sign-in (a logout
+    case: sign in, log out at the provider, and judge whether the app signed the user out)."""
+    provider.prepare(case, backchannel)
+    if case.logout:
+        return _logout_case(provider, case, sign_in)
     attempt = Attempt(False)
     try:
         for _ in range(case.sign_ins):
@@ -135,10 +152,36 @@ def run_case(provider: Provider, case: Case, sign_in: SignIn) -> Outcome:
     return Outcome(case, observed, verdict, attempt.evidence, called)
 
 
-def run(provider: Provider, cases: Sequence[Case], sign_in: SignIn) -> list[Outcome]:
+def _logout_case(provider: Provider, case: Case, sign_in: SignIn) -> Outcome:
+    if not isinstance(sign_in, HttpSignIn):
+        raise AuditError(f"{case.name}: logout cases need an HttpSignIn (a browser to log out)")
+    try:
+        attempt = sign_in.through_logout(provider.end_session())
+    except (httpx.HTTPError, OSError) as exc:
+        return Outcome(case, "error", "error", f"the sign-in or logout failed: {exc}")
+    if attempt is None:
+        return Outcome(case, "error", "error", "the sign-in before the logout failed")
+    signed_out = not attempt.signed_in
+    observed: Literal["accepted", "rejected"] = "accepted" if signed_out else "rejected"
+    posts = [r for r in provider.requests() if r.get("endpoint") == "backchannel_logout"]
+    evidence = attempt.evidence
+    if posts:  # the app's own answer to the Logout Token
+        evidence += f"; the app answered the Logout Token {posts[-1].get('status')}"
+    else:
+        evidence += "; no Logout Token was sent (did the app sign in with that client?)"
+    return Outcome(case, observed, judge(case, signed_out, tls=False), evidence)
+
+
+def run(
+    provider: Provider,
+    cases: Sequence[Case],
+    sign_in: SignIn,
+    *,
+    backchannel: str | None = None,
+) -> list[Outcome]:
     """Every case in order, then the scenario the provider had is put back."""
     try:
-        return [run_case(provider, case, sign_in) for case in cases]
+        return [run_case(provider, c, sign_in, backchannel=backchannel) for c in cases]
     finally:
         provider.restore()
 
@@ -162,10 +205,26 @@ class HttpSignIn:
         self.mounts = mounts
         """Transports by URL prefix (httpx ``mounts``): an in-process app's, say."""
 
-    def __call__(self) -> Attempt:
-        with httpx.Client(
+    def _browser(self) -> httpx.Client:
+        return httpx.Client(
             follow_redirects=True, verify=self.verify, timeout=10, mounts=self.mounts
-        ) as browser:
+        )
+
+    def through_logout(self, end_session: str) -> Attempt | None:
+        """Sign in, log out at the provider (it POSTs the Logout Token to the app), and
+        say whether the user is still signed in; None when the sign-in failed."""
+        path = httpx.URL(self.check).path
+        with self._browser() as browser:
+            browser.get(self.start)
+            if not browser.get(self.check, follow_redirects=False).is_success:
+                return None
+            ended = browser.get(end_session, follow_redirects=False)
+            checked = browser.get(self.check, follow_redirects=False)
+        shown = f"GET {path} -> {checked.status_code} (after the provider's logout -> {ended.status_code})"
+        return Attempt(checked.is_success, shown)
+
+    def __call__(self) -> Attempt:
+        with self._browser() as browser:
             callback = browser.get(self.start)
             checked = browser.get(self.check, follow_redirects=False)
         landed = f"{callback.request.method} {callback.request.url.path} -> {callback.status_code}"

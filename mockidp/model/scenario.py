@@ -45,7 +45,7 @@ SECRET_METHODS = frozenset({"client_secret_basic", "client_secret_post", "client
 LoginMode = Literal["auto", "page", "hint_only"]
 ConsentMode = Literal["auto", "page", "deny"]
 RefreshPolicy = Literal["offline_access", "always", "never"]
-TokenKind = Literal["id_token", "access_token"]
+TokenKind = Literal["id_token", "access_token", "logout_token"]
 DeviceDecision = Literal["page", "approve", "deny"]
 UserCodeAlphabet = Literal["consonants", "digits"]
 
@@ -77,6 +77,10 @@ TOKEN_DEFECTS: tuple[str, ...] = (
     "jwk_header",
     "jku_header",
     "x5u_header",
+    "wrong_alg",
+    "no_events",
+    "wrong_event",
+    "with_nonce",
 )
 PACKAGED_KEYS: tuple[str, ...] = ("rsa-1", "rsa-2", "ec-p256-1", "ed25519-1")
 

@@ -11,6 +11,7 @@ import json
 import secrets
 import time
 from typing import Any
+from urllib.parse import parse_qs
 
 import httpx
 from joserfc import jwt
@@ -21,10 +22,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-FLAWS = ("signature", "audience", "nonce", "alg_none", "jwks_cache")
-"""signature: no signature is verified; audience: aud is not checked; nonce: nonce is not
-checked; alg_none: an unsigned token is taken as is; jwks_cache: the JWKS is fetched once
-and never again."""
+FLAWS = ("signature", "audience", "nonce", "alg_none", "jwks_cache", "logout_signature")
+"""signature: no ID token signature is verified; audience: aud is not checked; nonce:
+nonce is not checked; alg_none: an unsigned ID token is taken as is; jwks_cache: the JWKS
+is fetched once and never again; logout_signature: a Logout Token's signature is not
+verified."""
+
+LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 
 ALGORITHMS = ["RS256", "ES256"]
 LEEWAY = 60
@@ -54,12 +58,13 @@ class SampleApp:
         self.base_url = "http://127.0.0.1"
         self.jwks: dict[str, Any] | None = None
         self.pending: dict[str, tuple[str, str]] = {}  # browser -> (state, nonce)
-        self.signed_in: set[str] = set()
+        self.signed_in: dict[str, dict[str, Any]] = {}  # browser -> its ID token's claims
         self.asgi = Starlette(
             routes=[
                 Route("/login", self.login),
                 Route("/callback", self.callback),
                 Route("/me", self.me),
+                Route("/backchannel_logout", self.backchannel_logout, methods=["POST"]),
             ]
         )
 
@@ -102,16 +107,51 @@ class SampleApp:
         if answer.status_code != 200:
             return PlainTextResponse("token request failed", 502)
         try:
-            self.validate(str(answer.json().get("id_token", "")), nonce)
+            claims = self.validate(str(answer.json().get("id_token", "")), nonce)
         except (Rejected, JoseError, ValueError) as exc:
             return PlainTextResponse(f"rejected: {exc}", 401)
-        self.signed_in.add(browser)
+        self.signed_in[browser] = claims
         return RedirectResponse("/me", 302)
 
     async def me(self, request: Request) -> Response:
         if request.cookies.get("browser") in self.signed_in:
             return JSONResponse({"signed_in": True})
         return PlainTextResponse("not signed in", 401)
+
+    async def backchannel_logout(self, request: Request) -> Response:
+        """Back-Channel Logout 2.6: validate the Logout Token, end the sessions it names."""
+        form = parse_qs((await request.body()).decode("utf-8"))  # no python-multipart here
+        try:
+            claims = self.validate_logout(form.get("logout_token", [""])[0])
+        except (Rejected, JoseError, ValueError) as exc:
+            return PlainTextResponse(f"rejected: {exc}", 400)
+        for browser, signed in list(self.signed_in.items()):
+            if (
+                claims.get("sid", signed.get("sid")) == signed.get("sid")
+                and claims.get("sub", signed["sub"]) == signed["sub"]
+            ):
+                del self.signed_in[browser]
+        return Response(status_code=200, headers={"Cache-Control": "no-store"})
+
+    def validate_logout(self, token: str) -> dict[str, Any]:
+        header = _part(token, 0)
+        if self.flaw == "logout_signature":
+            claims = _part(token, 1)
+        else:
+            claims = self.verified(token, header)
+        if claims.get("iss") != self.issuer:
+            raise Rejected("wrong iss")
+        aud = claims.get("aud")
+        if self.client_id not in (aud if isinstance(aud, list) else [aud]):
+            raise Rejected("wrong aud")
+        if "iat" not in claims or not ("sub" in claims or "sid" in claims):
+            raise Rejected("no iat, or neither sub nor sid")
+        events = claims.get("events")
+        if not isinstance(events, dict) or LOGOUT_EVENT not in events:
+            raise Rejected("no back-channel logout event")
+        if "nonce" in claims:
+            raise Rejected("a Logout Token has no nonce")
+        return claims
 
     # -- validation (Core 3.1.3.7) ----------------------------------------------------
 

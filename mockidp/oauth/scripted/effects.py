@@ -26,6 +26,10 @@ UNTRUSTED_AUDIENCE = "urn:mockidp:untrusted-audience"
 ATTACKER_PATH = "/_mockidp/attacker"
 """Where a ``jku`` / ``x5u`` header points (under the issuer): the attacker's key."""
 
+LOGOUT_TOKEN_ONLY = frozenset({"no_events", "wrong_event", "with_nonce"})
+WRONG_EVENT = "https://schemas.openid.net/secevent/risc/event-type/sessions-revoked"
+"""A Security Event that is not Back-Channel Logout's (a RISC event)."""
+
 ID_TOKEN_ONLY = frozenset(
     {"wrong_nonce", "missing_nonce", "wrong_at_hash", "missing_at_hash"}
     | {"wrong_c_hash", "missing_c_hash"}
@@ -73,6 +77,12 @@ def damage(claims: JSONObject, defect: str | None, *, now: int, alg: str) -> JSO
         out["at_hash"] = _other_hash(alg)
     elif defect == "wrong_c_hash":
         out["c_hash"] = _other_hash(alg)
+    elif defect == "no_events":
+        out.pop("events", None)
+    elif defect == "wrong_event":  # Back-Channel Logout 2.4: the one event it must carry
+        out["events"] = {WRONG_EVENT: {}}
+    elif defect == "with_nonce":  # Back-Channel Logout 2.4: a logout token has no nonce
+        out["nonce"] = secrets.token_urlsafe(16)
     return out
 
 
@@ -108,6 +118,12 @@ def _bad_hs256(keys: KeyRing, claims: JSONObject, header: JSONObject, secret: st
     key = (secret or secrets.token_urlsafe(32)).encode("utf-8")
     head = {k: v for k, v in header.items() if k not in ("kid", "x5t")}
     return alter_signature(hmac_jws(claims, head, key))
+
+
+def _wrong_alg(keys: KeyRing, claims: JSONObject, header: JSONObject, secret: str | None) -> str:
+    """A valid HS256 MAC with the client's secret: an algorithm the client never asked for."""
+    key = (secret or secrets.token_urlsafe(32)).encode("utf-8")
+    return hmac_jws(claims, {k: v for k, v in header.items() if k not in ("kid", "x5t")}, key)
 
 
 def _alg_none(keys: KeyRing, claims: JSONObject, header: JSONObject, _: str | None) -> str:
@@ -161,6 +177,7 @@ def _attacker_header(member: str) -> Signer:
 _SIGNERS: dict[str, Signer] = {
     "bad_signature": _bad_signature,
     "bad_signature_hs256": _bad_hs256,
+    "wrong_alg": _wrong_alg,
     "alg_none": _alg_none,
     "unknown_kid": _unknown_kid,
     "rotating_key": _rotating_key,

@@ -26,8 +26,10 @@ from typing import TYPE_CHECKING
 import anyio
 from msgspec import Struct
 
+from mockidp.model.scenario import Client, User
 from mockidp.oauth.deps import Deps
 from mockidp.oauth.records import SESSION, new_jti
+from mockidp.oauth.scripted import defects
 from mockidp.oauth.signin.flow import AuthorizationResponse, AuthorizeResult, public_sid
 from mockidp.oauth.tokens.subjects import subject
 from mockidp.oauth.urls import add_query
@@ -119,9 +121,34 @@ def plan(deps: Deps, session_id: str | None, issuer: str) -> LogoutPlan:
                 "events": {BACK_CHANNEL_EVENT: {}},
                 "sid": sid,
             }
-            token = deps.keys.sign(claims, typ=LOGOUT_TOKEN_TYPE)
+            token = _logout_token(deps, client, user, claims)
             back.append(BackChannelCall(client.client_id, client.backchannel_logout_uri, token))
     return LogoutPlan(tuple(front), tuple(back))
+
+
+def _logout_token(deps: Deps, client: Client, user: User | None, claims: JSONObject) -> str:
+    """The signed Logout Token, with a ``broken_tokens`` defect if a logout_token rule picks
+    this one (each delivery counts as a call)."""
+    chosen = {}
+    if deps.scenario.broken_tokens:
+        chosen = defects.choose(
+            deps.state,
+            deps.scenario,
+            tokens=("logout_token",),
+            endpoint=BACK_CHANNEL_ENDPOINT,
+            client_id=client.client_id,
+            user=user,
+            grant_type="",
+            scope=(),
+            params={},
+        )
+    defect = chosen.get("logout_token")
+    if defect is None:
+        return deps.keys.sign(claims, typ=LOGOUT_TOKEN_TYPE)
+    damaged = defects.damage(claims, defect, now=int(deps.state.now()), alg=deps.keys.alg)
+    return defects.sign(
+        deps.keys, damaged, typ=LOGOUT_TOKEN_TYPE, defect=defect, secret=client.client_secret
+    )
 
 
 async def deliver(

@@ -427,6 +427,14 @@ async def test_a_broken_id_token_leaves_the_access_token_alone() -> None:
             {"broken_tokens": [{"token": "id_token", "defect": "rotating_key"}]},
             "at least two keys",
         ),
+        (
+            {"broken_tokens": [{"token": "id_token", "defect": "with_nonce"}]},
+            "applies to logout_token only",
+        ),
+        (
+            {"broken_tokens": [{"token": "logout_token", "defect": "wrong_c_hash"}]},
+            "applies to id_token only",
+        ),
     ],
 )
 def test_defects_a_token_cannot_carry_are_refused(sections: dict[str, Any], message: str) -> None:

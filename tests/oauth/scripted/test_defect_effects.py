@@ -171,3 +171,32 @@ def test_fresh_key_is_published_from_its_token_on() -> None:
     assert header["kid"] not in before
     assert {k["kid"] for k in ring.jwks()["keys"]} == before | {header["kid"]}
     assert _verify(token, ring) == CLAIMS
+
+
+LOGOUT: dict[str, Any] = {
+    "iss": "https://idp.example",
+    "aud": "client",
+    "iat": NOW,
+    "jti": "j",
+    "sid": "s",
+    "events": {"http://schemas.openid.net/event/backchannel-logout": {}},
+}
+
+
+@pytest.mark.parametrize(
+    ("defect", "claim"),
+    [("no_events", "events"), ("wrong_event", "events"), ("with_nonce", "nonce")],
+)
+def test_a_logout_token_defect_changes_its_one_claim(defect: str, claim: str) -> None:
+    out = damage(LOGOUT, defect, now=NOW, alg="RS256")
+    assert _changed(LOGOUT, out) == {claim}
+    if defect == "wrong_event":
+        assert "http://schemas.openid.net/event/backchannel-logout" not in out["events"]
+
+
+def test_wrong_alg_is_a_valid_hs256_mac_keyed_by_the_client_secret() -> None:
+    token = sign(RING, LOGOUT, typ="logout+jwt", defect="wrong_alg", secret="s3cret")
+    header, claims, mac = _parts(token)
+    assert header == {"typ": "logout+jwt", "alg": "HS256"} and claims == LOGOUT
+    signing_input = token.rsplit(".", 1)[0].encode("ascii")
+    assert mac == hmac.new(b"s3cret", signing_input, hashlib.sha256).digest()
