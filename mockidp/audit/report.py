@@ -59,6 +59,7 @@ def as_json(outcomes: Sequence[Outcome]) -> JSONObject:
                 "evidence": o.evidence,
                 "called_after": list(o.called_after),
                 "rule": o.case.rule(),
+                "scenario": o.case.scenario_patch(),
             }
             for o in outcomes
         ],
