@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from mockidp.control.attacker import attacker_certificate, attacker_jwks
 from mockidp.control.base import JSON_TYPES, PREFIX, YAML_TYPES, ControlCall, Route, ok
 from mockidp.control.ops import (
     CLIENTS,
@@ -188,6 +189,18 @@ ROUTES: tuple[Route, ...] = (
         errors=(400,),
     ),
     Route("DELETE", "/requests", clear_requests, "Empty the request log", status=204),
+    Route(
+        "GET",
+        "/attacker/jwks.json",
+        attacker_jwks,
+        "The JWK Set a jku_header defect's token names: an attacker's key, never trusted",
+    ),
+    Route(
+        "GET",
+        "/attacker/cert.pem",
+        attacker_certificate,
+        "The certificate an x5u_header defect's token names: an attacker's key (PEM)",
+    ),
     Route(
         "POST",
         "/tokens",

@@ -317,6 +317,14 @@ class KeyRing:
         """The public JWK of a private one (say :meth:`unpublished_key`'s)."""
         return public_jwk(private)
 
+    @staticmethod
+    def certificate_pem(private: JSONObject) -> str:
+        """A self-signed certificate for ``private``, PEM (what an ``x5u`` URL serves)."""
+        _, members = certificate_members(private, import_private_key(private))
+        body = str(members["x5c"][0])
+        lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+        return "\n".join(["-----BEGIN CERTIFICATE-----", *lines, "-----END CERTIFICATE-----", ""])
+
     def public_pem(self) -> bytes:
         """The signing key's public key, PEM: the secret of a key-confusion token."""
         signer = self._phases[self._index()].signer
