@@ -136,7 +136,10 @@ def run_case(
 ) -> Outcome:
     """Script ``case``, sign in as often as it takes, and judge the last sign-in (a logout
     case: sign in, log out at the provider, and judge whether the app signed the user out)."""
-    provider.prepare(case, backchannel)
+    try:
+        provider.prepare(case, backchannel)
+    except AuditError as exc:  # this case's scenario only: the other cases still run
+        return Outcome(case, "error", "error", str(exc))
     if case.logout:
         return _logout_case(provider, case, sign_in)
     attempt = Attempt(False)

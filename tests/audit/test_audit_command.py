@@ -9,6 +9,7 @@ from xml.etree import ElementTree
 
 import pytest
 
+import mockidp
 from mockidp.cli import main
 from tests.audit.sample_app import SampleApp
 from tests.conftest import LiveServer
@@ -92,3 +93,22 @@ def test_a_broken_scenario_file_is_a_clear_error(
     assert main(_audit(live, "http://127.0.0.1:9", "--scenario", str(bad))) == 2
     err = capsys.readouterr().err
     assert "clients" in err and "Traceback" not in err
+
+
+def test_a_case_whose_scenario_the_provider_refuses_is_an_error_row(
+    live: LiveServer,
+    serve_app: Callable[[SampleApp], str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # signing_key names a packaged RSA key; the ES256 case swaps the keys for an EC one
+    scenario = tmp_path / "two-keys.yaml"
+    default = (Path(mockidp.__file__).parent / "scenarios" / "default.yaml").read_text("utf-8")
+    keys = "keys: [{packaged: rsa-1, kid: one}, {packaged: rsa-2, kid: two}]\nsigning_key: two\n"
+    scenario.write_text(default + "\n" + keys, encoding="utf-8")
+    app = serve_app(SampleApp(live.url))
+    args = _audit(live, app, "--scenario", str(scenario), "--cases", "valid,sig-es256-invalid")
+    assert main([*args, "--format", "json"]) == 1
+    cases = json.loads(capsys.readouterr().out)["cases"]
+    assert [c["verdict"] for c in cases] == ["pass", "error"]
+    assert cases[1]["evidence"].startswith("the provider refused the scenario")
