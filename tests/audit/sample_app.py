@@ -50,11 +50,15 @@ class SampleApp:
         client_id: str = "mockidp-client",
         client_secret: str = "mockidp-secret",
         http: httpx.Client | None = None,
+        userinfo_first: bool = False,
     ) -> None:
         assert flaw is None or flaw in FLAWS, flaw
         self.issuer, self.flaw = issuer.rstrip("/"), flaw
         self.client_id, self.client_secret = client_id, client_secret
         self.http = http or httpx.Client(timeout=10)
+        self.userinfo_first = userinfo_first
+        """Call UserInfo with the access token before validating the ID token (a habit the
+        audit reports: the token reached an endpoint before it was checked)."""
         self.base_url = "http://127.0.0.1"
         self.jwks: dict[str, Any] | None = None
         self.pending: dict[str, tuple[str, str]] = {}  # browser -> (state, nonce)
@@ -106,6 +110,9 @@ class SampleApp:
         )
         if answer.status_code != 200:
             return PlainTextResponse("token request failed", 502)
+        if self.userinfo_first:
+            bearer = {"Authorization": f"Bearer {answer.json().get('access_token', '')}"}
+            self.http.get(f"{self.issuer}/userinfo", headers=bearer)
         try:
             claims = self.validate(str(answer.json().get("id_token", "")), nonce)
         except (Rejected, JoseError, ValueError) as exc:
