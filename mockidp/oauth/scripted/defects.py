@@ -1,4 +1,4 @@
-"""Broken tokens: an ID or access token issued with one scripted defect.
+"""Broken tokens: an ID, access or Logout Token issued with one scripted defect.
 
 A scenario's ``broken_tokens`` rules name a token, a defect, the issuances they are
 about (``match``: client, user, grant type, scopes, token request parameters) and which
@@ -13,11 +13,15 @@ wrong_audience       ``aud`` is :data:`WRONG_AUDIENCE`
 extra_audience       ``aud`` lists the client and an untrusted audience, no ``azp``
 wrong_issuer         ``iss`` is the issuer with ``/wrong-issuer`` appended
 wrong_nonce          ``nonce`` is a fresh random value (only when the request sent one)
-wrong_at_hash        ``at_hash`` / ``c_hash`` is the hash of another value (ID tokens only)
-wrong_c_hash
-missing_issuer       the claim is left out: ``iss``, ``aud``, ``iat``, ``sub``, ``nonce``,
-missing_audience     ``at_hash``, ``c_hash`` (the last three: ID tokens only)
-missing_iat, missing_sub, missing_nonce, missing_at_hash, missing_c_hash
+wrong_at_hash        ``at_hash`` is the hash of another value (ID tokens only)
+wrong_c_hash         ``c_hash`` is the hash of another value (ID tokens only)
+missing_issuer       no ``iss``
+missing_audience     no ``aud``
+missing_iat          no ``iat``
+missing_sub          no ``sub``
+missing_nonce        no ``nonce`` (ID tokens only)
+missing_at_hash      no ``at_hash`` (ID tokens only)
+missing_c_hash       no ``c_hash`` (ID tokens only)
 bad_signature        a well-formed JWS whose signature bytes are altered
 bad_signature_hs256  HS256 with the client's secret, signature altered
 alg_none             unsigned: the header's ``alg`` is ``none``, empty signature
@@ -30,6 +34,10 @@ key_confusion        HS256 keyed with the signing key's public key (PEM)
 jwk_header           signed by an attacker's key, offered in a ``jwk`` header
 jku_header           signed by an attacker's key, a ``jku`` header points at its JWK Set
 x5u_header           signed by an attacker's key, an ``x5u`` header points at its certificate
+wrong_alg            a valid HS256 MAC keyed with the client's secret (an unexpected alg)
+no_events            no ``events`` (Logout Tokens only)
+wrong_event          ``events`` holds another event than back-channel logout (Logout Tokens)
+with_nonce           a ``nonce`` (Logout Tokens only: Back-Channel Logout 2.4 forbids one)
 ===================  ======================================================================
 
 Claims and header are otherwise as issued (a token hook's header changes are kept).
