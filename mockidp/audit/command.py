@@ -69,7 +69,11 @@ def run_command(args: argparse.Namespace) -> int:
         return 2
     report = render(outcomes, args.format)
     if args.output is not None:
-        args.output.write_text(report, encoding="utf-8")
+        try:
+            args.output.write_text(report, encoding="utf-8")
+        except OSError as exc:
+            print(f"mockidp audit: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+            return 2
     else:
         sys.stdout.write(report)
     return 1 if any(o.failed for o in outcomes) else 0

@@ -112,3 +112,15 @@ def test_a_case_whose_scenario_the_provider_refuses_is_an_error_row(
     cases = json.loads(capsys.readouterr().out)["cases"]
     assert [c["verdict"] for c in cases] == ["pass", "error"]
     assert cases[1]["evidence"].startswith("the provider refused the scenario")
+
+
+def test_an_unwritable_output_is_a_clear_error(
+    live: LiveServer,
+    serve_app: Callable[[SampleApp], str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    app = serve_app(SampleApp(live.url))
+    out = tmp_path / "missing" / "audit.xml"
+    assert main(_audit(live, app, "--cases", "valid", "--output", str(out))) == 2
+    assert capsys.readouterr().err.startswith(f"mockidp audit: cannot write {out}")
