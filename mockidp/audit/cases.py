@@ -46,6 +46,8 @@ class Case(Struct, frozen=True):
     lenient_over_tls: bool = False
     """Accepting is "lenient", not failed, when the ID token came straight from the token
     endpoint over TLS (Core 3.1.3.7 (6))."""
+    fault: JSONObject | None = None
+    """A ``faults`` rule instead of a broken token (UserInfo's answer, say)."""
     token: str = "id_token"
     """The token the defect breaks: an ID token, or a Logout Token POSTed to the app's
     ``backchannel_logout_uri`` after a sign-in (accepted: the app signed the user out)."""
@@ -54,8 +56,15 @@ class Case(Struct, frozen=True):
     def logout(self) -> bool:
         return self.token == "logout_token"
 
+    @property
+    def section(self) -> str:
+        """The scenario section :meth:`rule` belongs in."""
+        return "faults" if self.fault is not None else "broken_tokens"
+
     def rule(self) -> JSONObject | None:
-        """The ``broken_tokens`` rule of this case, as a scenario holds it."""
+        """The ``broken_tokens`` (or ``faults``) rule of this case, as a scenario holds it."""
+        if self.fault is not None:
+            return self.fault
         if self.defect is None:
             return None
         rule: JSONObject = {"token": self.token, "defect": self.defect}
@@ -69,7 +78,7 @@ class Case(Struct, frozen=True):
         patch: JSONObject = {}
         rule = self.rule()
         if rule is not None:
-            patch["broken_tokens"] = [rule]
+            patch[self.section] = [rule]
         if self.keys:
             patch["keys"] = [{"packaged": name} for name in self.keys]
         if self.signing_alg is not None:
@@ -216,6 +225,25 @@ CASES: tuple[Case, ...] = (
         "",
         "missing_nonce",
         group="nonce",
+    ),
+    Case(
+        "userinfo-invalid-sub",
+        "reject",
+        "a UserInfo sub that is not the ID token's",
+        "Core 5.3.2",
+        "oidcc-client-test-userinfo-invalid-sub",
+        "rp-userinfo-bad-sub-claim",
+        group="userinfo",
+        fault={
+            "match": {"endpoint": "userinfo"},
+            "respond": {
+                "http_status": {
+                    "status": 200,
+                    "body": '{"sub": "mockidp-someone-else"}',
+                    "content_type": "application/json",
+                }
+            },
+        },
     ),
     Case(
         "kid-absent-single-jwks",

@@ -49,7 +49,7 @@ def check_case(idp: Any, case: Case, sign_in: SignIn, *, backchannel: str | None
         provider.restore()
     if outcome.failed:
         rule = case.rule()
-        replay = f"; replay it with broken_tokens: [{rule}]" if rule else ""
+        replay = f"; replay it with {case.section}: [{rule}]" if rule else ""
         raise AssertionError(
             f"{case.name} ({case.checks}): expected {case.expected}, the app "
             f"{outcome.observed} it: {outcome.evidence}{replay}"

@@ -149,7 +149,8 @@ def run_case(
             attempt = result if isinstance(result, Attempt) else Attempt(bool(result))
     except (httpx.HTTPError, OSError) as exc:
         return Outcome(case, "error", "error", f"the sign-in failed: {exc}")
-    called = called_after_token(provider.requests()) if case.defect else ()
+    bad_id_token = case.defect is not None and case.expected == "reject"
+    called = called_after_token(provider.requests()) if bad_id_token else ()
     observed: Literal["accepted", "rejected"] = "accepted" if attempt.signed_in else "rejected"
     verdict = judge(case, attempt.signed_in, tls=provider.tls)
     return Outcome(case, observed, verdict, attempt.evidence, called)

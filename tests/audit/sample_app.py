@@ -22,11 +22,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-FLAWS = ("signature", "audience", "nonce", "alg_none", "jwks_cache", "logout_signature")
+FLAWS = (
+    "signature",
+    "audience",
+    "nonce",
+    "alg_none",
+    "jwks_cache",
+    "logout_signature",
+    "userinfo_sub",
+)
 """signature: no ID token signature is verified; audience: aud is not checked; nonce:
 nonce is not checked; alg_none: an unsigned ID token is taken as is; jwks_cache: the JWKS
 is fetched once and never again; logout_signature: a Logout Token's signature is not
-verified."""
+verified; userinfo_sub: UserInfo's sub is not compared with the ID token's."""
 
 LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 
@@ -117,6 +125,13 @@ class SampleApp:
             claims = self.validate(str(answer.json().get("id_token", "")), nonce)
         except (Rejected, JoseError, ValueError) as exc:
             return PlainTextResponse(f"rejected: {exc}", 401)
+        access_token = str(answer.json().get("access_token", ""))
+        info = self.http.get(
+            f"{self.issuer}/userinfo", headers={"Authorization": f"Bearer {access_token}"}
+        )
+        # Core 5.3.2: UserInfo's sub must be the ID token's, or the answer is not used
+        if self.flaw != "userinfo_sub" and info.json().get("sub") != claims["sub"]:
+            return PlainTextResponse("rejected: userinfo sub differs", 401)
         self.signed_in[browser] = claims
         return RedirectResponse("/me", 302)
 

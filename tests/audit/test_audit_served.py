@@ -21,6 +21,7 @@ FLAW_CASES: dict[str | None, set[str]] = {
     "alg_none": {"sig-none"},
     "jwks_cache": {"kid-selects-key", "key-rotation-before-signing", "key-rotation"},
     "logout_signature": {"logout-sig-none", "logout-sig-invalid", "logout-wrong-alg"},
+    "userinfo_sub": {"userinfo-invalid-sub"},
 }
 
 
