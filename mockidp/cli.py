@@ -1,5 +1,6 @@
 """The command line: ``mockidp serve | validate | schema | create-table | package | deploy |
-destroy`` (the last three live in :mod:`mockidp.hosting.deploy_cli`)."""
+destroy | audit`` (package, deploy and destroy live in :mod:`mockidp.hosting.deploy_cli`,
+audit in :mod:`mockidp.audit.command`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mockidp.asgi import create_app
+from mockidp.audit.command import add_command as add_audit_command
 from mockidp.distribution import installed_version
 from mockidp.errors import ScenarioError
 from mockidp.hosting.deploy_cli import add_commands as add_deploy_commands
@@ -128,12 +130,13 @@ def _parser() -> argparse.ArgumentParser:
         "--endpoint-url", help="DynamoDB endpoint (default: AWS_ENDPOINT_URL_DYNAMODB)"
     )
     add_deploy_commands(commands)
+    add_audit_command(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if hasattr(args, "run"):  # package, deploy, destroy
+    if hasattr(args, "run"):  # package, deploy, destroy, audit
         status: int = args.run(args)
         return status
     if args.command == "validate":

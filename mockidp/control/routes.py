@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from mockidp.control.attacker import attacker_certificate, attacker_jwks
 from mockidp.control.base import JSON_TYPES, PREFIX, YAML_TYPES, ControlCall, Route, ok
 from mockidp.control.ops import (
     CLIENTS,
@@ -203,6 +204,18 @@ ROUTES: tuple[Route, ...] = (
         "One sign-in's sequence of requests and answers, with its Mermaid text",
         response="SignIn",
         errors=(404,),
+    ),
+    Route(
+        "GET",
+        "/attacker/jwks.json",
+        attacker_jwks,
+        "The JWK Set a jku_header defect's token names: an attacker's key, never trusted",
+    ),
+    Route(
+        "GET",
+        "/attacker/cert.pem",
+        attacker_certificate,
+        "The certificate an x5u_header defect's token names: an attacker's key (PEM)",
     ),
     Route(
         "POST",

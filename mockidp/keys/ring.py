@@ -67,7 +67,12 @@ class _RingKey(Struct, frozen=True):
         header = {**self.header, "typ": typ, **(extra or {}), "alg": self.alg}
         if kid is not None:
             header["kid"] = kid
-        registry = _lenient_registry(self.alg) if extra else None
+        return self.sign_header(claims, header, lenient=bool(extra))
+
+    def sign_header(self, claims: JSONObject, header: JSONObject, *, lenient: bool = True) -> str:
+        """A JWS with exactly ``header`` (its ``alg`` forced to the key's)."""
+        header = {**header, "alg": self.alg}
+        registry = _lenient_registry(self.alg) if lenient else None
         if self.alg != "EdDSA":
             return jwt.encode(header, claims, self.private, [self.alg], registry)
         # joserfc warns that RFC 9864 deprecates "EdDSA"; scenarios still ask for it.
@@ -145,6 +150,7 @@ class KeyRing:
         self._starts = [phase.start for phase in built]
         self._now = now
         self._started = now()
+        self._revealed: list[JSONObject] = []
         self.signing_algs: tuple[str, ...] = tuple(dict.fromkeys(p.signer.alg for p in built))
         """Every algorithm this ring signs with over its timeline, the first signer's first."""
 
@@ -255,7 +261,10 @@ class KeyRing:
 
     def jwks(self) -> JSONObject:
         """The public JWK Set (RFC 7517) now, private members stripped."""
-        return self._phases[self._index()].jwks
+        jwks = self._phases[self._index()].jwks
+        if self._revealed:
+            return {"keys": [*jwks["keys"], *self._revealed]}
+        return jwks
 
     def header(self, *, typ: str = "JWT") -> JSONObject:
         """The JOSE header :meth:`sign` writes now (alg, kid, typ; x5t for some keys)."""
@@ -289,6 +298,44 @@ class KeyRing:
         else:
             found = _ring_key(key)
         return found.sign(claims, typ, kid)
+
+    def sign_exactly(self, claims: JSONObject, header: JSONObject, key: str | None = None) -> str:
+        """A JWS whose header is exactly ``header`` (``alg`` forced to the key's), by the
+        key that signs now or the ring's key ``key``: a header without ``kid``, with
+        ``jwk``... (the audit's defects)."""
+        signer = self._phases[self._index()].signer if key is None else self._keys.get(key)
+        if signer is None:
+            raise ValueError(f"no key with kid {key!r} in this key ring")
+        return signer.sign_header(claims, header)
+
+    def sign_exactly_with(self, private: JSONObject, claims: JSONObject, header: JSONObject) -> str:
+        """:meth:`sign_exactly` with a private JWK outside the ring (say an attacker's)."""
+        return _ring_key(private).sign_header(claims, header)
+
+    @staticmethod
+    def public_of(private: JSONObject) -> JSONObject:
+        """The public JWK of a private one (say :meth:`unpublished_key`'s)."""
+        return public_jwk(private)
+
+    @staticmethod
+    def certificate_pem(private: JSONObject) -> str:
+        """A self-signed certificate for ``private``, PEM (what an ``x5u`` URL serves)."""
+        _, members = certificate_members(private, import_private_key(private))
+        body = str(members["x5c"][0])
+        lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+        return "\n".join(["-----BEGIN CERTIFICATE-----", *lines, "-----END CERTIFICATE-----", ""])
+
+    def public_pem(self) -> bytes:
+        """The signing key's public key, PEM: the secret of a key-confusion token."""
+        signer = self._phases[self._index()].signer
+        return signer.private.as_pem(private=False)
+
+    def reveal(self, private: JSONObject) -> None:
+        """Publish ``private``'s public key from now on (until the ring is rebuilt): a key
+        the JWKS lists only once a token it signed is issued."""
+        public = public_jwk(private)
+        if all(k.get("kid") != public.get("kid") for k in self._revealed):
+            self._revealed.append(public)
 
     def unpublished_key(self, alg: str | None = None) -> JSONObject:
         """A private JWK for ``alg`` (default: the signing key's) that is none of the ring's.

@@ -45,21 +45,42 @@ SECRET_METHODS = frozenset({"client_secret_basic", "client_secret_post", "client
 LoginMode = Literal["auto", "page", "hint_only"]
 ConsentMode = Literal["auto", "page", "deny"]
 RefreshPolicy = Literal["offline_access", "always", "never"]
-TokenKind = Literal["id_token", "access_token"]
+TokenKind = Literal["id_token", "access_token", "logout_token"]
 DeviceDecision = Literal["page", "approve", "deny"]
 UserCodeAlphabet = Literal["consonants", "digits"]
 
 TOKEN_DEFECTS: tuple[str, ...] = (
     "expired",
     "not_yet_valid",
+    "issued_in_future",
     "wrong_audience",
+    "extra_audience",
+    "missing_audience",
     "wrong_issuer",
+    "missing_issuer",
+    "missing_iat",
+    "missing_sub",
     "wrong_nonce",
+    "missing_nonce",
     "wrong_at_hash",
+    "missing_at_hash",
+    "wrong_c_hash",
+    "missing_c_hash",
     "bad_signature",
+    "bad_signature_hs256",
     "alg_none",
     "unknown_kid",
     "rotating_key",
+    "fresh_key",
+    "no_kid",
+    "key_confusion",
+    "jwk_header",
+    "jku_header",
+    "x5u_header",
+    "wrong_alg",
+    "no_events",
+    "wrong_event",
+    "with_nonce",
 )
 PACKAGED_KEYS: tuple[str, ...] = ("rsa-1", "rsa-2", "ec-p256-1", "ed25519-1")
 

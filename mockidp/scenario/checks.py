@@ -377,13 +377,26 @@ def _rules(data: JSONObject, problem: Problem) -> list[ScenarioProblem]:
     return found
 
 
+ID_TOKEN_ONLY_DEFECTS = frozenset(
+    {"wrong_nonce", "missing_nonce", "wrong_at_hash", "missing_at_hash"}
+    | {"wrong_c_hash", "missing_c_hash"}
+)
+
+
+LOGOUT_TOKEN_ONLY_DEFECTS = frozenset({"no_events", "wrong_event", "with_nonce"})
+
+
 def _broken_tokens(data: JSONObject, problem: Problem) -> list[ScenarioProblem]:
     """Defects the named token can carry (see defects.py)."""
     found: list[ScenarioProblem] = []
     for i, rule in enumerate(data.get("broken_tokens", [])):
         defect = rule["defect"]
+        if rule["token"] != "logout_token" and defect in LOGOUT_TOKEN_ONLY_DEFECTS:
+            found.append(problem(("broken_tokens", i, "defect"), "applies to logout_token only"))
+        if rule["token"] == "logout_token" and defect in ID_TOKEN_ONLY_DEFECTS:
+            found.append(problem(("broken_tokens", i, "defect"), "applies to id_token only"))
         if rule["token"] == "access_token":
-            if defect in ("wrong_nonce", "wrong_at_hash"):
+            if defect in ID_TOKEN_ONLY_DEFECTS:
                 found.append(problem(("broken_tokens", i, "defect"), "applies to id_token only"))
             elif data.get("access_token_format") == "opaque":
                 found.append(

@@ -131,7 +131,7 @@ FAULT_SCHEMA = _object(
 BROKEN_TOKEN_SCHEMA = _object(
     "Issue a token with a defect, to test relying parties' validation.",
     {
-        "token": {"enum": ["id_token", "access_token"]},
+        "token": {"enum": ["id_token", "access_token", "logout_token"]},
         "defect": {"enum": list(TOKEN_DEFECTS)},
         "match": REQUEST_MATCH_SCHEMA,
         "when": CALL_SELECTOR_SCHEMA,

@@ -111,6 +111,22 @@ def test_the_package_root_and_misplaced_dependencies_are_found(tmp_path: Path) -
     ]
 
 
+def test_the_audit_is_an_edge_only_the_command_line_imports(tmp_path: Path) -> None:
+    root = _package(
+        tmp_path,
+        {
+            "audit/runner.py": "from pkg.scenario import dump\nfrom pkg.audit import cases\n",
+            "audit/cases.py": "",
+            "scenario/dump.py": "",
+            "cli.py": "from pkg.audit import runner\n",
+            "testing/double.py": "from pkg.audit.cases import CASES\n",
+        },
+    )
+    assert problems(root) == [
+        "pkg.testing.double imports pkg.audit.cases: nothing imports audit/",
+    ]
+
+
 def test_a_long_module_and_a_crowded_root_are_found(tmp_path: Path) -> None:
     root = _package(
         tmp_path,

@@ -62,6 +62,10 @@ OAUTH_RULES: tuple[tuple[tuple[str, ...], tuple[str, ...], str], ...] = (
 )
 """Rooms of oauth/ that never import other rooms, as FORBIDDEN says it for the tiers."""
 
+EDGES: Mapping[str, tuple[str, ...]] = {"audit": ("cli",)}
+"""Tiers at the edge, like testing/: they may import the rest, and nothing imports them but
+the places listed (the command line)."""
+
 STARLETTE_FREE = CORE
 """Places that never import Starlette (the core raises; only http renders)."""
 
@@ -287,6 +291,12 @@ def problems(
                     found.append(
                         f"{label} uses .{name} (line {line}): only {where} reaches into it"
                     )
+        for edge, users in EDGES.items():
+            if _under(module.name, (edge, *users)):
+                continue
+            for target in sorted(module.imports):
+                if _under(target, (edge,)):
+                    found.append(f"{label} imports {package}.{target}: nothing imports {edge}/")
         if _under(module.name, STARLETTE_FREE) and "starlette" in module.third_party:
             found.append(f"{label} imports starlette: only http renders")
         for dependency, homes in THIRD_PARTY_HOMES.items():

@@ -18,7 +18,7 @@ import anyio
 from msgspec.structs import replace
 
 from mockidp.oauth.sessions.end_session import EndSessionResult
-from mockidp.oauth.sessions.logout import BackChannelCall
+from mockidp.oauth.sessions.logout import BACK_CHANNEL_ENDPOINT, BackChannelCall
 from mockidp.requestlog import RequestRecord, mask_params
 
 if TYPE_CHECKING:
@@ -26,8 +26,6 @@ if TYPE_CHECKING:
 
 DELIVERY_TIMEOUT = 5.0
 """Seconds one back-channel POST may take before it counts as failed."""
-BACK_CHANNEL_ENDPOINT = "backchannel_logout"
-"""The ``endpoint`` of request-log records of back-channel deliveries."""
 
 log = logging.getLogger("mockidp")
 

@@ -19,36 +19,31 @@ logout (:meth:`Provider.end_session`) :func:`plan` turns them into
 
 from __future__ import annotations
 
-import logging
-import time
 from typing import TYPE_CHECKING
 
-import anyio
 from msgspec import Struct
 
+from mockidp.model.scenario import Client, User
 from mockidp.oauth import records
 from mockidp.oauth.deps import Deps
 from mockidp.oauth.records import SessionClients, new_jti
+from mockidp.oauth.scripted import defects
 from mockidp.oauth.signin import session as browser_session
 from mockidp.oauth.signin.flow import AuthorizationResponse, AuthorizeResult
 from mockidp.oauth.tokens.subjects import subject
 from mockidp.oauth.urls import add_query
-from mockidp.requestlog import RequestRecord, mask_params
 from mockidp.types import JSONObject
 
 if TYPE_CHECKING:
-    import httpx
+    pass
 
 BACK_CHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 LOGOUT_TOKEN_TYPE = "logout+jwt"
 LOGOUT_TOKEN_LIFETIME = 120
 """Seconds a Logout Token is valid (Back-Channel Logout 2.4 recommends two minutes at most)."""
-DELIVERY_TIMEOUT = 5.0
-"""Seconds one back-channel POST may take before it counts as failed."""
 BACK_CHANNEL_ENDPOINT = "backchannel_logout"
-"""The ``endpoint`` of request-log records of back-channel deliveries."""
-
-log = logging.getLogger("mockidp")
+"""The endpoint name of back-channel deliveries: in the request log (``delivery``), and
+what a ``logout_token`` broken-token rule is matched at."""
 
 
 class BackChannelCall(Struct, frozen=True):
@@ -116,55 +111,31 @@ def plan(deps: Deps, session_id: str | None, issuer: str) -> LogoutPlan:
                 "events": {BACK_CHANNEL_EVENT: {}},
                 "sid": sid,
             }
-            token = deps.keys.sign(claims, typ=LOGOUT_TOKEN_TYPE)
+            token = _logout_token(deps, client, user, claims)
             back.append(BackChannelCall(client.client_id, client.backchannel_logout_uri, token))
     return LogoutPlan(tuple(front), tuple(back))
 
 
-async def deliver(
-    calls: tuple[BackChannelCall, ...], *, timeout: float = DELIVERY_TIMEOUT
-) -> list[RequestRecord]:
-    """POST each Logout Token (Back-Channel Logout 2.5), all at once; one record per call."""
-    if not calls:
-        return []
-    import httpx  # only a logout with back-channel clients needs it
-
-    records: list[RequestRecord] = []
-    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
-
-        async def post(call: BackChannelCall) -> None:
-            records.append(await _post(client, call))
-
-        async with anyio.create_task_group() as group:
-            for call in calls:
-                group.start_soon(post, call)
-    return records
-
-
-async def _post(client: httpx.AsyncClient, call: BackChannelCall) -> RequestRecord:
-    import httpx
-
-    started = time.perf_counter()
-    status, error, detail = 0, None, ""
-    try:
-        response = await client.post(call.uri, data={"logout_token": call.logout_token})
-        status = response.status_code
-        if not 200 <= status < 300:  # 2.8: the RP answers 200 (or 204) when it logged out
-            error, detail = "logout_rejected", f"HTTP {status}"
-    except Exception as exc:  # refused, unresolvable, reset, timed out: never fails logout
-        # By name too: a transport may raise httpcore's own errors (httpx maps them
-        # only to the httpcore classes it loaded first).
-        timeout = isinstance(exc, httpx.TimeoutException) or "Timeout" in type(exc).__name__
-        error, detail = ("logout_timeout" if timeout else "logout_unreachable"), repr(exc)
-    if error is not None:  # the request log has the record; the server log says why
-        log.warning("back-channel logout to %s failed (%s): %s", call.uri, error, detail)
-    return RequestRecord(
-        method="POST",
-        path=call.uri,
-        endpoint=BACK_CHANNEL_ENDPOINT,
-        status=status,
-        duration_ms=(time.perf_counter() - started) * 1000,
-        client_id=call.client_id,
-        error=error,
-        params=mask_params({"logout_token": call.logout_token}),
+def _logout_token(deps: Deps, client: Client, user: User | None, claims: JSONObject) -> str:
+    """The signed Logout Token, with a ``broken_tokens`` defect if a logout_token rule picks
+    this one (each delivery counts as a call)."""
+    chosen = {}
+    if deps.scenario.broken_tokens:
+        chosen = defects.choose(
+            deps.state,
+            deps.scenario,
+            tokens=("logout_token",),
+            endpoint=BACK_CHANNEL_ENDPOINT,
+            client_id=client.client_id,
+            user=user,
+            grant_type="",
+            scope=(),
+            params={},
+        )
+    defect = chosen.get("logout_token")
+    if defect is None:
+        return deps.keys.sign(claims, typ=LOGOUT_TOKEN_TYPE)
+    damaged = defects.damage(claims, defect, now=int(deps.state.now()), alg=deps.keys.alg)
+    return defects.sign(
+        deps.keys, damaged, typ=LOGOUT_TOKEN_TYPE, defect=defect, secret=client.client_secret
     )

@@ -343,12 +343,13 @@ def _signed(
     header: JSONObject | None = None,
 ) -> str:
     """The signed token; ``header`` (a hook's) replaces the JOSE header but for ``alg``.
-    A ``broken_tokens`` defect signs its own way, with the hook's claims only."""
+    A ``broken_tokens`` defect changes one thing of the hook's claims or header."""
     keys = minting.deps.keys
     if defect is None:
         return keys.sign(claims, typ=str((header or {}).get("typ", typ)), header=header)
     damaged = defects.damage(claims, defect, now=minting.now, alg=keys.alg)
-    return defects.sign(keys, damaged, typ=typ, defect=defect)
+    secret = minting.auth.client.client_secret
+    return defects.sign(keys, damaged, typ=typ, defect=defect, header=header, secret=secret)
 
 
 def _render(template: str, minting: Minting, sub: str) -> str:
