@@ -21,19 +21,19 @@ from mockidp.errors import (
 from mockidp.keys.ring import KeyRing
 from mockidp.model.layout import Layout
 from mockidp.model.scenario import Client, Scenario, User
-from mockidp.oauth import records
-from mockidp.oauth.clients.auth import ClientCredentials, authenticate
+from mockidp.oauth.clients.auth import ClientCredentials, authenticate, claim_jti
 from mockidp.oauth.context import TokenRequest
 from mockidp.oauth.deps import Deps
 from mockidp.oauth.discovery import provider_metadata
 from mockidp.oauth.grants import GRANTS
 from mockidp.oauth.hooks import TokenHooks
-from mockidp.oauth.records import Access, AssertionJti, Refresh
+from mockidp.oauth.records import Access, Refresh
 from mockidp.oauth.sessions import session_management
 from mockidp.oauth.signin.flow import AuthorizationResponse, AuthorizeResult, SignIn
 from mockidp.oauth.tokens import userinfo
 from mockidp.oauth.tokens.issuance import live_record, mint
 from mockidp.oauth.tokens.shapes import origin_of, shape_token_response
+from mockidp.oauth.urls import assertion_audiences, endpoint_urls
 from mockidp.oauth.vendors.keycloak.logout import end_grant_by_refresh_token
 from mockidp.scenario.source import ScenarioSource, scenario_of
 from mockidp.store import MemoryStore, Store
@@ -396,6 +396,12 @@ class Provider:
             self.deps, client, user, scope, issuer=issuer, nonce=nonce, grant_type=grant_type
         )
 
+    def defect_of(self, token: str) -> str | None:
+        """The ``broken_tokens`` defect ``token`` was issued with, if any (for the inspector)."""
+        from mockidp.oauth.scripted import defects
+
+        return defects.issued_with(self.deps.state, token)
+
     def token_is_active(self, token: str, *, refresh: bool = False) -> bool:
         """Whether an access token (``refresh``: a refresh token) is live: issued here,
         unexpired, and neither it, its grant nor its client revoked or deleted."""
@@ -562,21 +568,11 @@ class Provider:
     # -- helpers -----------------------------------------------------------------------
 
     def _assertion_audiences(self, issuer: str) -> tuple[str, ...]:
-        """What an assertion's aud may name: the token endpoint URL, the issuer."""
-        base = self.endpoint_base(issuer)
-        return (
-            self.layout.url(base, "token") if self.layout.has("token") else base,
-            issuer,
-            base,
-        )
+        return assertion_audiences(self.layout, self.endpoint_base(issuer), issuer)
 
     def endpoint_urls(self, name: str, issuer: str, request_url: str | None) -> tuple[str, ...]:
-        """The URLs a DPoP proof's htu may name for endpoint ``name``: the advertised one
-        and the one the request reached (they differ behind a proxy)."""
-        urls = [request_url] if request_url else []
-        if self.layout.has(name):
-            urls.insert(0, self.layout.url(self.endpoint_base(issuer), name))
-        return tuple(urls)
+        """The URLs a DPoP proof's htu may name for endpoint ``name`` (see urls)."""
+        return endpoint_urls(self.layout, self.endpoint_base(issuer), name, request_url)
 
     def _authenticate(
         self,
@@ -596,8 +592,7 @@ class Provider:
         )
 
     def _claim_jti(self, client_id: str, jti: str, exp: float) -> bool:
-        ttl = max(exp - self.deps.state.now(), 0) + 60
-        return records.add(self.deps.state, f"{client_id}:{jti}", AssertionJti(), ttl=ttl)
+        return claim_jti(self.deps.state, client_id, jti, exp)
 
 
 def _key_config(scenario: Scenario) -> tuple[Any, ...]:

@@ -31,6 +31,8 @@ REVOKED_GRANT = "revokedgrant"
 """A revoked grant's tombstone: a refresh extending it at the same moment stays dead."""
 USED_REFRESH = "usedrt"
 """A rotated refresh token: presenting it again is reuse (RFC 9700 4.14.2)."""
+BROKEN = "broken"
+"""The ``broken_tokens`` defect a token was issued with, under its hash."""
 
 # -- the browser side -----------------------------------------------------------------
 SESSION = "session"
@@ -338,6 +340,14 @@ class Refresh(Record):
     @property
     def user_sub(self) -> str:
         return self.uid or self.sub
+
+
+class Broken(Record):
+    """A token issued broken on purpose: the defect, so the inspector and a failed test's
+    report name it exactly (no reading of the token can tell a wrong nonce, say)."""
+
+    kind: ClassVar[str] = BROKEN
+    defect: str
 
 
 class UsedRefresh(Record):

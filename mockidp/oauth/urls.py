@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import urlencode, urlsplit
 
+from mockidp.model.layout import Layout
+
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 # The host Starlette/FastAPI's TestClient and Django's test client give the app: no DNS
@@ -83,3 +85,18 @@ def origin(uri: str) -> str:
         host = f"[{host}]"
     shown = f":{port}" if port is not None and port != _DEFAULT_PORTS[scheme] else ""
     return f"{scheme}://{host}{shown}"
+
+
+def assertion_audiences(layout: Layout, base: str, issuer: str) -> tuple[str, ...]:
+    """What a client assertion's aud may name (RFC 7523 3): the token endpoint's URL, the
+    issuer, the base the endpoints hang from."""
+    return (layout.url(base, "token") if layout.has("token") else base, issuer, base)
+
+
+def endpoint_urls(layout: Layout, base: str, name: str, request_url: str | None) -> tuple[str, ...]:
+    """The URLs a DPoP proof's htu may name for endpoint ``name``: the advertised one and
+    the one the request reached (they differ behind a proxy)."""
+    urls = [request_url] if request_url else []
+    if layout.has(name):
+        urls.insert(0, layout.url(base, name))
+    return tuple(urls)

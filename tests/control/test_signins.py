@@ -156,3 +156,14 @@ def test_a_broken_token_is_marked_on_the_arrow_that_carried_it(idp: MockIdP) -> 
     idp.login("alice")
     page = idp.client.get("/_mockidp/inspector").text
     assert "⚠" not in page[page.index("<svg") : page.index("</svg>")]
+
+
+@pytest.mark.parametrize("defect", ["wrong_nonce", "missing_sub", "no_kid"])
+def test_a_defect_no_reading_of_the_token_shows_is_marked_too(idp: MockIdP, defect: str) -> None:
+    # the provider remembers which defect it issued a token with: a wrong nonce, a missing
+    # claim or a header without kid verify and look like any token
+    idp.use_scenario(login="auto", broken_tokens=[{"token": "id_token", "defect": defect}])
+    idp.login("alice")
+    page = idp.client.get("/_mockidp/inspector").text
+    svg = page[page.index("<svg") : page.index("</svg>")]
+    assert f"⚠ broken id_token: {defect.replace('_', ' ')}" in svg

@@ -103,6 +103,8 @@ class Decoded(Struct, frozen=True):
     claims: JSONObject | None
     signature: str
     state: str
+    defect: str | None = None
+    """The ``broken_tokens`` defect it was issued with (the provider remembers it)."""
 
 
 def _segment(part: str) -> JSONObject | None:
@@ -138,15 +140,18 @@ def decode(provider: Provider, issued: Issued) -> Decoded:
         exp = claims.get("exp") if claims else None
         now = provider.clock.now()
         state = "expired" if isinstance(exp, int | float) and exp <= now else "unexpired"
-    return Decoded(issued, header, claims, signature, state)
+    return Decoded(issued, header, claims, signature, state, provider.defect_of(issued.value))
 
 
 def looks_broken(token: Decoded) -> str | None:
     """What is visibly wrong with a token as issued (a scenario's broken_tokens), if anything.
 
-    Read from the token alone: a signature that does not verify or is missing, the
-    defect audience or issuer, a validity window that excludes the moment it was issued.
+    The defect the provider issued it with, when it remembers; else read from the token
+    alone: a signature that does not verify or is missing, the defect audience or issuer,
+    a validity window that excludes the moment it was issued.
     """
+    if token.defect is not None:
+        return token.defect.replace("_", " ")
     from mockidp.oauth.scripted.defects import WRONG_AUDIENCE
 
     if token.header is None or token.claims is None:

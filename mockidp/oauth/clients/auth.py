@@ -24,7 +24,10 @@ from mockidp.keys.verify import (
     verify_jwt,
 )
 from mockidp.model.scenario import Client
+from mockidp.oauth import records
 from mockidp.oauth.deps import ClientSource
+from mockidp.oauth.records import AssertionJti
+from mockidp.store.state import State
 from mockidp.types import JSONObject, Params
 
 JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -207,3 +210,10 @@ def _check_assertion_claims(
         raise InvalidClient("client_assertion needs a jti")
     if not claim_jti(client_id, jti, float(exp)):
         raise InvalidClient("client_assertion jti was already used")
+
+
+def claim_jti(state: State, client_id: str, jti: str, exp: float) -> bool:
+    """Record a client assertion's ``jti`` until it expires; False: it was used before
+    (RFC 7523 3, item 7: an assertion is not replayed)."""
+    ttl = max(exp - state.now(), 0) + 60
+    return records.add(state, f"{client_id}:{jti}", AssertionJti(), ttl=ttl)

@@ -65,6 +65,8 @@ from collections.abc import Collection, Mapping
 from msgspec import Struct, field
 
 from mockidp.model.scenario import BrokenToken, Scenario, User
+from mockidp.oauth import records
+from mockidp.oauth.records import Broken, token_handle
 from mockidp.oauth.scripted.effects import (
     ID_TOKEN_ONLY,
     SKEW,
@@ -78,6 +80,9 @@ from mockidp.oauth.scripted.effects import (
 from mockidp.oauth.scripted.rules import applying
 from mockidp.store.state import State
 
+REMEMBERED = 24 * 3600
+"""Seconds a broken token's defect is remembered: a test session's worth."""
+
 __all__ = [
     "ID_TOKEN_ONLY",
     "SKEW",
@@ -86,6 +91,8 @@ __all__ = [
     "alter_signature",
     "choose",
     "damage",
+    "issued_with",
+    "remember",
     "rotating_kid",
     "sign",
     "unsigned_jwt",
@@ -134,6 +141,18 @@ def choose(
     for rule in applying(state, scenario, "broken_tokens", rules, facts):
         chosen.setdefault(rule.token, rule.defect)
     return chosen
+
+
+def remember(state: State, token: str, defect: str) -> None:
+    """Note which defect ``token`` was issued with (:func:`issued_with` reads it), for as
+    long as the inspector's journal may show the token."""
+    records.put(state, token_handle(token), Broken(defect=defect), ttl=REMEMBERED)
+
+
+def issued_with(state: State, token: str) -> str | None:
+    """The defect a ``broken_tokens`` rule issued ``token`` with; None: none (or forgotten)."""
+    found = records.get(state, Broken, token_handle(token))
+    return found.defect if found is not None else None
 
 
 def _applies(rule: BrokenToken, scenario: Scenario) -> bool:

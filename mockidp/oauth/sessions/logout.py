@@ -136,6 +136,8 @@ def _logout_token(deps: Deps, client: Client, user: User | None, claims: JSONObj
     if defect is None:
         return deps.keys.sign(claims, typ=LOGOUT_TOKEN_TYPE)
     damaged = defects.damage(claims, defect, now=int(deps.state.now()), alg=deps.keys.alg)
-    return defects.sign(
+    token = defects.sign(
         deps.keys, damaged, typ=LOGOUT_TOKEN_TYPE, defect=defect, secret=client.client_secret
     )
+    defects.remember(deps.state, token, defect)
+    return token

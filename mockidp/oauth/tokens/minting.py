@@ -349,7 +349,9 @@ def _signed(
         return keys.sign(claims, typ=str((header or {}).get("typ", typ)), header=header)
     damaged = defects.damage(claims, defect, now=minting.now, alg=keys.alg)
     secret = minting.auth.client.client_secret
-    return defects.sign(keys, damaged, typ=typ, defect=defect, header=header, secret=secret)
+    token = defects.sign(keys, damaged, typ=typ, defect=defect, header=header, secret=secret)
+    defects.remember(minting.deps.state, token, defect)
+    return token
 
 
 def _render(template: str, minting: Minting, sub: str) -> str:
