@@ -107,9 +107,9 @@ class Provider:
         return endpoint
 
     def requests(self) -> list[JSONObject]:
-        """The request log, oldest first."""
+        """The request log, oldest first (as the control API lists it)."""
         records: list[JSONObject] = self._get(f"{CONTROL}/requests?limit=1000")["requests"]
-        return list(reversed(records))
+        return records
 
     def restore(self) -> None:
         self.put(self.found)
