@@ -8,12 +8,15 @@ the device page and every logout go through here, so the two records never drift
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from mockidp.model.scenario import User
 from mockidp.oauth import records
 from mockidp.oauth.deps import Deps
 from mockidp.oauth.records import Session, SessionOfSid, random_token, token_handle
 
 
+@lru_cache(maxsize=4096)  # a pure function, asked about five times per sign-in
 def public_sid(session_id: str) -> str:
     """The ``sid`` claim of a session: derived from its id, never the cookie value itself.
 
