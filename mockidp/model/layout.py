@@ -131,6 +131,8 @@ def path_inserted(path: str) -> str | None:
     """Where the metadata of an issuer with a path lives when asked for at RFC 8414 3.1's
     path-insertion URL: ``/.well-known/{name}/t/x`` is ``/t/x/.well-known/{name}`` (the
     same for OpenID Connect's name, as RFC 8414 5 allows); None for any other path."""
+    if not path.startswith("/.well-known/"):  # every request asks: most are not
+        return None
     for name in WELL_KNOWN_NAMES:
         prefix = f"/.well-known/{name}"
         rest = path.removeprefix(prefix)
