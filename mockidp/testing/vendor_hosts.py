@@ -2,7 +2,7 @@
 the issuer, so an app's production settings reach the stand-in unchanged.
 
 A ``*`` in a host matches any part of it (tenant hosts: ``acme.hub.loginradius.com``). Hosts
-come from the vendors' documentation (/work/shared/reference/providers.md); keycloak,
+come from the vendors' documentation (docs/presets.md names the sources); keycloak,
 permiso and generic have none (self-hosted, or no documented host).
 """
 
