@@ -28,6 +28,7 @@ from mockidp.oauth.discovery import provider_metadata
 from mockidp.oauth.grants import GRANTS
 from mockidp.oauth.hooks import TokenHooks
 from mockidp.oauth.records import Access, Refresh
+from mockidp.oauth.scripted import defects
 from mockidp.oauth.sessions import session_management
 from mockidp.oauth.signin.flow import AuthorizationResponse, AuthorizeResult, SignIn
 from mockidp.oauth.tokens import userinfo
@@ -398,8 +399,6 @@ class Provider:
 
     def defect_of(self, token: str) -> str | None:
         """The ``broken_tokens`` defect ``token`` was issued with, if any (for the inspector)."""
-        from mockidp.oauth.scripted import defects
-
         return defects.issued_with(self.deps.state, token)
 
     def token_is_active(self, token: str, *, refresh: bool = False) -> bool:

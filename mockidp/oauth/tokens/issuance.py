@@ -82,8 +82,9 @@ def issue(
     Each token is one run of the pipeline in :mod:`~mockidp.oauth.tokens.minting`.
     """
     minting = Minting.start(deps, auth, issuer=issuer, endpoint=endpoint)
+    id_token_for = auth.user if id_token else None  # an ID token is about a user
     kinds: list[TokenKind] = ["access_token"] if access_token else []
-    if id_token and auth.user is not None:
+    if id_token_for is not None:
         kinds.append("id_token")
     broken = minting.defects(kinds)
     response: JSONObject = {}
@@ -91,9 +92,9 @@ def issue(
     if access_token:
         at_value = mint_access_token(minting, broken.get("access_token"))
         response.update(access_token_fields(minting, at_value))
-    if id_token and auth.user is not None:
+    if id_token_for is not None:
         response["id_token"] = mint_id_token(
-            minting, auth.user, broken.get("id_token"), access_token=at_value, code=code
+            minting, id_token_for, broken.get("id_token"), access_token=at_value, code=code
         )
     quirks = deps.scenario.quirks
     if quirks.client_info and auth.user is not None and auth.params.get("client_info") == "1":

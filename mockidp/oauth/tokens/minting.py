@@ -192,7 +192,7 @@ def _access_claims(minting: Minting) -> JSONObject:
         client_id=client.client_id,
         tenant=auth.tenant,
     )
-    subject = authorization.Subject(
+    about = authorization.Subject(
         deps.scenario,
         client,
         auth.user,
@@ -202,7 +202,7 @@ def _access_claims(minting: Minting) -> JSONObject:
         minting.origin,
         auth.grant_id,
     )
-    claims = authorization.access_token(claims, subject)  # scopes and roles, as the vendor
+    claims = authorization.access_token(claims, about)  # scopes and roles, as the vendor
     if minting.quirks.access_token_sid and auth.sid is not None:  # Keycloak: the session
         claims["sid"] = auth.sid
     if auth.dpop_jkt is not None:  # RFC 9449 6: the key of the request's DPoP proof
