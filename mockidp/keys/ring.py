@@ -22,6 +22,7 @@ from joserfc.errors import SecurityWarning
 from joserfc.jwk import KeySet
 from msgspec import Struct
 
+from mockidp.keys.compact import Signer, compact, raw_signer
 from mockidp.keys.material import (
     PACKAGED_ALG,
     PACKAGED_KEY_FOR_ALG,
@@ -60,6 +61,8 @@ class _RingKey(Struct, frozen=True):
     private: Key
     public: JSONObject
     header: JSONObject
+    raw: Signer | None
+    """Signs a JWS signing input directly (:mod:`mockidp.keys.compact`); None: joserfc."""
 
     def sign(
         self, claims: JSONObject, typ: str, kid: str | None = None, extra: JSONObject | None = None
@@ -67,6 +70,10 @@ class _RingKey(Struct, frozen=True):
         header = {**self.header, "typ": typ, **(extra or {}), "alg": self.alg}
         if kid is not None:
             header["kid"] = kid
+        if self.raw is not None and not extra:
+            token = compact(header, claims, self.raw)
+            if token is not None:
+                return token
         return self.sign_header(claims, header, lenient=bool(extra))
 
     def sign_header(self, claims: JSONObject, header: JSONObject, *, lenient: bool = True) -> str:
@@ -95,12 +102,15 @@ def _ring_key(data: JSONObject, *, x509: bool = False, x509_kid: bool = False) -
     kid = str(data.get("kid") or private.thumbprint())
     if not x509:
         public = public_jwk({**data, "kid": kid})
-        return _RingKey(kid, alg, private, public, {"alg": alg, "kid": kid})
+        return _RingKey(
+            kid, alg, private, public, {"alg": alg, "kid": kid}, raw_signer(private, alg)
+        )
     thumbprint, members = certificate_members(data, private)
     if x509_kid:
         kid = thumbprint
     public = {**public_jwk({**data, "kid": kid}), **members}
-    return _RingKey(kid, alg, private, public, {"alg": alg, "kid": kid, "x5t": members["x5t"]})
+    header = {"alg": alg, "kid": kid, "x5t": members["x5t"]}
+    return _RingKey(kid, alg, private, public, header, raw_signer(private, alg))
 
 
 class _Phase(Struct, frozen=True):
