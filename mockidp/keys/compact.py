@@ -45,7 +45,7 @@ def raw_signer(key: Key, alg: str) -> Signer | None:
     if family == "RS" and isinstance(private, rsa.RSAPrivateKey):
         return lambda data: private.sign(data, padding.PKCS1v15(), digest())
     if family == "PS" and isinstance(private, rsa.RSAPrivateKey):
-        pss = padding.PSS(padding.MGF1(digest()), digest.digest_size)
+        pss = padding.PSS(padding.MGF1(digest()), padding.PSS.DIGEST_LENGTH)  # RFC 7518 3.5
         return lambda data: private.sign(data, pss, digest())
     if family == "ES" and isinstance(private, ec.EllipticCurvePrivateKey):
         size = (private.curve.key_size + 7) // 8
