@@ -1,0 +1,276 @@
+"""Issue 29's five figures in one run, each as a ratio measured side by side.
+
+    .venv/bin/python bench/goals.py                 # every row, ~2 minutes on 2 cores
+    .venv/bin/python bench/goals.py --only server   # rows 1-2 (server CPU per grant)
+    .venv/bin/python bench/goals.py --json out.json
+
+| row (`--only`) | figure | goal |
+| --- | --- | --- |
+| `server` | `mockidp serve`'s own CPU per refresh_token grant / two RS256 signatures | <= 1.3x |
+| `server` | the same per client_credentials grant / one signature | <= 1.3x |
+| `inprocess` | in-process flow over httpx.ASGITransport / its floor (bench/flow.py) | <= 1.4x |
+| `loopback` | full flow over loopback, mockidp / oauth2-mock-server | <= 0.5x |
+| `fixture` | (300 tests taking `mockidp` - 300 bare tests) / 300, whole pytest runs | < 1 ms |
+
+Server CPU is the server process's own CPU time (all its threads, from
+``/proc/<pid>/task/*/schedstat``, in nanoseconds) over a batch of grants sent back to
+back on one keep-alive connection by ``bench/lightclient.py``. The signature floor is the
+signing key's own cryptography ``sign`` of a token's signing input, timed in this
+process's CPU clock in the same rounds: the work a grant cannot do without (no JSON, no
+base64, no JOSE library; the same floor as bench/flow.py's). Rounds
+alternate so that a slow minute of a shared machine hits both sides of a ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(BENCH))
+
+import compare  # noqa: E402
+from lightclient import Connection  # noqa: E402
+
+GOALS = {
+    "refresh_cpu_ratio": 1.3,
+    "cc_cpu_ratio": 1.3,
+    "inprocess_ratio": 1.4,
+    "loopback_ratio": 0.5,
+    "fixture_ms": 1.0,
+}
+PARTS = ("server", "inprocess", "loopback", "fixture")
+
+
+# -- rows 1-2: the server's own CPU per grant ------------------------------------------------
+
+
+def process_cpu_ns(pid: int) -> int:
+    """CPU time of every thread of ``pid`` so far (ns; Linux schedstat)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue  # a thread that ended meanwhile
+    return total
+
+
+def signature_floor() -> Callable[[int], float]:
+    """A function timing ``n`` RS256 signatures (mean CPU us each): the signing key's own
+    cryptography ``sign`` of a client_credentials access token's signing input, nothing
+    around it (bench/flow.py's floor signature)."""
+    import asyncio
+
+    import httpx
+    from flow import raw_signature
+
+    from mockidp import create_app
+
+    app = create_app()
+
+    async def token() -> str:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            answer = await client.post(
+                "/token",
+                data={"grant_type": "client_credentials"},
+                auth=compare.MockIdP.confidential,
+            )
+            return str(answer.json()["access_token"])
+
+    signing_input = asyncio.run(token()).rsplit(".", 1)[0].encode()
+    sign = raw_signature(app.provider.keys, "RS256")
+
+    def timed(n: int) -> float:
+        t0 = time.process_time_ns()
+        for _ in range(n):
+            sign(signing_input)
+        return (time.process_time_ns() - t0) / n / 1000
+
+    return timed
+
+
+def measure_server(rounds: int, grants: int) -> dict[str, float]:
+    running = compare.start(compare.MockIdP())
+    try:
+        conn = Connection(compare.HOST, running.port)
+        server = running.server
+        refresh = server.refresh_seed(conn)
+        sign = signature_floor()
+        per: dict[str, list[float]] = {"refresh": [], "cc": [], "sign": []}
+
+        def batch(kind: str, n: int) -> float:
+            nonlocal refresh
+            before = process_cpu_ns(running.proc.pid)
+            for _ in range(n):
+                if kind == "refresh":
+                    status, refresh = server.refresh_grant(conn, refresh)
+                else:
+                    status = server.client_credentials(conn)
+                if status != 200:
+                    raise RuntimeError(f"{kind} grant answered {status}")
+            return (process_cpu_ns(running.proc.pid) - before) / n / 1000
+
+        batch("refresh", grants // 4)  # warm-up
+        batch("cc", grants // 4)
+        sign(grants // 4)
+        for _ in range(rounds):
+            per["refresh"].append(batch("refresh", grants))
+            per["sign"].append(sign(grants))
+            per["cc"].append(batch("cc", grants))
+        conn.close()
+    finally:
+        running.stop()
+    sig = statistics.median(per["sign"])
+    refresh_us = statistics.median(per["refresh"])
+    cc_us = statistics.median(per["cc"])
+    return {
+        "signature_us": sig,
+        "refresh_cpu_us": refresh_us,
+        "cc_cpu_us": cc_us,
+        "refresh_cpu_ratio": refresh_us / (2 * sig),
+        "cc_cpu_ratio": cc_us / sig,
+    }
+
+
+# -- row 3: the in-process flow --------------------------------------------------------------
+
+
+def measure_inprocess(flows: int) -> dict[str, float]:
+    res = compare.measure_inprocess(flows)
+    return {
+        **res,
+        "inprocess_ratio": res["flow_httpx_us"] / res["floor_httpx_us"],
+        "inprocess_direct_ratio": res["flow_direct_us"] / res["floor_direct_us"],
+    }
+
+
+# -- row 4: the flow over loopback against oauth2-mock-server --------------------------------
+
+
+def measure_loopback(rounds: int, flows: int) -> dict[str, float]:
+    peer = compare.OAuth2MockServer()
+    why = peer.installed()
+    if why:
+        print(f"  loopback: SKIPPED, oauth2-mock-server {why} (bench/README.md)", file=sys.stderr)
+        return {}
+    ours, theirs = compare.start(compare.MockIdP()), compare.start(peer)
+    samples: dict[str, list[float]] = {"ours": [], "theirs": []}
+    try:
+        for round_ in range(rounds):
+            warmup = 100 if round_ == 0 else 10
+            samples["ours"] += compare.measure_flows(ours, flows // rounds, warmup)
+            samples["theirs"] += compare.measure_flows(theirs, flows // rounds, warmup)
+    finally:
+        ours.stop()
+        theirs.stop()
+    mine, peer_us = statistics.median(samples["ours"]), statistics.median(samples["theirs"])
+    return {"flow_us": mine, "peer_flow_us": peer_us, "loopback_ratio": mine / peer_us}
+
+
+# -- row 5: what the fixture adds to a test suite --------------------------------------------
+
+FIXTURE_TESTS = """
+import pytest
+
+@pytest.mark.parametrize("i", range({n}))
+def test_it({fixture}i):
+    assert i >= 0
+"""
+
+
+def _pytest_seconds(folder: Path) -> float:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("MOCKIDP_SCENARIO", None)
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(folder)]
+    t0 = time.perf_counter()
+    subprocess.run(command, env=env, cwd=folder, capture_output=True, check=True)
+    return time.perf_counter() - t0
+
+
+def measure_fixture(runs: int, tests: int) -> dict[str, float]:
+    """Whole pytest processes, alternating: ``tests`` tests taking ``mockidp`` (the first
+    use imports it, as in a real suite) against as many bare tests."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folders = {}
+        for name, fixture in (("with", "mockidp, "), ("bare", "")):
+            folder = Path(tmp, name)
+            folder.mkdir()
+            (folder / "test_it.py").write_text(FIXTURE_TESTS.format(n=tests, fixture=fixture))
+            folders[name] = folder
+        _pytest_seconds(folders["with"])  # warm the page cache and bytecode
+        diffs = []
+        for _ in range(runs):
+            diffs.append(_pytest_seconds(folders["with"]) - _pytest_seconds(folders["bare"]))
+    per_test = statistics.median(diffs) / tests * 1000
+    return {"fixture_ms": per_test, "fixture_tests": tests}
+
+
+# -- the run ---------------------------------------------------------------------------------
+
+
+def report(fig: dict[str, float]) -> str:
+    rows = [
+        ("serve CPU per refresh_token grant / 2 RS256 signatures", "refresh_cpu_ratio", "x"),
+        ("serve CPU per client_credentials grant / 1 signature", "cc_cpu_ratio", "x"),
+        ("in-process flow over httpx / its floor", "inprocess_ratio", "x"),
+        ("flow over loopback, mockidp / oauth2-mock-server", "loopback_ratio", "x"),
+        ("fixture: (300 with - 300 bare) / 300, ms per test", "fixture_ms", " ms"),
+    ]
+    lines = ["| figure | now | goal | |", "| --- | ---: | ---: | --- |"]
+    for label, key, unit in rows:
+        goal = GOALS[key]
+        if key not in fig:
+            lines.append(f"| {label} | - | {goal}{unit} | not measured |")
+            continue
+        met = fig[key] < goal if key == "fixture_ms" else fig[key] <= goal
+        lines.append(
+            f"| {label} | {fig[key]:.2f}{unit} | {goal}{unit} | {'met' if met else 'MISSED'} |"
+        )
+    details = {k: round(v, 1) for k, v in fig.items() if k not in GOALS}
+    return "\n".join(lines) + "\n\n" + json.dumps(details)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", default=",".join(PARTS), help=f"any of {','.join(PARTS)}")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--grants", type=int, default=400, help="per round and kind")
+    parser.add_argument("--flows", type=int, default=1000)
+    parser.add_argument("--fixture-runs", type=int, default=5)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    only = set(args.only.split(","))
+    unknown = only - set(PARTS)
+    if unknown:
+        parser.error(f"unknown part(s): {', '.join(sorted(unknown))}")
+    figures: dict[str, float] = {}
+    steps: list[tuple[str, Callable[[], dict[str, float]]]] = [
+        ("server", lambda: measure_server(args.rounds, args.grants)),
+        ("inprocess", lambda: measure_inprocess(args.flows)),
+        ("loopback", lambda: measure_loopback(args.rounds, args.flows)),
+        ("fixture", lambda: measure_fixture(args.fixture_runs, 300)),
+    ]
+    for name, step in steps:
+        if name in only:
+            print(f"  {name} ...", file=sys.stderr)
+            figures.update(step())
+    print(compare.machine())
+    print(report(figures))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
