@@ -6,7 +6,7 @@ import json
 
 from starlette.datastructures import URL
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 
 from mockidp.errors import InvalidRequest, NotFound, OAuthError, PageError
 from mockidp.http import cookies, csp, links, pages, session_pages
@@ -28,6 +28,7 @@ from mockidp.http.render import (
     INTROSPECTION_JWT,
     NO_STORE,
     USERINFO_JWT,
+    JSONAnswer,
     html_response,
     json_response,
 )
@@ -142,7 +143,7 @@ async def userinfo(provider: Provider, ex: Exchange) -> Response:
         signed = provider.userinfo_jwt(
             header_token or body_token, issuer=ex.issuer, presentation=shown
         )
-        return JSONResponse(signed, headers=NO_STORE)
+        return JSONAnswer(signed, headers=NO_STORE)
     answer = provider.userinfo_answer(
         header_token or body_token, issuer=ex.issuer, presentation=shown
     )

@@ -7,6 +7,9 @@ JSON server_error with no traceback (the traceback goes to the log).
 
 from __future__ import annotations
 
+from typing import Any
+
+import msgspec
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from mockidp.errors import (
@@ -44,8 +47,23 @@ PAGE_HEADERS = {
 }
 
 
+_ENCODE_JSON = msgspec.json.Encoder().encode
+
+
+class JSONAnswer(JSONResponse):
+    """A JSON answer written by msgspec: the bytes Starlette's ``JSONResponse`` writes
+    (compact, UTF-8), in a fraction of the time; anything msgspec cannot write goes the
+    ``json`` way."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return _ENCODE_JSON(content)
+        except (TypeError, msgspec.EncodeError, OverflowError):
+            return super().render(content)
+
+
 def json_response(data: JSONObject, *, status: int = 200, no_store: bool = True) -> Response:
-    return JSONResponse(data, status_code=status, headers=NO_STORE if no_store else None)
+    return JSONAnswer(data, status_code=status, headers=NO_STORE if no_store else None)
 
 
 def html_response(body: str, *, status: int = 200, csp: str | None = None) -> Response:
