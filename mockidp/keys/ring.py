@@ -20,7 +20,7 @@ from typing import Any, cast
 from joserfc import jws, jwt
 from joserfc.errors import SecurityWarning
 from joserfc.jwk import KeySet
-from msgspec import Struct
+from msgspec import Struct, structs
 
 from mockidp.keys.compact import Signer, compact, raw_signer
 from mockidp.keys.material import (
@@ -122,6 +122,42 @@ class _Phase(Struct, frozen=True):
     algs: tuple[str, ...]
 
 
+class _Prepared(Struct, frozen=True):
+    """A ring's keys and phases, built once: nothing in it changes afterwards."""
+
+    keys: dict[str, _RingKey]
+    phases: tuple[_Phase, ...]
+    starts: list[float]
+    signing_algs: tuple[str, ...]
+
+
+def _prepare(keys: Sequence[_RingKey], phases: Sequence[KeyPhase]) -> _Prepared:
+    by_kid: dict[str, _RingKey] = {}
+    for key in keys:
+        by_kid.setdefault(key.kid, key)
+    sets: dict[tuple[str, ...], tuple[JSONObject, KeySet | None, tuple[str, ...]]] = {}
+    built: list[_Phase] = []
+    for phase in phases:
+        if phase.published not in sets:
+            jwks: JSONObject = {"keys": [by_kid[kid].public for kid in phase.published]}
+            verify_set = KeySet.import_key_set(cast(Any, jwks)) if phase.published else None
+            algs = tuple(dict.fromkeys(by_kid[kid].alg for kid in phase.published))
+            sets[phase.published] = (jwks, verify_set, algs)
+        jwks, verify_set, algs = sets[phase.published]
+        signer = by_kid[phase.signing]
+        built.append(_Phase(phase.start, signer, phase.published, jwks, verify_set, algs))
+    signing_algs = tuple(dict.fromkeys(p.signer.alg for p in built))
+    return _Prepared(by_kid, tuple(built), [p.start for p in built], signing_algs)
+
+
+@cache
+def _packaged(alg: str) -> _Prepared:
+    """The packaged key's ring for ``alg``, prepared once per process: a test suite builds
+    a provider per test, and preparing it (the JWK Set, the verifying key) cost ~75 us."""
+    signer = _ring_key(packaged_key_dict(PACKAGED_KEY_FOR_ALG[alg]))
+    return _prepare([signer], [KeyPhase(0, signer.kid, (signer.kid,))])
+
+
 class KeyRing:
     """The provider's keys: the one that signs, and every one the JWKS publishes.
 
@@ -142,35 +178,30 @@ class KeyRing:
     def _setup(
         self, keys: Sequence[_RingKey], phases: Sequence[KeyPhase], now: Callable[[], float]
     ) -> None:
-        self._keys: dict[str, _RingKey] = {}
-        for key in keys:
-            self._keys.setdefault(key.kid, key)
-        sets: dict[tuple[str, ...], tuple[JSONObject, KeySet | None, tuple[str, ...]]] = {}
-        built: list[_Phase] = []
-        for phase in phases:
-            if phase.published not in sets:
-                jwks: JSONObject = {"keys": [self._keys[kid].public for kid in phase.published]}
-                verify_set = KeySet.import_key_set(cast(Any, jwks)) if phase.published else None
-                algs = tuple(dict.fromkeys(self._keys[kid].alg for kid in phase.published))
-                sets[phase.published] = (jwks, verify_set, algs)
-            jwks, verify_set, algs = sets[phase.published]
-            signer = self._keys[phase.signing]
-            built.append(_Phase(phase.start, signer, phase.published, jwks, verify_set, algs))
-        self._phases = tuple(built)
-        self._starts = [phase.start for phase in built]
+        self._adopt(_prepare(keys, phases), now)
+
+    def _adopt(self, prepared: _Prepared, now: Callable[[], float]) -> None:
+        self._keys = prepared.keys
+        # Each ring its own JWK Set documents: prepared phases are shared between rings.
+        self._phases = tuple(
+            structs.replace(p, jwks={"keys": [dict(k) for k in p.jwks["keys"]]})
+            for p in prepared.phases
+        )
+        self._starts = prepared.starts
         self._now = now
         self._started = now()
         self._revealed: list[JSONObject] = []
-        self.signing_algs: tuple[str, ...] = tuple(dict.fromkeys(p.signer.alg for p in built))
+        self.signing_algs: tuple[str, ...] = prepared.signing_algs
         """Every algorithm this ring signs with over its timeline, the first signer's first."""
 
     @classmethod
     def packaged(cls, alg: str = "RS256") -> KeyRing:
         """The fixed test key shipped with mockidp for ``alg``."""
-        name = PACKAGED_KEY_FOR_ALG.get(alg)
-        if name is None:
+        if alg not in PACKAGED_KEY_FOR_ALG:
             raise ValueError(f"signing algorithm must be one of {SIGNING_ALGORITHMS}")
-        return cls(packaged_key_dict(name))
+        ring = cls.__new__(cls)
+        ring._adopt(_packaged(alg), time.time)
+        return ring
 
     @classmethod
     def for_scenario(cls, scenario: Scenario, *, now: Callable[[], float] = time.time) -> KeyRing:

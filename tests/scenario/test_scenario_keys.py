@@ -464,3 +464,17 @@ async def test_example_key_rotation_does_what_its_comment_says(idp: IdP) -> None
             assert _kids(response.json()) == published
             assert idp.provider.keys.kid == signer
             idp.provider.clock.advance(60)
+
+
+def test_rings_of_the_packaged_key_share_nothing_a_caller_can_change() -> None:
+    """Packaged rings are prepared once per process; one provider's changes (a revealed
+    key, a test editing the JWKS it got) never reach another's."""
+    from mockidp.keys.ring import KeyRing
+
+    first, second = KeyRing.packaged(), KeyRing.packaged()
+    first.reveal(first.unpublished_key())
+    got = first.jwks()
+    got["keys"][0]["kid"] = "edited"
+    got["keys"].append({"kid": "added"})
+    assert [k["kid"] for k in second.jwks()["keys"]] == [second.kid]
+    assert [k["kid"] for k in KeyRing.packaged().jwks()["keys"]] == [second.kid]
