@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import sys
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,27 @@ if TYPE_CHECKING:
     from mockidp.hosting.settings import Settings
     from mockidp.model.scenario import Scenario
     from mockidp.testing import MockIdP, ScenarioSource
+
+
+def _rewrite_only_this_module() -> None:
+    """Keep pytest's assertion rewriting to this module, not all of mockidp.
+
+    pytest rewrites the asserts of every module in a plugin's distribution, so it would
+    parse and compile each mockidp module itself on first use, and do so in every run
+    where it cannot write its bytecode cache (``PYTHONDONTWRITEBYTECODE``, as many
+    container images set; a read-only site-packages): ~130 ms of a suite's first use.
+    mockidp has no asserts for a test report to explain. Where pytest keeps this state
+    differently, nothing changes.
+    """
+    for finder in sys.meta_path:
+        marked = getattr(finder, "_must_rewrite", None)
+        hook = type(finder).__name__ == "AssertionRewritingHook"
+        if hook and isinstance(marked, set) and "mockidp" in marked:
+            marked.discard("mockidp")
+            marked.add(__name__)
+
+
+_rewrite_only_this_module()
 
 MARKER = "mockidp"
 MARKER_ARGS = ("scenario", "preset", "users", "intercept")

@@ -48,3 +48,29 @@ def test_an_in_process_test_imports_no_file_machinery_and_no_server(
     pytester.makepyfile(test_first=SUITE)
     result = pytester.runpytest_subprocess("-q")
     result.assert_outcomes(passed=2)
+
+
+REWRITE_SUITE = """
+import sys
+
+
+def test_mockidp_is_imported_as_is(mockidp):
+    assert mockidp.client.get("/.well-known/openid-configuration").status_code == 200
+    loaders = {
+        name: type(module.__spec__.loader).__name__
+        for name, module in sys.modules.items()
+        if name.startswith("mockidp.") and getattr(module, "__spec__", None)
+    }
+    assert loaders["mockidp.pytest_plugin"] == "AssertionRewritingHook"
+    rewritten = sorted(n for n, kind in loaders.items() if kind == "AssertionRewritingHook")
+    assert rewritten == ["mockidp.pytest_plugin"]
+    assert len(loaders) > 50
+"""
+
+
+def test_pytest_rewrites_the_plugin_module_only(pytester: pytest.Pytester) -> None:
+    """pytest rewrites every module of a plugin's distribution; where it cannot cache the
+    result (``PYTHONDONTWRITEBYTECODE``) it compiled all of mockidp on every run."""
+    pytester.makepyfile(test_rewrite=REWRITE_SUITE)
+    result = pytester.runpytest_subprocess("-q")
+    result.assert_outcomes(passed=1)
