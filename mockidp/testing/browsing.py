@@ -4,12 +4,13 @@ test client through a sign-in or a logout (:mod:`mockidp.testing.browser` does t
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:  # loaded on first use (mockidp.testing.double says why)
+    import httpx
 
-from mockidp.testing.browser import Browser
-from mockidp.testing.serving import LiveServer, SyncASGITransport
+    from mockidp.testing.browser import Browser
+    from mockidp.testing.serving import LiveServer, SyncASGITransport
 
 
 class BrowserHelpers:
@@ -59,6 +60,9 @@ class BrowserHelpers:
         return self._browse(origins).run(app_client, start, method=method, data=body)
 
     def _browse(self, extra: Sequence[str]) -> Browser:
+        import httpx
+
+        from mockidp.testing.browser import Browser
         from mockidp.testing.routes import Origin
 
         known = [Origin(o) for o in (*self.origins(), *extra)]

@@ -13,9 +13,7 @@ from __future__ import annotations
 import ssl
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from mockidp.asgi import MockIdPApp, create_app
 from mockidp.hosting.tls import TLSFiles
@@ -28,13 +26,18 @@ from mockidp.requestlog import RequestLog
 from mockidp.scenario.source import ScenarioSource
 from mockidp.testing.browsing import BrowserHelpers
 from mockidp.testing.faults import FaultHelpers
-from mockidp.testing.intercept import Interception
-from mockidp.testing.login_flow import AuthorizationCode, run_authorization, run_login
 from mockidp.testing.scenarios import scenario_for_test
-from mockidp.testing.serving import ASGITransport, LiveServer, SyncASGITransport
 from mockidp.testing.travel import Travels
 from mockidp.testing.vendor_hosts import vendor_origins
 from mockidp.types import JSONObject
+
+if TYPE_CHECKING:  # httpx and what is built on it load on first use: a test that only
+    # mints tokens or reads the provider needs none of it (~70 ms of a suite's first use)
+    import httpx
+
+    from mockidp.testing.intercept import Interception
+    from mockidp.testing.login_flow import AuthorizationCode
+    from mockidp.testing.serving import LiveServer, SyncASGITransport
 
 IN_PROCESS_URL = "http://mockidp.test"
 """The origin in-process clients use: the issuer, unless the scenario fixes one."""
@@ -82,6 +85,8 @@ class MockIdP(FaultHelpers, BrowserHelpers):
     ) -> MockIdP:
         """A live server on a random port of ``host``; over HTTPS with ``tls``
         (:func:`mockidp.hosting.tls.local_tls` makes a certificate signed by a local CA)."""
+        from mockidp.testing.serving import LiveServer
+
         log = RequestLog(maxlen=log_size)
         app = create_app(scenario, on_request=log.record)
         return cls(app, log, server=LiveServer(app, host=host, tls=tls))
@@ -107,6 +112,8 @@ class MockIdP(FaultHelpers, BrowserHelpers):
         """An httpx.ASGITransport to the app: mount it in your app's own AsyncClient."""
         if self.server is not None:
             raise RuntimeError("a live server has no ASGI transport; connect to its .url")
+        from mockidp.testing.serving import ASGITransport
+
         return ASGITransport(app=self.app)
 
     @property
@@ -136,6 +143,8 @@ class MockIdP(FaultHelpers, BrowserHelpers):
 
     def _portal_transport(self) -> SyncASGITransport:
         if self._sync_transport is None:
+            from mockidp.testing.serving import SyncASGITransport
+
             self._sync_transport = SyncASGITransport(self.app)
         return self._sync_transport
 
@@ -147,6 +156,8 @@ class MockIdP(FaultHelpers, BrowserHelpers):
         found = [IN_PROCESS_URL]
         issuer = self.provider.scenario.issuer
         if issuer:
+            import httpx
+
             parts = httpx.URL(issuer)
             port = f":{parts.port}" if parts.port else ""
             found.append(f"{parts.scheme}://{parts.host}{port}")
@@ -160,6 +171,8 @@ class MockIdP(FaultHelpers, BrowserHelpers):
         a ``*`` in a host matches any part) is answered by this provider in-process: no
         socket, no certificate, the request log and faults see it. Other hosts are left
         alone."""
+        from mockidp.testing.intercept import Interception
+
         return Interception(self.app, (*self.origins(), *origins), self._portal_transport)
 
     @property
@@ -173,6 +186,8 @@ class MockIdP(FaultHelpers, BrowserHelpers):
     def async_client(self) -> httpx.AsyncClient:
         """An httpx.AsyncClient with base_url :attr:`url`, routed to the provider."""
         if self._async_client is None:
+            import httpx
+
             if self.server is None:
                 self._async_client = httpx.AsyncClient(transport=self.transport, base_url=self.url)
             else:  # no idle connections: nothing is left open for another event loop
@@ -183,6 +198,8 @@ class MockIdP(FaultHelpers, BrowserHelpers):
         return self._async_client
 
     def _new_client(self) -> httpx.Client:
+        import httpx
+
         if self.server is None:
             return httpx.Client(transport=self.sync_transport, base_url=self.url)
         return httpx.Client(base_url=self.url, verify=self._verify())
@@ -293,6 +310,8 @@ class MockIdP(FaultHelpers, BrowserHelpers):
         its ``redirect_uri`` and PKCE ``code_verifier``) for your client to redeem."""
         found_client = self._client_named(client, flow="authorization_code")
         login = user or self._user_named(None).sub
+        from mockidp.testing.login_flow import run_authorization
+
         with self._new_client() as http:
             return run_authorization(
                 http,
@@ -320,6 +339,8 @@ class MockIdP(FaultHelpers, BrowserHelpers):
         """
         found_client = self._client_named(client, flow="authorization_code")
         login = user or self._user_named(None).sub
+        from mockidp.testing.login_flow import run_login
+
         with self._new_client() as http:
             return run_login(
                 http,

@@ -74,3 +74,20 @@ def test_pytest_rewrites_the_plugin_module_only(pytester: pytest.Pytester) -> No
     pytester.makepyfile(test_rewrite=REWRITE_SUITE)
     result = pytester.runpytest_subprocess("-q")
     result.assert_outcomes(passed=1)
+
+
+MINTING_SUITE = """
+import sys
+
+
+def test_minting_tokens_needs_no_http_client(mockidp):
+    assert mockidp.issue_tokens(user="alice")["access_token"]
+    assert "httpx" not in sys.modules
+"""
+
+
+def test_a_test_that_only_mints_tokens_imports_no_http_client(pytester: pytest.Pytester) -> None:
+    """httpx and the transports built on it load when a test first needs them (~70 ms)."""
+    pytester.makepyfile(test_minting=MINTING_SUITE)
+    result = pytester.runpytest_subprocess("-q")
+    result.assert_outcomes(passed=1)
