@@ -128,7 +128,11 @@ class Control:
             if self.sync is not None and request.method == "POST" and page.status_code < 400:
                 self.sync.push()  # its buttons reset state or move the clock: share that
             return page
-        self._authorize(request.headers.get("authorization"))
+        method = "GET" if request.method == "HEAD" else request.method
+        if not any(
+            r.public and r.method == method and r.match(sub_path) is not None for r in self.routes
+        ):
+            self._authorize(request.headers.get("authorization"))
         matched = [
             (route, params)
             for route in self.routes
@@ -138,7 +142,6 @@ class Control:
             raise ControlError(
                 404, "not_found", f"no control operation at {path}; see GET {CONTROL_PREFIX}"
             )
-        method = "GET" if request.method == "HEAD" else request.method
         chosen = next(((r, p) for r, p in matched if r.method == method), None)
         if chosen is None:
             allowed = sorted({r.method for r, _ in matched})

@@ -178,6 +178,9 @@ class Route(Struct, frozen=True):
     query: tuple[tuple[str, str, bool], ...] = ()
     """(name, description, whether an integer) of each query parameter."""
     description: str = field(default="")
+    public: bool = False
+    """Answered without the admin token: only the audit's attacker key routes, which the
+    app under audit must reach with no credentials (docs/audit.md)."""
 
     @property
     def params(self) -> tuple[str, ...]:

@@ -119,6 +119,11 @@ def _collection_routes(
 # -- the table ---------------------------------------------------------------------------
 
 _SCENARIO_ERRORS = (400, 415)
+_ATTACKER = (
+    "Answered without the admin token: the app under audit follows the header with no "
+    "credentials, and a 401 would hide that it trusts it. Only public key material of a "
+    "key the provider never publishes or trusts."
+)
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/", index, "What the control API offers", response="Index"),
     Route("GET", "/openapi.json", openapi, "This API's OpenAPI 3.1 document", response="Document"),
@@ -210,12 +215,16 @@ ROUTES: tuple[Route, ...] = (
         "/attacker/jwks.json",
         attacker_jwks,
         "The JWK Set a jku_header defect's token names: an attacker's key, never trusted",
+        description=_ATTACKER,
+        public=True,
     ),
     Route(
         "GET",
         "/attacker/cert.pem",
         attacker_certificate,
         "The certificate an x5u_header defect's token names: an attacker's key (PEM)",
+        description=_ATTACKER,
+        public=True,
     ),
     Route(
         "POST",
