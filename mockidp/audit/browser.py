@@ -81,12 +81,24 @@ class HttpSignIn:
             answer = browser.post(str(answer.url.join(action)), data=fields)
         return answer
 
+    def _callback(self, answer: httpx.Response) -> httpx.Response:
+        """The app's last answer of a sign-in before any redirect to ``check``: its
+        callback's, in effect (the final answer when nothing else is the app's)."""
+        app, check = httpx.URL(self.start), httpx.URL(self.check)
+        for hop in reversed([*answer.history, answer]):
+            url = hop.request.url
+            if (url.scheme, url.host, url.port) == (app.scheme, app.host, app.port) and (
+                url.path != check.path
+            ):
+                return hop
+        return answer
+
     def _checked(self, browser: httpx.Client) -> httpx.Response:
         return browser.get(self.check, follow_redirects=False)
 
     def __call__(self) -> Attempt:
         with self._browser() as browser:
-            callback = self._sign_in(browser)
+            callback = self._callback(self._sign_in(browser))
             checked = self._checked(browser)
         landed = f"{callback.request.method} {callback.request.url.path} -> {callback.status_code}"
         if not callback.is_success and callback.text.strip():  # the app's own words, if any

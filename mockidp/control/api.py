@@ -25,6 +25,7 @@ from starlette.types import Receive, Scope, Send
 
 from mockidp.control.base import ControlCall, ControlError, Route, ok
 from mockidp.control.inspector.app import Inspector, is_inspector_path
+from mockidp.control.inspector.audits import AuditShelf
 from mockidp.control.inspector.journal import TokenJournal
 from mockidp.control.routes import ROUTES
 from mockidp.control.sync import ControlSync
@@ -39,7 +40,7 @@ from mockidp.requestlog import REQUEST_LOG_SIZE, RequestLog, RequestRecord
 log = logging.getLogger("mockidp")
 
 TENANT_ROUTES = "/tenants"
-_UNSHARED = (TENANT_ROUTES, "/tokens", "/requests")
+_UNSHARED = (TENANT_ROUTES, "/tokens", "/requests", "/audit")
 """Operations that change no provider configuration (tenants share their own records)."""
 MAX_CONTROL_BODY_BYTES = 1024 * 1024
 REALM = "mockidp-control"
@@ -85,6 +86,8 @@ class Control:
         """Shares every change with the apps on the same store (set by the app)."""
         self.tenants: TenantRegistry | None = None
         """The app's tenants, for the ``/tenants`` operations (None: no tenants)."""
+        self.audits = AuditShelf()
+        """The last relying-party audit that reported here (its inspector page shows it)."""
         self.inspector = Inspector(self, self._admin, journal=journal)
         """The inspector web page (``/_mockidp/inspector``) and its token journal."""
 

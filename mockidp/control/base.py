@@ -17,6 +17,7 @@ from msgspec import Struct, field
 from starlette.requests import Request
 from starlette.responses import Response
 
+from mockidp.control.inspector.audits import AuditShelf
 from mockidp.control.inspector.journal import TokenJournal
 from mockidp.control.tenants import TenantRegistry
 from mockidp.model.scenario import Scenario
@@ -83,6 +84,11 @@ class ControlContext(Protocol):
     @property
     def tenants(self) -> TenantRegistry | None:
         """The app's tenants (None: it serves none)."""
+        ...
+
+    @property
+    def audits(self) -> AuditShelf:
+        """The last relying-party audit that reported here (a reset keeps it)."""
         ...
 
 

@@ -226,6 +226,41 @@ SCHEMAS: dict[str, JSONObject] = {
         },
         required=["tenants", "max_tenants"],
     ),
+    "AuditCase": _object(
+        {
+            "case": _STRING,
+            "expected": {"enum": ["reject", "accept", "either"]},
+            "observed": {"enum": ["accepted", "rejected", "error", "n/a"]},
+            "verdict": {"enum": ["pass", "fail", "lenient", "error", "n/a"]},
+            "evidence": _STRING,
+            "checks": _STRING,
+            "spec": _STRING,
+            "oidf": {"type": ["string", "null"]},
+            "rp": {"type": ["string", "null"]},
+            "called_after": {"type": "array", "items": _STRING},
+            "rule": {"type": ["object", "null"], "description": "The case's scenario rule."},
+            "scenario": {"type": ["object", "null"]},
+            "clients": {"type": ["object", "null"]},
+        },
+        required=["case", "expected", "observed", "verdict"],
+    ),
+    "AuditReport": _object(
+        {
+            "source": _STRING,
+            "cases": {"type": "array", "items": _ref("AuditCase"), "maxItems": 500},
+        },
+        required=["cases"],
+    ),
+    "Audit": _object(
+        {
+            "source": _STRING,
+            "received": {"type": "integer", "description": "Epoch seconds (the provider's clock)."},
+            "summary": _STRING,
+            "failed": {"type": "integer"},
+            "cases": {"type": "array", "items": _ref("AuditCase")},
+        },
+        required=["source", "received", "summary", "failed", "cases"],
+    ),
     "TokenRequest": _object(
         {
             "client_id": _STRING,

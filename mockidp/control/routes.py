@@ -10,6 +10,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from mockidp.control.attacker import attacker_certificate, attacker_jwks
+from mockidp.control.audit_ops import add_audit_case, delete_audit, get_audit, put_audit
 from mockidp.control.base import JSON_TYPES, PREFIX, YAML_TYPES, ControlCall, Route, ok
 from mockidp.control.ops import (
     CLIENTS,
@@ -226,6 +227,33 @@ ROUTES: tuple[Route, ...] = (
         description=_ATTACKER,
         public=True,
     ),
+    Route(
+        "GET",
+        "/audit",
+        get_audit,
+        "The last relying-party audit that reported here (mockidp audit, the pytest API)",
+        response="Audit",
+        errors=(404,),
+    ),
+    Route(
+        "PUT",
+        "/audit",
+        put_audit,
+        "Replace the last audit with a report (mockidp audit sends its JSON report)",
+        request="AuditReport",
+        response="Audit",
+        errors=(400, 415),
+    ),
+    Route(
+        "POST",
+        "/audit/cases",
+        add_audit_case,
+        "Add one case's row to the last audit (the pytest API, as each case ends)",
+        request="AuditCase",
+        response="Audit",
+        errors=(400, 415),
+    ),
+    Route("DELETE", "/audit", delete_audit, "Forget the last audit", status=204),
     Route(
         "POST",
         "/tokens",

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree
 
+import httpx
 import pytest
 
 import mockidp
@@ -175,3 +176,23 @@ def test_a_case_that_does_not_apply_is_skipped_never_failed(
     assert (suite.get("failures"), suite.get("skipped")) == ("0", "2")
     skipped = suite.find("testcase/skipped")
     assert skipped is not None and "response_type=code" in str(skipped.get("message"))
+
+
+def test_the_report_is_left_with_the_provider_for_its_inspector(
+    live: LiveServer, serve_app: Callable[[SampleApp], str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = serve_app(SampleApp(live.url, flaw="nonce"))
+    assert main(_audit(live, app, "--cases", "valid,nonce-invalid")) == 1
+    err = capsys.readouterr().err
+    assert (
+        err
+        == f"mockidp audit: the inspector shows this report at {live.url}/_mockidp/inspector/audit\n"
+    )
+    kept = httpx.get(f"{live.url}/_mockidp/audit").json()
+    assert (kept["source"], kept["summary"]) == ("mockidp audit", "2 cases, 1 failed")
+    assert [(c["case"], c["verdict"]) for c in kept["cases"]] == [
+        ("valid", "pass"),
+        ("nonce-invalid", "fail"),
+    ]
+    page = httpx.get(f"{live.url}/_mockidp/inspector/audit").text
+    assert 'data-case="nonce-invalid" data-verdict="fail"' in page

@@ -88,6 +88,18 @@ def test_a_flawed_app_fails_its_cases_with_a_replayable_rule(
     assert f"'defect': '{case.defect}'" in message
 
 
+def test_each_case_leaves_its_row_with_the_provider(
+    mockidp_server: MockIdP, no_audience_check: HttpSignIn
+) -> None:
+    (case,) = [p.values[0] for p in audit_cases("aud-missing")]
+    with pytest.raises(AssertionError):
+        check_case(mockidp_server, case, no_audience_check)
+    kept = mockidp_server.client.get("/_mockidp/audit").json()
+    row = next(c for c in kept["cases"] if c["case"] == "aud-missing")
+    assert (row["verdict"], row["observed"]) == ("fail", "accepted")
+    assert row["rule"] == {"token": "id_token", "defect": "missing_audience"}
+
+
 def test_a_plain_function_can_say_signed_in(mockidp_server: MockIdP, correct: HttpSignIn) -> None:
     (case,) = [p.values[0] for p in audit_cases("aud-invalid")]
     outcome = check_case(mockidp_server, case, lambda: correct().signed_in)
