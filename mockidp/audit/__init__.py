@@ -18,8 +18,8 @@ _HOMES = {
     "Case": "mockidp.audit.cases",
     "audit_cases": "mockidp.audit.pytest_api",
     "check_case": "mockidp.audit.pytest_api",
-    "Attempt": "mockidp.audit.runner",
-    "HttpSignIn": "mockidp.audit.runner",
+    "Attempt": "mockidp.audit.browser",
+    "HttpSignIn": "mockidp.audit.browser",
     "Outcome": "mockidp.audit.runner",
 }
 

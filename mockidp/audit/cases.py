@@ -16,6 +16,9 @@ from msgspec import Struct
 from mockidp.types import JSONObject
 
 Expected = Literal["reject", "accept", "either"]
+Journey = Literal["sign_in", "refresh", "rp_logout"]
+"""What the audit drives for a case: a sign-in; a sign-in, then the app's refresh URL; a
+sign-in, then the app's logout URL (RP-initiated logout)."""
 
 SIGNATURE = "signature"
 """The group of cases a relying party that verifies no signature fails."""
@@ -51,10 +54,32 @@ class Case(Struct, frozen=True):
     token: str = "id_token"
     """The token the defect breaks: an ID token, or a Logout Token POSTed to the app's
     ``backchannel_logout_uri`` after a sign-in (accepted: the app signed the user out)."""
+    match: JSONObject | None = None
+    """The rule's ``match``: which issuances it breaks (a refresh, the authorization
+    endpoint's ID token)."""
+    clients: JSONObject | None = None
+    """Metadata every client of the scenario registers for the case (signed UserInfo)."""
+    journey: Journey = "sign_in"
+    """What the audit drives (:data:`Journey`); back-channel logout cases go by ``token``."""
+    front_channel: str | None = None
+    """The case applies only when the authorization response carries the ID token and
+    this (``token``: at_hash; ``code``: c_hash): an implicit or hybrid flow. Other flows
+    report it "not applicable", never failed."""
+    userinfo: bool = False
+    """The case applies only to an app that calls UserInfo (else "not applicable")."""
 
     @property
     def logout(self) -> bool:
+        """A back-channel logout case (a Logout Token POSTed to the app)."""
         return self.token == "logout_token"
+
+    @property
+    def needs(self) -> str:
+        """The app's URL the case needs beyond start and check: ``backchannel``,
+        ``refresh``, ``rp_logout``; empty for none."""
+        if self.logout:
+            return "backchannel"
+        return "" if self.journey == "sign_in" else self.journey
 
     @property
     def section(self) -> str:
@@ -68,6 +93,8 @@ class Case(Struct, frozen=True):
         if self.defect is None:
             return None
         rule: JSONObject = {"token": self.token, "defect": self.defect}
+        if self.match is not None:
+            rule["match"] = self.match
         if self.sign_ins > 1:
             rule["when"] = {"nth": self.sign_ins}
         return rule
@@ -234,6 +261,7 @@ CASES: tuple[Case, ...] = (
         "oidcc-client-test-userinfo-invalid-sub",
         "rp-userinfo-bad-sub-claim",
         group="userinfo",
+        userinfo=True,
         fault={
             "match": {"endpoint": "userinfo"},
             "respond": {
@@ -299,27 +327,171 @@ CASES: tuple[Case, ...] = (
 )
 
 
-def _logout(name: str, expected: Expected, checks: str, defect: str | None, rp: str) -> Case:
-    oidf = f"oidcc-client-test-{rp.removeprefix('rp-')}" if rp else ""
+_AUTHORIZATION = {"endpoint": "authorization"}
+"""The ID token the authorization endpoint hands out (implicit, hybrid), not the token
+endpoint's."""
+
+
+def _hash(name: str, defect: str, checks: str, oidf: str, rp: str) -> Case:
+    at = defect.endswith("at_hash")
+    return Case(
+        name,
+        "reject",
+        checks,
+        "Core 3.2.2.9, 3.3.2.9, 3.3.2.11" if at else "Core 3.3.2.10, 3.3.2.11",
+        oidf,
+        rp,
+        defect,
+        group="at_hash" if at else "c_hash",
+        match=_AUTHORIZATION,
+        front_channel="token" if at else "code",
+    )
+
+
+_REFRESH = {"grant_type": "refresh_token"}
+MORE_CASES: tuple[Case, ...] = (
+    Case(
+        "userinfo-signed",
+        "accept",
+        "a signed UserInfo answer (application/jwt) for a client registered for one",
+        "Core 5.3.2",
+        "oidcc-client-test-userinfo-signed",
+        "rp-userinfo-sig",
+        group="userinfo-jwt",
+        clients={"userinfo_signed_response_alg": "RS256"},
+        userinfo=True,
+    ),
+    _hash(
+        "at-hash-invalid",
+        "wrong_at_hash",
+        "an at_hash that is not the access token's (implicit, hybrid)",
+        "oidcc-client-test-invalid-athash",
+        "rp-id_token-bad-at_hash",
+    ),
+    _hash(
+        "at-hash-missing",
+        "missing_at_hash",
+        "no at_hash beside an access token (implicit, hybrid)",
+        "oidcc-client-test-missing-athash",
+        "rp-id_token-missing-at_hash",
+    ),
+    _hash(
+        "c-hash-invalid",
+        "wrong_c_hash",
+        "a c_hash that is not the code's (hybrid)",
+        "oidcc-client-test-invalid-chash",
+        "rp-id_token-bad-c_hash",
+    ),
+    _hash(
+        "c-hash-missing",
+        "missing_c_hash",
+        "no c_hash beside a code (hybrid)",
+        "oidcc-client-test-missing-chash",
+        "rp-id_token-missing-c_hash",
+    ),
+    Case(
+        "refresh-valid",
+        "accept",
+        "a good refresh: take the new tokens",
+        "Core 12.2",
+        "oidcc-client-test-refresh-token",
+        journey="refresh",
+    ),
+    Case(
+        "refresh-iss-invalid",
+        "reject",
+        "a refreshed ID token whose iss is not the first one's",
+        "Core 12.2",
+        "oidcc-client-test-refresh-token-invalid-issuer",
+        "",
+        "wrong_issuer",
+        group="issuer",
+        match=_REFRESH,
+        journey="refresh",
+    ),
+    Case(
+        "refresh-sub-invalid",
+        "reject",
+        "a refreshed ID token about another sub than the first one",
+        "Core 12.2",
+        "oidcc-client-test-refresh-token-invalid-sub",
+        "",
+        "wrong_sub",
+        group="refresh-sub",
+        match=_REFRESH,
+        journey="refresh",
+    ),
+    Case(
+        "rp-logout",
+        "accept",
+        "RP-initiated logout: the provider sends the user back with the app's state",
+        "RP-Initiated Logout 2, 3",
+        "oidcc-client-test-rp-init-logout",
+        "rp-init-logout",
+        journey="rp_logout",
+    ),
+    Case(
+        "rp-logout-other-state",
+        "either",
+        "RP-initiated logout answered with another state: cope (no server error)",
+        "RP-Initiated Logout 3",
+        "oidcc-client-test-rp-init-logout-other-state",
+        "rp-init-logout-other-state",
+        group="logout-state",
+        journey="rp_logout",
+        fault={"match": {"endpoint": "end_session"}, "respond": {"redirect_state": "other"}},
+    ),
+    Case(
+        "rp-logout-no-state",
+        "either",
+        "RP-initiated logout answered with no state: cope (no server error)",
+        "RP-Initiated Logout 3",
+        "oidcc-client-test-rp-init-logout-no-state",
+        "rp-init-logout-no-state",
+        group="logout-state",
+        journey="rp_logout",
+        fault={"match": {"endpoint": "end_session"}, "respond": {"redirect_state": "absent"}},
+    ),
+)
+
+
+def _logout(
+    name: str, expected: Expected, checks: str, defect: str | None, oidf: str, rp: str
+) -> Case:
     group = "logout-signature" if defect in ("alg_none", "bad_signature", "wrong_alg") else ""
     spec = "Back-Channel Logout 2.6"
     return Case(name, expected, checks, spec, oidf, rp, defect, group, token="logout_token")
 
 
+# The names as the OpenID conformance suite publishes them (the @PublishTestModule
+# testName of net.openid.conformance.openid.client.logout.OIDCCClientTestBackChannelLogout*,
+# each summary naming its old rp-* test): the current ones drop the old ids' "lt-".
 _LT = "rp-backchannel-rpinitlogout"
+_OIDF = f"oidcc-client-test-{_LT}"
 LOGOUT_CASES: tuple[Case, ...] = (
-    _logout("logout-valid", "accept", "a good Logout Token: sign the user out", None, _LT),
+    _logout("logout-valid", "accept", "a good Logout Token: sign the user out", None, _OIDF, _LT),
     _logout(
-        "logout-sig-none", "reject", "an unsigned Logout Token", "alg_none", f"{_LT}-lt-alg-none"
+        "logout-sig-none",
+        "reject",
+        "an unsigned Logout Token",
+        "alg_none",
+        f"{_OIDF}-alg-none",
+        f"{_LT}-lt-alg-none",
     ),
     _logout(
-        "logout-sig-invalid", "reject", "a Logout Token whose signature fails", "bad_signature", ""
+        "logout-sig-invalid",
+        "reject",
+        "a Logout Token whose signature fails",
+        "bad_signature",
+        "",
+        "",
     ),
     _logout(
         "logout-wrong-alg",
         "reject",
         "an HS256 Logout Token (secret-keyed)",
         "wrong_alg",
+        f"{_OIDF}-wrong-alg",
         f"{_LT}-lt-wrong-alg",
     ),
     _logout(
@@ -327,34 +499,57 @@ LOGOUT_CASES: tuple[Case, ...] = (
         "reject",
         "aud is not the client",
         "wrong_audience",
+        f"{_OIDF}-wrong-aud",
         f"{_LT}-lt-wrong-aud",
     ),
     _logout(
-        "logout-wrong-iss", "reject", "iss is not the issuer", "wrong_issuer", f"{_LT}-lt-wrong-iss"
+        "logout-wrong-iss",
+        "reject",
+        "iss is not the issuer",
+        "wrong_issuer",
+        f"{_OIDF}-wrong-iss",
+        f"{_LT}-lt-wrong-issuer",
     ),
-    _logout("logout-no-event", "reject", "no events claim", "no_events", f"{_LT}-lt-no-event"),
+    _logout(
+        "logout-no-event",
+        "reject",
+        "no events claim",
+        "no_events",
+        f"{_OIDF}-no-event",
+        f"{_LT}-lt-no-event",
+    ),
     _logout(
         "logout-wrong-event",
         "reject",
         "another event than logout",
         "wrong_event",
-        f"{_LT}-lt-invalid-event",
+        f"{_OIDF}-wrong-event",
+        f"{_LT}-lt-wrong-event",
     ),
     _logout(
         "logout-with-nonce",
         "reject",
         "a nonce in a Logout Token",
         "with_nonce",
+        f"{_OIDF}-with-nonce",
         f"{_LT}-lt-with-nonce",
     ),
 )
-ALL_CASES = CASES + LOGOUT_CASES
+ALL_CASES = CASES + MORE_CASES + LOGOUT_CASES
 
 
-def select(pattern: str | None, *, logout: bool = True) -> tuple[Case, ...]:
+def select(
+    pattern: str | None,
+    *,
+    logout: bool = True,
+    refresh: bool = True,
+    rp_logout: bool = True,
+) -> tuple[Case, ...]:
     """The cases whose name matches ``pattern`` (shell-style, comma-separated; None: all);
-    ``logout``: with the back-channel logout cases."""
-    pool = ALL_CASES if logout else CASES
+    ``logout``: with the back-channel logout cases; ``refresh``: the refresh cases;
+    ``rp_logout``: the RP-initiated logout cases (each needs a URL of the app's)."""
+    wanted = {"": True, "backchannel": logout, "refresh": refresh, "rp_logout": rp_logout}
+    pool = tuple(c for c in ALL_CASES if wanted[c.needs])
     if not pattern:
         return pool
     parts = [p.strip() for p in pattern.split(",") if p.strip()]

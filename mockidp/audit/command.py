@@ -37,6 +37,18 @@ def add_command(commands: Any) -> None:
         metavar="URL",
         help="the app's backchannel_logout_uri: run the back-channel logout cases too",
     )
+    audit.add_argument(
+        "--refresh",
+        metavar="URL",
+        help="the app's URL that refreshes the signed-in user's tokens, 2xx only when it "
+        "took the new ones: run the refresh cases too",
+    )
+    audit.add_argument(
+        "--logout",
+        metavar="URL",
+        help="the app's URL that logs out through mockidp's end_session endpoint "
+        "(RP-initiated logout): run the logout state cases too",
+    )
     audit.add_argument("--format", choices=FORMATS, default="text")
     audit.add_argument("--output", type=Path, help="write the report here (default: stdout)")
     audit.add_argument("--ca-file", help="CA bundle to trust for HTTPS (app and mockidp)")
@@ -46,14 +58,20 @@ def add_command(commands: Any) -> None:
 def run_command(args: argparse.Namespace) -> int:
     import httpx
 
+    from mockidp.audit.browser import HttpSignIn
     from mockidp.audit.cases import select
-    from mockidp.audit.report import render
-    from mockidp.audit.runner import AuditError, HttpSignIn, Provider, run
+    from mockidp.audit.report import as_json, render
+    from mockidp.audit.runner import AuditError, Provider, run
     from mockidp.errors import ScenarioError
     from mockidp.scenario.dump import dump_scenario
     from mockidp.scenario.loader import load_scenario
 
-    cases = select(args.cases, logout=args.backchannel is not None)
+    cases = select(
+        args.cases,
+        logout=args.backchannel is not None,
+        refresh=args.refresh is not None,
+        rp_logout=args.logout is not None,
+    )
     if not cases:
         print(f"mockidp audit: no case matches {args.cases!r}", file=sys.stderr)
         return 2
@@ -63,8 +81,11 @@ def run_command(args: argparse.Namespace) -> int:
         base = dump_scenario(load_scenario(args.scenario)) if args.scenario else None
         with httpx.Client(base_url=args.idp, headers=headers, verify=verify, timeout=10) as idp:
             provider = Provider(idp, base)
-            sign_in = HttpSignIn(args.start, args.check, verify=verify)
+            sign_in = HttpSignIn(
+                args.start, args.check, refresh=args.refresh, logout=args.logout, verify=verify
+            )
             outcomes = run(provider, cases, sign_in, backchannel=args.backchannel)
+            kept = provider.publish({**as_json(outcomes), "source": "mockidp audit"})
     except ScenarioError as exc:
         print(f"mockidp audit: {exc}", file=sys.stderr)
         return 2
@@ -80,4 +101,6 @@ def run_command(args: argparse.Namespace) -> int:
             return 2
     else:
         sys.stdout.write(report)
+    page = f"{args.idp.rstrip('/')}/_mockidp/inspector/audit"
+    print(f"mockidp audit: {kept or 'the inspector shows this report at ' + page}", file=sys.stderr)
     return 1 if any(o.failed for o in outcomes) else 0

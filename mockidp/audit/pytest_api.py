@@ -9,9 +9,12 @@
         check_case(mockidp_server, case, sign_in=my_sign_in)
 
 ``sign_in`` signs in once with a fresh browser and says whether the user is signed in
-(True / False, or an :class:`~mockidp.audit.runner.Attempt` with the evidence).
-:class:`~mockidp.audit.runner.HttpSignIn` is one: give it ``mounts`` to reach an
-in-process app (``{"http://127.0.0.1:9": transport}``). The app must reach the provider:
+(True / False, or an :class:`~mockidp.audit.browser.Attempt` with the evidence).
+:class:`~mockidp.audit.browser.HttpSignIn` is one: give it ``mounts`` to reach an
+in-process app (``{"http://127.0.0.1:9": transport}``), and its ``refresh`` / ``logout``
+URLs for the refresh and RP-initiated logout cases. A case the app's flow gives no
+occasion to (``at_hash`` for a code-flow app, UserInfo for an app that never calls it)
+is skipped. Each case's row is left with the provider, for its inspector's audit page. The app must reach the provider:
 ``mockidp_server`` serves it on a real port, so configure the app with its ``issuer``;
 where ``mockidp.intercept(...)`` is available it can route the app's own HTTP client to
 the in-process ``mockidp`` fixture instead.
@@ -24,16 +27,25 @@ from typing import Any
 import httpx
 
 from mockidp.audit.cases import Case, select
+from mockidp.audit.report import case_json
 from mockidp.audit.runner import Outcome, Provider, SignIn, run_case
 
 
-def audit_cases(pattern: str | None = None, *, logout: bool = False) -> list[Any]:
+def audit_cases(
+    pattern: str | None = None,
+    *,
+    logout: bool = False,
+    refresh: bool = False,
+    rp_logout: bool = False,
+) -> list[Any]:
     """The cases as ``pytest.param`` values, each with its name as the test id;
     ``logout``: the back-channel logout cases too (they need an :class:`HttpSignIn` and
-    ``check_case(..., backchannel=URL)``)."""
+    ``check_case(..., backchannel=URL)``); ``refresh`` / ``rp_logout``: the refresh and
+    RP-initiated logout cases (an :class:`HttpSignIn` with ``refresh`` / ``logout``)."""
     import pytest  # only a test suite calls this
 
-    return [pytest.param(case, id=case.name) for case in select(pattern, logout=logout)]
+    chosen = select(pattern, logout=logout, refresh=refresh, rp_logout=rp_logout)
+    return [pytest.param(case, id=case.name) for case in chosen]
 
 
 def check_case(idp: Any, case: Case, sign_in: SignIn, *, backchannel: str | None = None) -> Outcome:
@@ -47,6 +59,11 @@ def check_case(idp: Any, case: Case, sign_in: SignIn, *, backchannel: str | None
         outcome = run_case(provider, case, sign_in, backchannel=backchannel)
     finally:
         provider.restore()
+    provider.publish(case_json(outcome), one_case=True)  # best effort: the verdict stands
+    if outcome.verdict == "n/a":
+        import pytest
+
+        pytest.skip(f"{case.name} does not apply: {outcome.evidence}")
     if outcome.failed:
         rule = case.rule()
         replay = f"; replay it with {case.section}: [{rule}]" if rule else ""

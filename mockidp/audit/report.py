@@ -1,4 +1,8 @@
-"""The audit's report: a table (text, Markdown), JSON, or JUnit XML for CI."""
+"""The audit's report: a table (text, Markdown), JSON, or JUnit XML for CI.
+
+The JSON form is also what the audit leaves with the provider (``PUT /_mockidp/audit``)
+for the inspector's audit page.
+"""
 
 from __future__ import annotations
 
@@ -22,8 +26,11 @@ def _row(outcome: Outcome) -> tuple[str, ...]:
 def summary(outcomes: Sequence[Outcome]) -> str:
     failed = sum(o.failed for o in outcomes)
     lenient = sum(o.verdict == "lenient" for o in outcomes)
+    skipped = sum(o.verdict == "n/a" for o in outcomes)
     text = f"{len(outcomes)} cases, {failed} failed"
-    return text + (f", {lenient} lenient (allowed by Core 3.1.3.7)" if lenient else "")
+    if lenient:
+        text += f", {lenient} lenient (allowed by Core 3.1.3.7)"
+    return text + (f", {skipped} not applicable" if skipped else "")
 
 
 def text(outcomes: Sequence[Outcome]) -> str:
@@ -43,33 +50,40 @@ def markdown(outcomes: Sequence[Outcome]) -> str:
     return "\n".join([*lines, "", summary(outcomes)]) + "\n"
 
 
+def case_json(o: Outcome) -> JSONObject:
+    """One case's row of the JSON report."""
+    return {
+        "case": o.case.name,
+        "checks": o.case.checks,
+        "spec": o.case.spec,
+        "oidf": o.case.oidf or None,
+        "rp": o.case.rp or None,
+        "expected": o.case.expected,
+        "observed": o.observed,
+        "verdict": o.verdict,
+        "evidence": o.evidence,
+        "called_after": list(o.called_after),
+        "rule": o.case.rule(),
+        "scenario": o.case.scenario_patch(),
+        "clients": o.case.clients,
+    }
+
+
 def as_json(outcomes: Sequence[Outcome]) -> JSONObject:
     return {
         "summary": summary(outcomes),
         "failed": sum(o.failed for o in outcomes),
-        "cases": [
-            {
-                "case": o.case.name,
-                "oidf": o.case.oidf or None,
-                "rp": o.case.rp or None,
-                "expected": o.case.expected,
-                "observed": o.observed,
-                "verdict": o.verdict,
-                "evidence": o.evidence,
-                "called_after": list(o.called_after),
-                "rule": o.case.rule(),
-                "scenario": o.case.scenario_patch(),
-            }
-            for o in outcomes
-        ],
+        "cases": [case_json(o) for o in outcomes],
     }
 
 
 def junit(outcomes: Sequence[Outcome]) -> str:
     failures = sum(o.failed for o in outcomes)
+    skipped = sum(o.verdict == "n/a" for o in outcomes)
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>',
-        f'<testsuite name="mockidp audit" tests="{len(outcomes)}" failures="{failures}">',
+        f'<testsuite name="mockidp audit" tests="{len(outcomes)}" failures="{failures}" '
+        f'skipped="{skipped}">',
     ]
     for o in outcomes:
         parts.append(f'  <testcase classname="mockidp.audit" name={quoteattr(o.case.name)}>')
@@ -78,6 +92,8 @@ def junit(outcomes: Sequence[Outcome]) -> str:
             parts.append(
                 f"    <failure message={quoteattr(message)}>{escape(_row(o)[-1])}</failure>"
             )
+        elif o.verdict == "n/a":
+            parts.append(f"    <skipped message={quoteattr(o.evidence)}/>")
         parts.append("  </testcase>")
     parts.append("</testsuite>")
     return "\n".join(parts) + "\n"

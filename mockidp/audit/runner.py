@@ -4,31 +4,47 @@ The provider is a running mockidp reached through its test-control API (``/_mock
 the audit reads the scenario in force once, and for each case resets the provider (fresh
 sessions and request log) and puts that scenario back with the case's rule added; at the
 end it puts the scenario back as it found it. A sign-in is a function that says whether
-the user ended up signed in (:class:`HttpSignIn` drives an app over HTTP).
+the user ended up signed in (:class:`~mockidp.audit.browser.HttpSignIn` drives an app over
+HTTP, and also refreshes and logs out for the cases that need it).
+
+What the app asked for is read from the provider's request log: the ``response_type`` of
+its authorization request (a case about ``at_hash`` or ``c_hash`` applies only to an ID
+token the authorization endpoint hands out), whether it called UserInfo, what it sent to
+the end_session endpoint. A case the app's flow gives no occasion to is "not applicable"
+(``n/a``), never failed.
 """
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Callable, Sequence
 from typing import Literal
 
 import httpx
 from msgspec import Struct
 
+from mockidp.audit.browser import Attempt, HttpSignIn
 from mockidp.audit.cases import Case
 from mockidp.types import JSONObject
 
-Verdict = Literal["pass", "fail", "lenient", "error"]
+__all__ = [
+    "CONTROL",
+    "Attempt",
+    "AuditError",
+    "HttpSignIn",
+    "Outcome",
+    "Provider",
+    "SignIn",
+    "Verdict",
+    "called_after",
+    "called_after_token",
+    "judge",
+    "run",
+    "run_case",
+]
+
+Verdict = Literal["pass", "fail", "lenient", "error", "n/a"]
+Observed = Literal["accepted", "rejected", "error", "n/a"]
 CONTROL = "/_mockidp"
-
-
-class Attempt(Struct, frozen=True):
-    """What one sign-in showed: signed in or not, and the request that showed it."""
-
-    signed_in: bool
-    evidence: str = ""
-
 
 SignIn = Callable[[], Attempt | bool]
 """Signs in once (a fresh browser), and says whether the user is signed in now."""
@@ -38,7 +54,7 @@ class Outcome(Struct, frozen=True):
     """One case's result."""
 
     case: Case
-    observed: Literal["accepted", "rejected", "error"]
+    observed: Observed
     verdict: Verdict
     evidence: str
     called_after: tuple[str, ...] = ()
@@ -52,8 +68,8 @@ class Outcome(Struct, frozen=True):
 def judge(case: Case, accepted: bool, *, tls: bool) -> Verdict:
     """The verdict on ``case`` when the app accepted (or rejected) the sign-in.
 
-    ``tls``: the token endpoint is reached over TLS, so accepting a bad signature on an
-    ID token from it is allowed (Core 3.1.3.7 (6)), though lenient.
+    ``tls``: the ID token came straight from the token endpoint over TLS, so accepting a
+    bad signature on it is allowed (Core 3.1.3.7 (6)), though lenient.
     """
     if case.expected == "either":
         return "pass"
@@ -89,13 +105,19 @@ class Provider:
             raise AuditError(f"the provider refused the scenario: {response.text[:500]}")
 
     def prepare(self, case: Case, backchannel: str | None = None) -> None:
-        """Fresh state and request log, and the scenario with ``case``'s rule; for a logout
-        case, every client registers ``backchannel`` as its ``backchannel_logout_uri``."""
+        """Fresh state and request log, and the scenario with ``case``'s rule; every client
+        registers the case's metadata and, for a back-channel logout case, ``backchannel``
+        as its ``backchannel_logout_uri``."""
         self.client.post(f"{CONTROL}/reset", json={})
         merged = {**self.base, **case.scenario_patch()}
+        extra = dict(case.clients or {})
+        if "userinfo_signed_response_alg" in extra and merged.get("signing_alg"):
+            # the suite registers RS256; a scenario signing otherwise has only its own key
+            extra["userinfo_signed_response_alg"] = merged["signing_alg"]
         if case.logout and backchannel:
-            clients = merged.get("clients") or []
-            merged["clients"] = [{**c, "backchannel_logout_uri": backchannel} for c in clients]
+            extra["backchannel_logout_uri"] = backchannel
+        if extra:
+            merged["clients"] = [{**c, **extra} for c in merged.get("clients") or []]
         self.put({key: value for key, value in merged.items() if value is not None})
 
     def end_session(self) -> str:
@@ -111,6 +133,19 @@ class Provider:
         records: list[JSONObject] = self._get(f"{CONTROL}/requests?limit=1000")["requests"]
         return records
 
+    def publish(self, report: JSONObject, *, one_case: bool = False) -> str | None:
+        """Leave ``report`` (:func:`mockidp.audit.report.as_json`) with the provider, for
+        its inspector's audit page; ``one_case``: add one case's row to the last audit.
+        None when done, else why not (an older mockidp, say): the audit still stands."""
+        path = f"{CONTROL}/audit/cases" if one_case else f"{CONTROL}/audit"
+        try:
+            answer = self.client.request("POST" if one_case else "PUT", path, json=report)
+        except httpx.HTTPError as exc:
+            return f"the provider did not keep the report ({exc})"
+        if answer.status_code == 200:
+            return None
+        return f"the provider did not keep the report ({answer.status_code})"
+
     def restore(self) -> None:
         self.put(self.found)
 
@@ -125,23 +160,68 @@ def called_after_token(log: Sequence[JSONObject]) -> tuple[str, ...]:
         (i for i, r in enumerate(log) if r.get("endpoint") == "token" and r.get("status") == 200),
         default=None,
     )
+    return _later(log, last)
+
+
+def called_after(log: Sequence[JSONObject], *, front_channel: bool) -> tuple[str, ...]:
+    """Endpoints the app called after a bad ID token reached it: after its last
+    successful token request, or (``front_channel``: implicit, hybrid) after the
+    authorization response that carried it."""
+    if not front_channel:
+        return called_after_token(log)
+    last = max((i for i, r in enumerate(log) if r.get("endpoint") == "authorization"), default=None)
+    return _later(log, last)
+
+
+def _later(log: Sequence[JSONObject], last: int | None) -> tuple[str, ...]:
     if last is None:
         return ()
     later = [str(r.get("endpoint")) for r in log[last + 1 :] if r.get("endpoint")]
     return tuple(dict.fromkeys(e for e in later if e in ("userinfo", "token")))
 
 
+def response_type(log: Sequence[JSONObject]) -> list[str]:
+    """The response_type of the app's last authorization request (empty: none)."""
+    asked = [r for r in log if r.get("endpoint") == "authorization"]
+    params = asked[-1].get("params") if asked else None
+    value = params.get("response_type") if isinstance(params, dict) else None
+    return str(value).split() if value else []
+
+
+def not_applicable(case: Case, log: Sequence[JSONObject]) -> str | None:
+    """Why the sign-in gave ``case`` no occasion to apply, or None when it did."""
+    asked = response_type(log)
+    if case.front_channel is not None and not {"id_token", case.front_channel} <= set(asked):
+        what = "an access token" if case.front_channel == "token" else "a code"
+        flows = "implicit or hybrid" if case.front_channel == "token" else "hybrid"
+        return (
+            f"the app asked for response_type={' '.join(asked) or '(none)'}: no ID token "
+            f"from the authorization endpoint beside {what} ({flows} flows only)"
+        )
+    if case.userinfo and not any(r.get("endpoint") == "userinfo" for r in log):
+        return "the app never called UserInfo"
+    return None
+
+
 def run_case(
     provider: Provider, case: Case, sign_in: SignIn, *, backchannel: str | None = None
 ) -> Outcome:
     """Script ``case``, sign in as often as it takes, and judge the last sign-in (a logout
-    case: sign in, log out at the provider, and judge whether the app signed the user out)."""
+    case: sign in, log out at the provider, and judge whether the app signed the user out;
+    a refresh case: sign in, then refresh; an RP-initiated logout case: sign in, then log
+    out through the app)."""
     try:
         provider.prepare(case, backchannel)
     except AuditError as exc:  # this case's scenario only: the other cases still run
         return Outcome(case, "error", "error", str(exc))
-    if case.logout:
-        return _logout_case(provider, case, sign_in)
+    if case.needs:
+        if not isinstance(sign_in, HttpSignIn):
+            raise AuditError(f"{case.name}: this case needs an HttpSignIn (a browser)")
+        missing = {"refresh": sign_in.refresh, "rp_logout": sign_in.logout}
+        if case.needs in missing and missing[case.needs] is None:
+            flag = "--refresh" if case.needs == "refresh" else "--logout"
+            return Outcome(case, "error", "error", f"no URL of the app's for it ({flag})")
+        return _JOURNEYS[case.needs](provider, case, sign_in)
     attempt = Attempt(False)
     try:
         for _ in range(case.sign_ins):
@@ -149,16 +229,19 @@ def run_case(
             attempt = result if isinstance(result, Attempt) else Attempt(bool(result))
     except (httpx.HTTPError, OSError) as exc:
         return Outcome(case, "error", "error", f"the sign-in failed: {exc}")
+    log = provider.requests()
+    skipped = not_applicable(case, log)
+    if skipped is not None:
+        return Outcome(case, "n/a", "n/a", skipped)
+    front = "id_token" in response_type(log)  # no leniency: it never came over TLS alone
     bad_id_token = case.defect is not None and case.expected == "reject"
-    called = called_after_token(provider.requests()) if bad_id_token else ()
-    observed: Literal["accepted", "rejected"] = "accepted" if attempt.signed_in else "rejected"
-    verdict = judge(case, attempt.signed_in, tls=provider.tls)
+    called = called_after(log, front_channel=front) if bad_id_token else ()
+    observed: Observed = "accepted" if attempt.signed_in else "rejected"
+    verdict = judge(case, attempt.signed_in, tls=provider.tls and not front)
     return Outcome(case, observed, verdict, attempt.evidence, called)
 
 
-def _logout_case(provider: Provider, case: Case, sign_in: SignIn) -> Outcome:
-    if not isinstance(sign_in, HttpSignIn):
-        raise AuditError(f"{case.name}: logout cases need an HttpSignIn (a browser to log out)")
+def _logout_case(provider: Provider, case: Case, sign_in: HttpSignIn) -> Outcome:
     try:
         attempt = sign_in.through_logout(provider.end_session())
     except (httpx.HTTPError, OSError) as exc:
@@ -166,7 +249,7 @@ def _logout_case(provider: Provider, case: Case, sign_in: SignIn) -> Outcome:
     if attempt is None:
         return Outcome(case, "error", "error", "the sign-in before the logout failed")
     signed_out = not attempt.signed_in
-    observed: Literal["accepted", "rejected"] = "accepted" if signed_out else "rejected"
+    observed: Observed = "accepted" if signed_out else "rejected"
     posts = [r for r in provider.requests() if r.get("endpoint") == "backchannel_logout"]
     evidence = attempt.evidence
     if posts:  # the app's own answer to the Logout Token
@@ -174,6 +257,51 @@ def _logout_case(provider: Provider, case: Case, sign_in: SignIn) -> Outcome:
     else:
         evidence += "; no Logout Token was sent (did the app sign in with that client?)"
     return Outcome(case, observed, judge(case, signed_out, tls=False), evidence)
+
+
+def _refresh_case(provider: Provider, case: Case, sign_in: HttpSignIn) -> Outcome:
+    try:
+        attempt = sign_in.through_refresh()
+    except (httpx.HTTPError, OSError) as exc:
+        return Outcome(case, "error", "error", f"the sign-in or refresh failed: {exc}")
+    if attempt is None:
+        return Outcome(case, "error", "error", "the sign-in before the refresh failed")
+    log = provider.requests()
+    if not any(r.get("grant_type") == "refresh_token" for r in log):
+        evidence = f"{attempt.evidence}; the app made no refresh_token request"
+        return Outcome(case, "error", "error", evidence)
+    observed: Observed = "accepted" if attempt.signed_in else "rejected"
+    verdict = judge(case, attempt.signed_in, tls=provider.tls)
+    called = called_after_token(log) if case.expected == "reject" else ()
+    return Outcome(case, observed, verdict, attempt.evidence, called)
+
+
+def _rp_logout_case(provider: Provider, case: Case, sign_in: HttpSignIn) -> Outcome:
+    try:
+        landing = sign_in.through_rp_logout()
+    except (httpx.HTTPError, OSError) as exc:
+        return Outcome(case, "error", "error", f"the sign-in or logout failed: {exc}")
+    if landing is None:
+        return Outcome(case, "error", "error", "the sign-in before the logout failed")
+    ended = [r for r in provider.requests() if r.get("endpoint") == "end_session"]
+    if not ended:
+        evidence = f"{landing.evidence}; the app's logout never reached end_session"
+        return Outcome(case, "error", "error", evidence)
+    params = ended[-1].get("params")
+    if case.fault is not None and not (isinstance(params, dict) and params.get("state")):
+        return Outcome(case, "n/a", "n/a", "the app sent end_session no state to change")
+    if landing.status >= 500:  # whatever the state, the app must not fail on it
+        return Outcome(case, "error", "fail", f"{landing.evidence}; a server error")
+    accepted = landing.status < 400
+    observed: Observed = "accepted" if accepted else "rejected"
+    return Outcome(case, observed, judge(case, accepted, tls=False), landing.evidence)
+
+
+_JOURNEYS: dict[str, Callable[[Provider, Case, HttpSignIn], Outcome]] = {
+    "backchannel": _logout_case,
+    "refresh": _refresh_case,
+    "rp_logout": _rp_logout_case,
+}
 
 
 def run(
@@ -188,55 +316,3 @@ def run(
         return [run_case(provider, c, sign_in, backchannel=backchannel) for c in cases]
     finally:
         provider.restore()
-
-
-class HttpSignIn:
-    """Signs in to an app over HTTP: GET ``start`` following redirects with a fresh
-    cookie jar (the provider signs in by itself), then GET ``check``: 2xx is signed in."""
-
-    def __init__(
-        self,
-        start: str,
-        check: str,
-        *,
-        verify: bool | str = True,
-        mounts: dict[str, httpx.BaseTransport] | None = None,
-    ) -> None:
-        self.start = start
-        self.check = check
-        # one TLS context for every sign-in: loading the CA store costs more than a sign-in
-        self.verify: ssl.SSLContext | bool = verify if verify is False else _tls(verify)
-        self.mounts = mounts
-        """Transports by URL prefix (httpx ``mounts``): an in-process app's, say."""
-
-    def _browser(self) -> httpx.Client:
-        return httpx.Client(
-            follow_redirects=True, verify=self.verify, timeout=10, mounts=self.mounts
-        )
-
-    def through_logout(self, end_session: str) -> Attempt | None:
-        """Sign in, log out at the provider (it POSTs the Logout Token to the app), and
-        say whether the user is still signed in; None when the sign-in failed."""
-        path = httpx.URL(self.check).path
-        with self._browser() as browser:
-            browser.get(self.start)
-            if not browser.get(self.check, follow_redirects=False).is_success:
-                return None
-            ended = browser.get(end_session, follow_redirects=False)
-            checked = browser.get(self.check, follow_redirects=False)
-        shown = f"GET {path} -> {checked.status_code} (after the provider's logout -> {ended.status_code})"
-        return Attempt(checked.is_success, shown)
-
-    def __call__(self) -> Attempt:
-        with self._browser() as browser:
-            callback = browser.get(self.start)
-            checked = browser.get(self.check, follow_redirects=False)
-        landed = f"{callback.request.method} {callback.request.url.path} -> {callback.status_code}"
-        if not callback.is_success and callback.text.strip():  # the app's own words, if any
-            landed += ": " + " ".join(callback.text.split())[:80]
-        shown = f"GET {httpx.URL(self.check).path} -> {checked.status_code} (after {landed})"
-        return Attempt(checked.is_success, shown)
-
-
-def _tls(verify: bool | str) -> ssl.SSLContext:
-    return ssl.create_default_context(cafile=None if verify is True else str(verify))

@@ -25,6 +25,7 @@ from starlette.types import Receive, Scope, Send
 
 from mockidp.control.base import ControlCall, ControlError, Route, ok
 from mockidp.control.inspector.app import Inspector, is_inspector_path
+from mockidp.control.inspector.audits import AuditShelf
 from mockidp.control.inspector.journal import TokenJournal
 from mockidp.control.routes import ROUTES
 from mockidp.control.sync import ControlSync
@@ -39,7 +40,7 @@ from mockidp.requestlog import REQUEST_LOG_SIZE, RequestLog, RequestRecord
 log = logging.getLogger("mockidp")
 
 TENANT_ROUTES = "/tenants"
-_UNSHARED = (TENANT_ROUTES, "/tokens", "/requests")
+_UNSHARED = (TENANT_ROUTES, "/tokens", "/requests", "/audit")
 """Operations that change no provider configuration (tenants share their own records)."""
 MAX_CONTROL_BODY_BYTES = 1024 * 1024
 REALM = "mockidp-control"
@@ -85,6 +86,8 @@ class Control:
         """Shares every change with the apps on the same store (set by the app)."""
         self.tenants: TenantRegistry | None = None
         """The app's tenants, for the ``/tenants`` operations (None: no tenants)."""
+        self.audits = AuditShelf()
+        """The last relying-party audit that reported here (its inspector page shows it)."""
         self.inspector = Inspector(self, self._admin, journal=journal)
         """The inspector web page (``/_mockidp/inspector``) and its token journal."""
 
@@ -128,7 +131,11 @@ class Control:
             if self.sync is not None and request.method == "POST" and page.status_code < 400:
                 self.sync.push()  # its buttons reset state or move the clock: share that
             return page
-        self._authorize(request.headers.get("authorization"))
+        method = "GET" if request.method == "HEAD" else request.method
+        if not any(
+            r.public and r.method == method and r.match(sub_path) is not None for r in self.routes
+        ):
+            self._authorize(request.headers.get("authorization"))
         matched = [
             (route, params)
             for route in self.routes
@@ -138,7 +145,6 @@ class Control:
             raise ControlError(
                 404, "not_found", f"no control operation at {path}; see GET {CONTROL_PREFIX}"
             )
-        method = "GET" if request.method == "HEAD" else request.method
         chosen = next(((r, p) for r, p in matched if r.method == method), None)
         if chosen is None:
             allowed = sorted({r.method for r, _ in matched})

@@ -17,6 +17,7 @@ from msgspec import Struct, field
 from starlette.requests import Request
 from starlette.responses import Response
 
+from mockidp.control.inspector.audits import AuditShelf
 from mockidp.control.inspector.journal import TokenJournal
 from mockidp.control.tenants import TenantRegistry
 from mockidp.model.scenario import Scenario
@@ -83,6 +84,11 @@ class ControlContext(Protocol):
     @property
     def tenants(self) -> TenantRegistry | None:
         """The app's tenants (None: it serves none)."""
+        ...
+
+    @property
+    def audits(self) -> AuditShelf:
+        """The last relying-party audit that reported here (a reset keeps it)."""
         ...
 
 
@@ -178,6 +184,9 @@ class Route(Struct, frozen=True):
     query: tuple[tuple[str, str, bool], ...] = ()
     """(name, description, whether an integer) of each query parameter."""
     description: str = field(default="")
+    public: bool = False
+    """Answered without the admin token: only the audit's attacker key routes, which the
+    app under audit must reach with no credentials (docs/audit.md)."""
 
     @property
     def params(self) -> tuple[str, ...]:

@@ -226,6 +226,41 @@ SCHEMAS: dict[str, JSONObject] = {
         },
         required=["tenants", "max_tenants"],
     ),
+    "AuditCase": _object(
+        {
+            "case": _STRING,
+            "expected": {"enum": ["reject", "accept", "either"]},
+            "observed": {"enum": ["accepted", "rejected", "error", "n/a"]},
+            "verdict": {"enum": ["pass", "fail", "lenient", "error", "n/a"]},
+            "evidence": _STRING,
+            "checks": _STRING,
+            "spec": _STRING,
+            "oidf": {"type": ["string", "null"]},
+            "rp": {"type": ["string", "null"]},
+            "called_after": {"type": "array", "items": _STRING},
+            "rule": {"type": ["object", "null"], "description": "The case's scenario rule."},
+            "scenario": {"type": ["object", "null"]},
+            "clients": {"type": ["object", "null"]},
+        },
+        required=["case", "expected", "observed", "verdict"],
+    ),
+    "AuditReport": _object(
+        {
+            "source": _STRING,
+            "cases": {"type": "array", "items": _ref("AuditCase"), "maxItems": 500},
+        },
+        required=["cases"],
+    ),
+    "Audit": _object(
+        {
+            "source": _STRING,
+            "received": {"type": "integer", "description": "Epoch seconds (the provider's clock)."},
+            "summary": _STRING,
+            "failed": {"type": "integer"},
+            "cases": {"type": "array", "items": _ref("AuditCase")},
+        },
+        required=["source", "received", "summary", "failed", "cases"],
+    ),
     "TokenRequest": _object(
         {
             "client_id": _STRING,
@@ -268,6 +303,8 @@ def _operation(route: Route, protected: bool) -> JSONObject:
         "summary": route.summary,
         "responses": {},
     }
+    if route.description:
+        op["description"] = route.description
     params = [
         {"name": name, "in": "path", "required": True, "schema": _STRING} for name in route.params
     ] + [
@@ -293,7 +330,9 @@ def _operation(route: Route, protected: bool) -> JSONObject:
     for status in (route.status, *route.also):
         op["responses"][str(status)] = {**success, "description": _STATUS_TEXT[status]}
     errors = set(route.errors) | ({413} if route.request else set())
-    if protected:
+    if protected and route.public:
+        op["security"] = []  # reached with no admin token (the audit's attacker key)
+    elif protected:
         errors.add(401)
     for status in sorted(errors):
         op["responses"][str(status)] = {

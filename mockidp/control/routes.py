@@ -10,6 +10,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from mockidp.control.attacker import attacker_certificate, attacker_jwks
+from mockidp.control.audit_ops import add_audit_case, delete_audit, get_audit, put_audit
 from mockidp.control.base import JSON_TYPES, PREFIX, YAML_TYPES, ControlCall, Route, ok
 from mockidp.control.ops import (
     CLIENTS,
@@ -119,6 +120,11 @@ def _collection_routes(
 # -- the table ---------------------------------------------------------------------------
 
 _SCENARIO_ERRORS = (400, 415)
+_ATTACKER = (
+    "Answered without the admin token: the app under audit follows the header with no "
+    "credentials, and a 401 would hide that it trusts it. Only public key material of a "
+    "key the provider never publishes or trusts."
+)
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/", index, "What the control API offers", response="Index"),
     Route("GET", "/openapi.json", openapi, "This API's OpenAPI 3.1 document", response="Document"),
@@ -210,13 +216,44 @@ ROUTES: tuple[Route, ...] = (
         "/attacker/jwks.json",
         attacker_jwks,
         "The JWK Set a jku_header defect's token names: an attacker's key, never trusted",
+        description=_ATTACKER,
+        public=True,
     ),
     Route(
         "GET",
         "/attacker/cert.pem",
         attacker_certificate,
         "The certificate an x5u_header defect's token names: an attacker's key (PEM)",
+        description=_ATTACKER,
+        public=True,
     ),
+    Route(
+        "GET",
+        "/audit",
+        get_audit,
+        "The last relying-party audit that reported here (mockidp audit, the pytest API)",
+        response="Audit",
+        errors=(404,),
+    ),
+    Route(
+        "PUT",
+        "/audit",
+        put_audit,
+        "Replace the last audit with a report (mockidp audit sends its JSON report)",
+        request="AuditReport",
+        response="Audit",
+        errors=(400, 415),
+    ),
+    Route(
+        "POST",
+        "/audit/cases",
+        add_audit_case,
+        "Add one case's row to the last audit (the pytest API, as each case ends)",
+        request="AuditCase",
+        response="Audit",
+        errors=(400, 415),
+    ),
+    Route("DELETE", "/audit", delete_audit, "Forget the last audit", status=204),
     Route(
         "POST",
         "/tokens",

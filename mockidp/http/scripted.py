@@ -2,11 +2,14 @@
 
 An answer in place of the endpoint's (``http_status``: exactly the scripted status, body
 and headers; ``drop_connection``: no answer at all), or the real answer altered
-(``malformed_body``, ``truncate_body``, ``content_type``), and ``latency_ms`` before
-either is sent. (``oauth_error`` is raised as the error it names and rendered as any.)
+(``malformed_body``, ``truncate_body``, ``content_type``; ``redirect_state``: a
+redirect's ``state`` replaced or left out), and ``latency_ms`` before either is sent. (``oauth_error`` is raised as the error it names and rendered as any.)
 """
 
 from __future__ import annotations
+
+import secrets
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -55,7 +58,12 @@ def bare_response(spec: JSONObject, *, cors: bool) -> Response:
 
 
 def altered(response: Response, fault: Fault) -> Response:
-    """The real answer with its body or content type spoiled as ``fault`` says."""
+    """The real answer with its body, content type or redirect spoiled as ``fault`` says."""
+    if fault.redirect_state is not None:
+        location = response.headers.get("location")
+        if location is not None:
+            response.headers["Location"] = other_state(location, fault.redirect_state)
+        return response
     if fault.content_type is not None:
         response.headers["Content-Type"] = fault.content_type
     if fault.malformed_body:
@@ -67,6 +75,27 @@ def altered(response: Response, fault: Fault) -> Response:
     response.body = body
     response.headers["Content-Length"] = str(len(body))
     return response
+
+
+OTHER_STATE_PREFIX = "mockidp-other-state-"
+
+
+def other_state(location: str, how: str) -> str:
+    """``location`` with its ``state`` (in the query, or a fragment response's) replaced
+    by a fresh value (``other``) or left out (``absent``); a URL without one is kept."""
+    parts = urlsplit(location)
+
+    def changed(encoded: str) -> str:
+        pairs = parse_qsl(encoded, keep_blank_values=True)
+        if not any(name == "state" for name, _ in pairs):
+            return encoded
+        fresh = OTHER_STATE_PREFIX + secrets.token_urlsafe(12)
+        kept = [
+            (n, fresh if n == "state" else v) for n, v in pairs if how == "other" or n != "state"
+        ]
+        return urlencode(kept)
+
+    return urlunsplit(parts._replace(query=changed(parts.query), fragment=changed(parts.fragment)))
 
 
 async def drop_connection(send: Send, fault: str) -> None:

@@ -60,6 +60,7 @@ TOKEN_DEFECTS: tuple[str, ...] = (
     "missing_issuer",
     "missing_iat",
     "missing_sub",
+    "wrong_sub",
     "wrong_nonce",
     "missing_nonce",
     "wrong_at_hash",
@@ -235,8 +236,8 @@ class Fault(Struct, frozen=True):
     """A scripted misbehaviour: what to match, which calls, and what to answer instead.
 
     At most one of ``oauth_error``, ``http_status``, ``malformed_body``,
-    ``truncate_body``, ``content_type`` and ``drop_connection`` is set; ``latency_ms``
-    may accompany any of them or stand alone.
+    ``truncate_body``, ``content_type``, ``drop_connection`` and ``redirect_state`` is
+    set; ``latency_ms`` may accompany any of them or stand alone.
     """
 
     name: str
@@ -249,6 +250,8 @@ class Fault(Struct, frozen=True):
     truncate_body: int | None = None
     content_type: str | None = None
     drop_connection: bool = False
+    redirect_state: str | None = None
+    """``other``: a redirect's ``state`` is replaced by another value; ``absent``: left out."""
 
 
 class BrokenToken(Struct, frozen=True):

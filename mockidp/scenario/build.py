@@ -212,6 +212,7 @@ def _fault(index: int, f: JSONObject) -> Fault:
         truncate_body=respond.get("truncate_body"),
         content_type=respond.get("content_type"),
         drop_connection=respond.get("drop_connection", False),
+        redirect_state=respond.get("redirect_state"),
     )
 
 

@@ -32,6 +32,7 @@ ANSWER_KINDS = (
     "truncate_body",
     "content_type",
     "drop_connection",
+    "redirect_state",
 )
 SELECTORS = ("nth", "every", "from", "first", "probability")
 

@@ -264,6 +264,7 @@ def dump_fault(fault: Fault) -> JSONObject:
             "truncate_body": fault.truncate_body,
             "content_type": fault.content_type,
             "drop_connection": fault.drop_connection or None,
+            "redirect_state": fault.redirect_state,
         }
     )
     return _compact(

@@ -74,7 +74,8 @@ FAULT_SCHEMA = _object(
         "when": CALL_SELECTOR_SCHEMA,
         "respond": _object(
             "What to answer instead: one of oauth_error, http_status, malformed_body, "
-            "truncate_body, content_type, drop_connection; latency_ms may go with any.",
+            "truncate_body, content_type, drop_connection, redirect_state; latency_ms may "
+            "go with any.",
             {
                 "oauth_error": _object(
                     "An OAuth error response.",
@@ -120,6 +121,12 @@ FAULT_SCHEMA = _object(
                 "drop_connection": {
                     "const": True,
                     "description": "Close the connection without an answer.",
+                },
+                "redirect_state": {
+                    "enum": ["other", "absent"],
+                    "description": "The real answer, but a redirect's state parameter "
+                    "(query or fragment) replaced by another value (other) or left out "
+                    "(absent): the authorization response's, RP-initiated logout's.",
                 },
             },
             minProperties=1,

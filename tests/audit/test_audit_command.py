@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree
 
+import httpx
 import pytest
 
 import mockidp
@@ -124,3 +125,74 @@ def test_an_unwritable_output_is_a_clear_error(
     out = tmp_path / "missing" / "audit.xml"
     assert main(_audit(live, app, "--cases", "valid", "--output", str(out))) == 2
     assert capsys.readouterr().err.startswith(f"mockidp audit: cannot write {out}")
+
+
+def test_the_refresh_and_logout_cases_run_when_the_app_names_its_urls(
+    live: LiveServer, serve_app: Callable[[SampleApp], str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = serve_app(SampleApp(live.url, flaw="refresh_sub"))
+    journeys = "refresh-*,rp-logout*"
+    assert main(_audit(live, app, "--cases", journeys)) == 2  # none without their URLs
+    assert "no case matches" in capsys.readouterr().err
+    urls = ["--refresh", f"{app}/refresh", "--logout", f"{app}/logout"]
+    assert main([*_audit(live, app, "--cases", journeys, "--format", "json"), *urls]) == 1
+    report = json.loads(capsys.readouterr().out)
+    verdicts = {c["case"]: c["verdict"] for c in report["cases"]}
+    assert verdicts == {
+        "refresh-valid": "pass",
+        "refresh-iss-invalid": "pass",
+        "refresh-sub-invalid": "fail",
+        "rp-logout": "pass",
+        "rp-logout-other-state": "pass",
+        "rp-logout-no-state": "pass",
+    }
+    sub = next(c for c in report["cases"] if c["case"] == "refresh-sub-invalid")
+    assert sub["rule"] == {
+        "token": "id_token",
+        "defect": "wrong_sub",
+        "match": {"grant_type": "refresh_token"},
+    }
+    assert sub["evidence"] == "GET /refresh -> 200"
+    other = next(c for c in report["cases"] if c["case"] == "rp-logout-other-state")
+    assert other["observed"] == "rejected"  # the app refused the unknown state, and coped
+    assert other["evidence"].startswith("GET /logged-out -> 400: this logout was not started")
+
+
+def test_a_case_that_does_not_apply_is_skipped_never_failed(
+    live: LiveServer,
+    serve_app: Callable[[SampleApp], str],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    app = serve_app(SampleApp(live.url))  # the code flow: no ID token beside a code
+    assert main(_audit(live, app, "--cases", "c-hash-*")) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].split()[:4] == ["c-hash-invalid", "reject", "n/a", "n/a"]
+    assert out[-1] == "2 cases, 0 failed, 2 not applicable"
+    junit = tmp_path / "audit.xml"
+    args = _audit(live, app, "--cases", "c-hash-*", "--format", "junit", "--output", str(junit))
+    assert main(args) == 0
+    suite = ElementTree.parse(junit).getroot()
+    assert (suite.get("failures"), suite.get("skipped")) == ("0", "2")
+    skipped = suite.find("testcase/skipped")
+    assert skipped is not None and "response_type=code" in str(skipped.get("message"))
+
+
+def test_the_report_is_left_with_the_provider_for_its_inspector(
+    live: LiveServer, serve_app: Callable[[SampleApp], str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = serve_app(SampleApp(live.url, flaw="nonce"))
+    assert main(_audit(live, app, "--cases", "valid,nonce-invalid")) == 1
+    err = capsys.readouterr().err
+    assert (
+        err
+        == f"mockidp audit: the inspector shows this report at {live.url}/_mockidp/inspector/audit\n"
+    )
+    kept = httpx.get(f"{live.url}/_mockidp/audit").json()
+    assert (kept["source"], kept["summary"]) == ("mockidp audit", "2 cases, 1 failed")
+    assert [(c["case"], c["verdict"]) for c in kept["cases"]] == [
+        ("valid", "pass"),
+        ("nonce-invalid", "fail"),
+    ]
+    page = httpx.get(f"{live.url}/_mockidp/inspector/audit").text
+    assert 'data-case="nonce-invalid" data-verdict="fail"' in page

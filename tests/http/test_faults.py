@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import httpx
 import pytest
@@ -24,6 +24,8 @@ import yaml
 
 from mockidp import Provider, RequestRecord, create_app
 from mockidp.cli import main
+from mockidp.errors import ScenarioError
+from mockidp.http.scripted import OTHER_STATE_PREFIX, other_state
 from mockidp.model.scenario import CallSelector
 from mockidp.oauth.scripted.calls import Call
 from mockidp.oauth.scripted.faults import MALFORMED_BODY, pick
@@ -309,6 +311,74 @@ async def test_content_type_relabels_the_real_body(idp: IdP, http: httpx.AsyncCl
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/html; charset=utf-8"
     assert json.loads(response.content) == idp.provider.jwks()
+
+
+# -- redirect_state ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["other", "absent"])
+async def test_redirect_state_changes_the_authorization_responses_state(
+    idp: IdP, http: httpx.AsyncClient, how: str
+) -> None:
+    rule = fault({"redirect_state": how}, match={"endpoint": "authorization"})
+    idp.provider.use_scenario(scenario(rule))
+    params = redirect_params(await authorize(http))
+    assert set(params) - {"session_state"} == {"code", "iss"} | (
+        {"state"} if how == "other" else set()
+    )
+    if how == "other":
+        assert params["state"].startswith(OTHER_STATE_PREFIX)
+    assert "access_token" in (await redeem(http, params["code"])).json()  # the code is good
+
+
+async def test_redirect_state_reaches_a_fragment_response(
+    idp: IdP, http: httpx.AsyncClient
+) -> None:
+    idp.provider.use_scenario(scenario(fault({"redirect_state": "other"})))
+    answer = await authorize(http, response_type="id_token token", nonce="n")
+    fragment = dict(parse_qsl(urlsplit(answer.headers["location"]).fragment))
+    assert fragment["state"].startswith(OTHER_STATE_PREFIX)
+    assert {"access_token", "id_token"} <= set(fragment)
+
+
+@pytest.mark.parametrize("how", ["other", "absent"])
+async def test_redirect_state_changes_rp_initiated_logouts_state_and_still_logs_out(
+    idp: IdP, http: httpx.AsyncClient, how: str
+) -> None:
+    await authorize(http)  # a session
+    assert http.cookies.get("mockidp_session")
+    rule = fault({"redirect_state": how}, match={"endpoint": "end_session"})
+    idp.provider.use_scenario(scenario(rule))
+    after = "http://localhost:8080/"
+    query = {"client_id": CONFIDENTIAL[0], "post_logout_redirect_uri": after, "state": "s1"}
+    answer = await http.get("/end_session", params=query)
+    assert answer.status_code == 302
+    location = answer.headers["location"]
+    assert location.startswith(after)
+    state = dict(parse_qsl(urlsplit(location).query)).get("state")
+    assert state is None if how == "absent" else state.startswith(OTHER_STATE_PREFIX)
+    assert not http.cookies.get("mockidp_session")  # the session ended all the same
+
+
+def test_other_state_leaves_a_url_without_state_alone() -> None:
+    assert (
+        other_state("https://rp.example/after?x=1#y", "other") == "https://rp.example/after?x=1#y"
+    )
+    assert other_state("https://rp.example/cb?state=a&code=c", "absent") == (
+        "https://rp.example/cb?code=c"
+    )
+
+
+async def test_redirect_state_leaves_an_answer_without_a_redirect_alone(
+    idp: IdP, http: httpx.AsyncClient
+) -> None:
+    idp.provider.use_scenario(scenario(fault({"redirect_state": "absent"})))
+    assert (await http.get(JWKS)).json() == idp.provider.jwks()
+
+
+def test_redirect_state_is_one_answer_among_the_others() -> None:
+    with pytest.raises(ScenarioError, match="choose one of content_type, redirect_state"):
+        Provider(scenario=scenario(fault({"content_type": "a/b", "redirect_state": "other"})))
 
 
 # -- drop_connection ---------------------------------------------------------------------

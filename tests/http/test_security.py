@@ -82,7 +82,14 @@ def _strict_scenario() -> dict[str, Any]:
 
 
 def _control_paths() -> list[tuple[str, str]]:
-    return [(r.method, "/_mockidp" + re.sub(r"\{[^}]+\}", "x", r.path)) for r in ROUTES]
+    # the public ones (the audit's attacker key) are tested in tests/audit/test_attacker_keys.py
+    paths = [(r.method, "/_mockidp" + re.sub(r"\{[^}]+\}", "x", r.path)) for r in ROUTES]
+    public = {(r.method, "/_mockidp" + r.path) for r in ROUTES if r.public}
+    assert public == {
+        ("GET", "/_mockidp/attacker/jwks.json"),
+        ("GET", "/_mockidp/attacker/cert.pem"),
+    }
+    return [p for p in paths if p not in public]
 
 
 @pytest.mark.parametrize(("method", "path"), _control_paths())

@@ -3,7 +3,9 @@
 It shows the request log (newest first, filtered by endpoint, client and status in the
 query string), every token the provider handed out lately decoded (header, claims with
 dates, signature, expiry and whether the provider still honours it), the scenario's
-users and clients (never a secret), and buttons that reset state or move the clock.
+users and clients (never a secret), and buttons that reset state or move the clock;
+``/_mockidp/inspector/audit`` shows the last relying-party audit that reported here
+(:mod:`mockidp.control.inspector.audits`).
 
 Tokens: the request log masks them, so the inspector keeps its own small journal of
 the token responses and authorization redirects this app sent
@@ -29,7 +31,14 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from mockidp.control.inspector.html import View, inspector_page, login_page, message_page
+from mockidp.control.inspector.audits import AuditShelf
+from mockidp.control.inspector.html import (
+    View,
+    audit_page,
+    inspector_page,
+    login_page,
+    message_page,
+)
 from mockidp.control.inspector.journal import JOURNALED, TokenJournal, decode, looks_broken
 from mockidp.control.sync import ControlSync
 from mockidp.errors import MockIdPError
@@ -79,6 +88,9 @@ class Inspected(Protocol):
     @property
     def sync(self) -> ControlSync | None: ...
 
+    @property
+    def audits(self) -> AuditShelf: ...
+
 
 class Inspector:
     """The inspector of one control API (its admin token, request log and journal)."""
@@ -105,10 +117,10 @@ class Inspector:
         token = request.query_params.get("token")
         if token is not None and request.method in ("GET", "HEAD") and not action:
             return self._token_login(token, base)
-        if not self._allowed(request):
-            return _page(login_page(failed=False), 401)
-        allowed = ("GET", "HEAD") if not action else ("POST",)
-        if action not in ("", "login", "reset", "clock", "logout"):
+        if not self._allowed(request):  # the form posts to inspector/login from either page
+            return _page(login_page(failed=False, action="login" if action else None), 401)
+        allowed = ("GET", "HEAD") if action in ("", "audit") else ("POST",)
+        if action not in ("", "audit", "login", "reset", "clock", "logout"):
             return _page(message_page("Not found", "No inspector page here."), 404)
         if request.method not in allowed:
             response = _page(message_page("Not allowed", f"Use {' or '.join(allowed)}."), 405)
@@ -116,6 +128,9 @@ class Inspector:
             return response
         if not action:
             return self._view(request)
+        if action == "audit":
+            now = self.control.provider.clock.now()
+            return _page(audit_page(self.control.audits.last, now=now), 200)
         return await self._act(request, action, base)
 
     # -- access -----------------------------------------------------------------------

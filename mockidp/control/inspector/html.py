@@ -19,6 +19,7 @@ from mockidp.requestlog import RequestRecord, fingerprint
 from mockidp.signins import SignIn
 
 if TYPE_CHECKING:
+    from mockidp.control.inspector.audits import AuditCase, LastAudit
     from mockidp.control.inspector.journal import Decoded
     from mockidp.oauth.provider import Provider
 
@@ -37,6 +38,7 @@ pre{padding:.4rem;white-space:pre-wrap;overflow-wrap:anywhere;margin:.2rem 0}
 .ok{color:#0a6b2d} .token{border:1px solid #ccc;padding:.5rem;margin:.5rem 0}
 form.inline{display:inline} .muted{color:#666} button{margin:.1rem}
 details.signin{border:1px solid #ccc;padding:.4rem;margin:.5rem 0}
+#audit th,#audit td.short,#audit td.name>code{white-space:nowrap;overflow-wrap:normal}
 details.signin>summary{cursor:pointer;font-weight:600}
 @media (prefers-color-scheme: dark){
 :root{--bg:#16191d} body{color:#e6e6e6} th{background:#252a31} td,th{border-color:#3a3f46}
@@ -55,14 +57,16 @@ def _doc(title: str, body: str, *, refresh: bool = False) -> str:
     )
 
 
-def login_page(*, failed: bool) -> str:
+def login_page(*, failed: bool, action: str | None = None) -> str:
+    """The admin token's form; ``action``: where it posts, relative to the page (the
+    audit page's is one level down)."""
     notice = '<p class="bad" role="alert" id="login-failed">That is not the admin token.</p>'
     return _doc(
         "Inspector sign-in",
         "<h1>mockidp inspector</h1>"
         f"{notice if failed else ''}"
         "<p>This mockidp's control API is protected: enter its admin token.</p>"
-        '<form method="post" action="inspector/login">'
+        f'<form method="post" action="{escape(action or "inspector/login")}">'
         '<label for="token">Admin token</label> '
         '<input type="password" id="token" name="token" autocomplete="off" required> '
         '<button type="submit" id="sign-in">Open the inspector</button></form>',
@@ -96,7 +100,8 @@ def inspector_page(view: View) -> str:
         "<h1>mockidp inspector</h1>"
         f'<p>Clock: <strong id="clock">{escape(_date(now))}</strong>'
         f"{' (frozen)' if view.provider.clock.frozen else ''}"
-        f" · scenario preset <code>{escape(view.provider.scenario.preset)}</code></p>"
+        f" · scenario preset <code>{escape(view.provider.scenario.preset)}</code>"
+        ' · <a href="inspector/audit" id="audit-link">Last audit</a></p>'
         + _actions(view)
         + diagram.section(view.sign_ins, view.broken)
         + _log(view)
@@ -281,6 +286,57 @@ def _scenario(view: View) -> str:
 
 
 # -- time ---------------------------------------------------------------------------------
+
+
+# -- the last audit ----------------------------------------------------------------------
+
+_VERDICT_CLASS = {"pass": "ok", "fail": "bad", "error": "bad", "lenient": "", "n/a": "muted"}
+
+
+def audit_page(last: LastAudit | None, *, now: float) -> str:
+    """The last relying-party audit (``/_mockidp/inspector/audit``): one row a case."""
+    back = '<p><a href="../inspector" id="back">Back to the inspector</a></p>'
+    if last is None:
+        body = (
+            '<p id="no-audit">No audit has reported to this mockidp yet. Run '
+            "<code>mockidp audit --idp URL --start URL --check URL</code> against it, or "
+            "the pytest API (<code>check_case</code>): each leaves its result here.</p>"
+        )
+        return _doc("Last audit", f"<h1>Last audit</h1>{back}{body}")
+    failed = "bad" if last.failed else "ok"
+    head = (
+        f'<p id="audit-summary"><strong class="{failed}">{escape(last.summary)}</strong>'
+        f" · from <code>{escape(last.source)}</code> · received {escape(_date(last.received))}"
+        f" ({escape(_relative(last.received - now) if now > last.received else 'just now')})"
+        "</p>"
+    )
+    rows = "".join(_audit_row(c) for c in last.cases)
+    table = (
+        '<table id="audit"><thead><tr><th>case</th><th>expected</th><th>observed</th>'
+        "<th>verdict</th><th>evidence</th><th>OpenID Foundation / rp id</th>"
+        f"<th>replay it with</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+    return _doc("Last audit", f"<h1>Last audit</h1>{back}{head}{table}")
+
+
+def _audit_row(c: AuditCase) -> str:
+    evidence = c.evidence + (f"; then called {', '.join(c.called_after)}" if c.called_after else "")
+    ids = " / ".join(i for i in (c.oidf, c.rp) if i) or "—"
+    replay = ""
+    if c.rule is not None:
+        section = "faults" if "respond" in c.rule else "broken_tokens"
+        replay = f"{section}: [{json.dumps(c.rule, separators=(', ', ': '))}]"
+    if c.clients:
+        replay += f" clients: {json.dumps(c.clients, separators=(', ', ': '))}"
+    cls = _VERDICT_CLASS.get(c.verdict, "")
+    return (
+        f'<tr class="case" data-case="{escape(c.case)}" data-verdict="{escape(c.verdict)}">'
+        f'<td class="name"><code>{escape(c.case)}</code>'
+        f'<div class="muted">{escape(c.checks)}</div></td>'
+        f'<td class="short">{escape(c.expected)}</td><td class="short">{escape(c.observed)}</td>'
+        f'<td class="short verdict {cls}">{escape(c.verdict)}</td><td>{escape(evidence)}</td>'
+        f"<td>{escape(ids)}</td><td><code>{escape(replay.strip())}</code></td></tr>"
+    )
 
 
 def _date(epoch: float) -> str:

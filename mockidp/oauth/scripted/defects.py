@@ -20,6 +20,8 @@ missing_issuer       no ``iss``
 missing_audience     no ``aud``
 missing_iat          no ``iat``
 missing_sub          no ``sub``
+wrong_sub            ``sub`` is :data:`OTHER_SUBJECT`, someone else (a refreshed ID token
+                     must name the first one's, Core 12.2)
 missing_nonce        no ``nonce`` (ID tokens only)
 missing_at_hash      no ``at_hash`` (ID tokens only)
 missing_c_hash       no ``c_hash`` (ID tokens only)
@@ -69,6 +71,7 @@ from mockidp.oauth import records
 from mockidp.oauth.records import Broken, token_handle
 from mockidp.oauth.scripted.effects import (
     ID_TOKEN_ONLY,
+    OTHER_SUBJECT,
     SKEW,
     WRONG_AUDIENCE,
     alter_signature,
@@ -85,6 +88,7 @@ REMEMBERED = 24 * 3600
 
 __all__ = [
     "ID_TOKEN_ONLY",
+    "OTHER_SUBJECT",
     "SKEW",
     "WRONG_AUDIENCE",
     "Issuance",

@@ -23,6 +23,8 @@ SKEW = 600
 
 WRONG_AUDIENCE = "urn:mockidp:wrong-audience"
 UNTRUSTED_AUDIENCE = "urn:mockidp:untrusted-audience"
+OTHER_SUBJECT = "mockidp-someone-else"
+"""The ``sub`` a ``wrong_sub`` token names: nobody the scenario lists."""
 ATTACKER_PATH = "/_mockidp/attacker"
 """Where a ``jku`` / ``x5u`` header points (under the issuer): the attacker's key."""
 
@@ -69,6 +71,8 @@ def damage(claims: JSONObject, defect: str | None, *, now: int, alg: str) -> JSO
         ours = out.get("aud")
         out["aud"] = [*(ours if isinstance(ours, list) else [ours]), UNTRUSTED_AUDIENCE]
         out.pop("azp", None)
+    elif defect == "wrong_sub":  # Core 12.2: a refreshed ID token about someone else
+        out["sub"] = OTHER_SUBJECT
     elif defect == "wrong_issuer":
         out["iss"] = str(out["iss"]).rstrip("/") + "/wrong-issuer"
     elif defect == "wrong_nonce" and "nonce" in out:  # no nonce requested: nothing to get wrong

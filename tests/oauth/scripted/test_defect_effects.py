@@ -65,6 +65,7 @@ def _changed(before: dict[str, Any], after: dict[str, Any]) -> set[str]:
         ("missing_audience", "aud"),
         ("missing_iat", "iat"),
         ("missing_sub", "sub"),
+        ("wrong_sub", "sub"),
         ("missing_nonce", "nonce"),
         ("missing_at_hash", "at_hash"),
         ("missing_c_hash", "c_hash"),
