@@ -133,11 +133,17 @@ async def userinfo(provider: Provider, ex: Exchange) -> Response:
         body_token = ex.params.get("access_token")  # RFC 6750 2.2
     if header_token and body_token:
         raise InvalidRequest("send the access token once: in the header or in the body")
+    # htu (RFC 9449 4.3) is read only for a token sent with the DPoP scheme
+    urls = (
+        provider.endpoint_urls("userinfo", ex.issuer, _request_url(ex.request))
+        if bound_token
+        else ()
+    )
     shown = Presentation(
         "DPoP" if bound_token else "Bearer",
         tuple(ex.request.headers.getlist("dpop")),
         ex.request.method,
-        provider.endpoint_urls("userinfo", ex.issuer, _request_url(ex.request)),
+        urls,
     )
     if provider.scenario.quirks.userinfo_format == "jwt_string":  # a JSON-quoted JWT
         signed = provider.userinfo_jwt(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from urllib.parse import urlencode, urlsplit
+import re
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from urllib.parse import quote_plus, urlsplit
 
 from mockidp.model.layout import Layout
 
@@ -59,12 +61,32 @@ def add_query(uri: str, params: dict[str, str]) -> str:
     """``uri`` with ``params`` appended to its query (RFC 6749 4.1.2: keep its own query)."""
     if not params:
         return uri
-    return uri + ("&" if "?" in uri else "?") + urlencode(params)
+    return uri + ("&" if "?" in uri else "?") + form_encode(params)
 
 
 def add_fragment(uri: str, params: dict[str, str]) -> str:
     """``uri`` with ``params`` as its fragment (response_mode=fragment)."""
-    return uri + "#" + urlencode(params)
+    return uri + "#" + form_encode(params)
+
+
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+"""What ``quote_plus`` never changes (RFC 3986 2.3)."""
+
+
+def form_encode(params: Mapping[str, str]) -> str:
+    """``urllib.parse.urlencode(params)``, byte for byte, quoting only what needs it: a
+    code or a state is unreserved characters only, and the issuer is the same each time."""
+    return "&".join(f"{_quoted(name)}={_quoted(value)}" for name, value in params.items())
+
+
+def _quoted(value: object) -> str:
+    text = value if isinstance(value, str) else str(value)  # as urlencode does
+    return text if _UNRESERVED.fullmatch(text) else _quoted_text(text)
+
+
+@lru_cache(maxsize=256)
+def _quoted_text(value: str) -> str:
+    return quote_plus(value)
 
 
 def origin(uri: str) -> str:
