@@ -184,8 +184,8 @@ def resolve_key(
 
 
 @cache
-def generated_key(alg: str) -> JSONObject:
-    """A private JWK for ``alg``, generated once per process."""
+def generated_key(alg: str, purpose: str = "") -> JSONObject:
+    """A private JWK for ``alg``, generated once per process for each ``purpose``."""
     key: Key
     if alg == "ES256":
         key = ECKey.generate_key("P-256")

@@ -394,6 +394,18 @@ class KeyRing:
                 return {**data, "kid": f"mockidp-unpublished-{name}", "alg": alg}
         return {**generated_key(alg), "kid": f"mockidp-unpublished-{alg.lower()}", "alg": alg}
 
+    def fresh_key(self) -> JSONObject:
+        """A private JWK for the signing algorithm that the JWKS lists only once a token it
+        signed is issued (the ``fresh_key`` defect, with :meth:`reveal`).
+
+        Never one of the ring's keys, and never :meth:`unpublished_key`: that one signs
+        the tokens that must fail (unknown kid, a ``jku`` or ``x5u`` to the attacker's
+        key), and a relying party trying every published key must not find it there.
+        Generated once per process.
+        """
+        alg = self.alg
+        return {**generated_key(alg, "fresh"), "kid": f"mockidp-fresh-{alg.lower()}", "alg": alg}
+
     def verify(self, token: str) -> tuple[JSONObject, JSONObject]:
         """Header and claims of a JWT signed by a key published now (claims unchecked)."""
         phase = self._phases[self._index()]

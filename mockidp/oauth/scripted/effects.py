@@ -148,7 +148,7 @@ def _rotating_key(keys: KeyRing, claims: JSONObject, header: JSONObject, _: str 
 
 def _fresh_key(keys: KeyRing, claims: JSONObject, header: JSONObject, _: str | None) -> str:
     """A key the JWKS lists only from this token on: a cached JWKS must be fetched again."""
-    key = {**keys.unpublished_key(), "kid": f"mockidp-fresh-{keys.alg.lower()}"}
+    key = keys.fresh_key()
     keys.reveal(key)
     return keys.sign_exactly_with(key, claims, {**header, "kid": key["kid"]})
 

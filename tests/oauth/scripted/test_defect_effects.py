@@ -201,3 +201,30 @@ def test_wrong_alg_is_a_valid_hs256_mac_keyed_by_the_client_secret() -> None:
     assert header == {"typ": "logout+jwt", "alg": "HS256"} and claims == LOGOUT
     signing_input = token.rsplit(".", 1)[0].encode("ascii")
     assert mac == hmac.new(b"s3cret", signing_input, hashlib.sha256).digest()
+
+
+@pytest.mark.parametrize("alg", ["RS256", "ES256"])
+@pytest.mark.parametrize("attack", ["unknown_kid", "jku_header", "x5u_header", "jwk_header"])
+def test_once_fresh_key_published_its_key_the_attackers_tokens_still_verify_with_none(
+    alg: str, attack: str
+) -> None:
+    """fresh_key publishes its key from the token it signs on. The tokens that must fail
+    (an unknown kid, a header pointing at the attacker's key) must still verify with no
+    published key, even for an app that tries every key whatever the kid."""
+    from joserfc.jwk import import_key
+
+    from mockidp.keys.ring import KeyRing
+    from mockidp.oauth.scripted import effects
+
+    ring = KeyRing.packaged(alg)
+    # a jwk header is larger than joserfc's default limit; the header is not what is checked
+    registry = jws.JWSRegistry(algorithms=[alg], strict_check_header=False)
+    registry.max_header_length = 4096
+    claims = {"iss": "https://idp.example", "sub": "alice"}
+    effects.sign(ring, claims, typ="JWT", defect="fresh_key")
+    published = ring.jwks()["keys"]
+    assert any(k["kid"].startswith("mockidp-fresh-") for k in published)
+    token = effects.sign(ring, claims, typ="JWT", defect=attack)
+    for key in published:
+        with pytest.raises(BadSignatureError):
+            jws.deserialize_compact(token, import_key(key), registry=registry)
