@@ -3,7 +3,8 @@
 An answer in place of the endpoint's (``http_status``: exactly the scripted status, body
 and headers; ``drop_connection``: no answer at all), or the real answer altered
 (``malformed_body``, ``truncate_body``, ``content_type``; ``redirect_state``: a
-redirect's ``state`` replaced or left out), and ``latency_ms`` before either is sent. (``oauth_error`` is raised as the error it names and rendered as any.)
+redirect's ``state`` replaced or left out), and ``latency_ms`` before either is sent.
+(``oauth_error`` is raised as the error it names and rendered as any.)
 """
 
 from __future__ import annotations
