@@ -173,12 +173,7 @@ class KeyRing:
         signer = _ring_key(signing_key)
         keys = [signer, *[_ring_key(k) for k in published if k.get("kid") != signer.kid]]
         phase = KeyPhase(0, signer.kid, tuple(dict.fromkeys(k.kid for k in keys)))
-        self._setup(keys, [phase], time.time)
-
-    def _setup(
-        self, keys: Sequence[_RingKey], phases: Sequence[KeyPhase], now: Callable[[], float]
-    ) -> None:
-        self._adopt(_prepare(keys, phases), now)
+        self._adopt(_prepare(keys, [phase]), time.time)
 
     def _adopt(self, prepared: _Prepared, now: Callable[[], float]) -> None:
         self._keys = prepared.keys
@@ -234,7 +229,7 @@ class KeyRing:
         kids = [key.kid for key in keys]
         phases, _ = key_timeline(kids, scenario.signing_key or kids[0], scenario.key_rotation)
         ring = cls.__new__(cls)
-        ring._setup(keys, phases, now)
+        ring._adopt(_prepare(keys, phases), now)
         return ring
 
     # -- the phase in force ------------------------------------------------------------
