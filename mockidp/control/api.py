@@ -32,6 +32,7 @@ from mockidp.control.sync import ControlSync
 from mockidp.control.tenants import TenantRegistry
 from mockidp.errors import MockIdPError, OAuthError, ScenarioError
 from mockidp.http.render import NO_STORE
+from mockidp.http.request import MockIdPRequest
 from mockidp.model.layout import CONTROL_PREFIX
 from mockidp.model.scenario import Scenario
 from mockidp.oauth.provider import Provider
@@ -105,7 +106,7 @@ class Control:
             self.requests.record(record)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
-        request = Request(scope, receive)
+        request = MockIdPRequest(scope, receive)
         try:
             response = await self._answer(request, path)
         except ControlError as exc:

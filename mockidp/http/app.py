@@ -41,6 +41,7 @@ from mockidp.http.render import (
     page_error_response,
     server_error_response,
 )
+from mockidp.http.request import MockIdPRequest
 from mockidp.http.split_urls import browser_origin
 from mockidp.model.layout import Layout
 from mockidp.model.scenario import Fault
@@ -96,7 +97,7 @@ class EndpointApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
-        request = Request(scope, receive)
+        request = MockIdPRequest(scope, receive)
         incoming = Incoming(request)
         name = self.route(route_path(scope), scope)
         endpoint = (ENDPOINTS.get(name) or _vendor_endpoint(name)) if name else None
