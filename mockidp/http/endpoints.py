@@ -96,12 +96,13 @@ async def _back_channel_params(provider: Provider, incoming: Incoming) -> Params
 
 async def token(provider: Provider, ex: Exchange) -> Response:
     ex.params = await _back_channel_params(provider, ex.incoming)
+    proofs = tuple(ex.request.headers.getlist("dpop"))  # RFC 9449 5
     answer = provider.token(
         ex.params,
         credentials=ex.client_credentials(),
         issuer=ex.issuer,
-        dpop_proofs=tuple(ex.request.headers.getlist("dpop")),  # RFC 9449 5
-        request_url=_request_url(ex.request),
+        dpop_proofs=proofs,
+        request_url=_request_url(ex.request) if proofs else None,
     )
     ex.handed_out = links.picked(answer)
     return json_response(answer)
@@ -110,12 +111,13 @@ async def token(provider: Provider, ex: Exchange) -> Response:
 async def pushed_authorization_request(provider: Provider, ex: Exchange) -> Response:
     """RFC 9126 2: 201 with the request_uri, or an RFC 6749 error as JSON."""
     ex.params = await form_params(ex.incoming)
+    proofs = tuple(ex.request.headers.getlist("dpop"))  # RFC 9449 10.1
     pushed = provider.push_authorization_request(
         ex.params,
         credentials=ex.client_credentials(),
         issuer=ex.issuer,
-        dpop_proofs=tuple(ex.request.headers.getlist("dpop")),  # RFC 9449 10.1
-        request_url=_request_url(ex.request),
+        dpop_proofs=proofs,
+        request_url=_request_url(ex.request) if proofs else None,
     )
     ex.handed_out = links.picked(pushed)
     return json_response(pushed, status=201)
@@ -159,7 +161,8 @@ async def userinfo(provider: Provider, ex: Exchange) -> Response:
 
 
 def _request_url(request: Request) -> str:
-    """The URL a request reached, without query (a DPoP proof's htu, RFC 9449 4.3).
+    """The URL a request reached, without query (a DPoP proof's htu, RFC 9449 4.3); built
+    only for a request that sends a proof.
 
     Built without the query string: a raw non-UTF-8 byte in it (which the endpoint
     refuses as invalid_request) must not fail here first."""

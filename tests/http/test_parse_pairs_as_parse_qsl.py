@@ -23,7 +23,11 @@ def reference(raw: str) -> Params | tuple[str, frozenset[str], Params]:
     """What the earlier parse_pairs answered: the dict, or the error and what it kept."""
     try:
         pairs = parse_qsl(
-            raw, keep_blank_values=True, encoding="utf-8", errors="strict", max_num_fields=MAX_FIELDS
+            raw,
+            keep_blank_values=True,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=MAX_FIELDS,
         )
     except UnicodeDecodeError:
         return ("utf-8", frozenset(), {})
@@ -43,7 +47,11 @@ def reference(raw: str) -> Params | tuple[str, frozenset[str], Params]:
             repeated[name] = None
         params[name] = value
     if repeated:
-        return ("repeated", frozenset(repeated), {k: v for k, v in params.items() if k not in repeated})
+        return (
+            "repeated",
+            frozenset(repeated),
+            {k: v for k, v in params.items() if k not in repeated},
+        )
     return params
 
 

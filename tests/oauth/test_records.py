@@ -4,6 +4,7 @@ as absent rather than failing the request."""
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from mockidp.clock import Clock
@@ -51,6 +52,20 @@ def test_scope_is_stored_as_a_list() -> None:
     records.put(state, "h", code, ttl=60)
     stored = state.get("code", "h")
     assert stored is not None and stored["scope"] == ["openid", "profile"]
+
+
+def test_a_record_is_stored_as_its_json_and_shares_nothing_with_the_caller() -> None:
+    """What the store holds is what the record's JSON reads back as (every backend
+    holds that), and no container of it is the caller's."""
+    claims = {"roles": ("a", "b"), "nested": {1: [1.5, None, True]}, "name": "caf\xe9"}
+    access = records.Access(claims=claims, scope=("openid",), uid="u")
+    state = _state()
+    records.put(state, "h", access, ttl=60)
+    stored = state.get(records.Access.kind, "h")
+    assert stored == msgspec.json.decode(msgspec.json.encode(access))
+    assert stored is not None and stored["claims"]["nested"] == {"1": [1.5, None, True]}
+    claims["nested"][1].append("later")  # type: ignore[index]
+    assert state.get(records.Access.kind, "h") == stored
 
 
 def test_a_record_of_another_shape_reads_as_absent() -> None:
