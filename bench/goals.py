@@ -160,24 +160,42 @@ def measure_inprocess(flows: int) -> dict[str, float]:
 # -- row 4: the flow over loopback against oauth2-mock-server --------------------------------
 
 
+class LoopbackFloor(compare.MockIdP):
+    """bench/loopback_floor.py: the flow's HTTP and signatures, none of mockidp's work."""
+
+    name = "floor"
+    label = "loopback floor (bench/loopback_floor.py)"
+
+    def command(self, port: int) -> list[str]:
+        return [sys.executable, str(BENCH / "loopback_floor.py"), "--port", str(port)]
+
+
 def measure_loopback(rounds: int, flows: int) -> dict[str, float]:
+    """mockidp, oauth2-mock-server and the floor server taking turns, round by round."""
     peer = compare.OAuth2MockServer()
     why = peer.installed()
     if why:
         print(f"  loopback: SKIPPED, oauth2-mock-server {why} (bench/README.md)", file=sys.stderr)
         return {}
-    ours, theirs = compare.start(compare.MockIdP()), compare.start(peer)
-    samples: dict[str, list[float]] = {"ours": [], "theirs": []}
+    servers = {"ours": compare.MockIdP(), "theirs": peer, "floor": LoopbackFloor()}
+    running = {name: compare.start(server) for name, server in servers.items()}
+    samples: dict[str, list[float]] = {name: [] for name in servers}
     try:
         for round_ in range(rounds):
             warmup = 100 if round_ == 0 else 10
-            samples["ours"] += compare.measure_flows(ours, flows // rounds, warmup)
-            samples["theirs"] += compare.measure_flows(theirs, flows // rounds, warmup)
+            for name, run in running.items():
+                samples[name] += compare.measure_flows(run, flows // rounds, warmup)
     finally:
-        ours.stop()
-        theirs.stop()
-    mine, peer_us = statistics.median(samples["ours"]), statistics.median(samples["theirs"])
-    return {"flow_us": mine, "peer_flow_us": peer_us, "loopback_ratio": mine / peer_us}
+        for run in running.values():
+            run.stop()
+    mine, peer_us, floor_us = (statistics.median(samples[n]) for n in ("ours", "theirs", "floor"))
+    return {
+        "flow_us": mine,
+        "peer_flow_us": peer_us,
+        "floor_flow_us": floor_us,
+        "loopback_ratio": mine / peer_us,
+        "loopback_floor_ratio": floor_us / peer_us,
+    }
 
 
 # -- row 5: what the fixture adds to a test suite --------------------------------------------

@@ -64,6 +64,8 @@ def resource_of_scope(scenario: Scenario, scope: str) -> str | None:
 
 def scope_resource(scenario: Scenario, scopes: Iterable[str]) -> str | None:
     """The one resource ``scopes`` are for; InvalidScope when they name several."""
+    if not scenario.quirks.resource_scopes:  # no preset data: no scope names a resource
+        return None
     found = {r for r in (resource_of_scope(scenario, s) for s in scopes) if r is not None}
     if len(found) > 1:
         raise InvalidScope(
