@@ -243,7 +243,36 @@ def measure_fixture(runs: int, tests: int) -> dict[str, float]:
         for _ in range(runs):
             diffs.append(_pytest_seconds(folders["with"]) - _pytest_seconds(folders["bare"]))
     per_test = statistics.median(diffs) / tests * 1000
-    return {"fixture_ms": per_test, "fixture_tests": tests}
+    floor = statistics.median(_import_seconds(DEPENDENCIES) for _ in range(runs))
+    return {
+        "fixture_ms": per_test,
+        "fixture_tests": tests,
+        "fixture_floor_ms": floor / tests * 1000,
+    }
+
+
+DEPENDENCIES = (
+    "starlette.requests",
+    "starlette.responses",
+    "anyio",
+    "msgspec",
+    "joserfc.jwk",
+    "joserfc.jws",
+    "cryptography.hazmat.primitives.asymmetric.rsa",
+)
+"""What the fixture's first use must import besides mockidp itself: its floor."""
+
+
+def _import_seconds(modules: tuple[str, ...]) -> float:
+    """CPU seconds a fresh interpreter spends importing ``modules``, beyond starting."""
+
+    def run(code: str) -> float:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run([sys.executable, "-c", code], check=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+    return run(f"import {', '.join(modules)}") - run("pass")
 
 
 # -- the run ---------------------------------------------------------------------------------
@@ -273,6 +302,12 @@ def report(fig: dict[str, float]) -> str:
             f"\nloopback floor (bench/loopback_floor.py) / oauth2-mock-server: {floor:.2f}x; "
             f"mockidp's own work is {ratio - floor:.2f}x of the peer's flow, the goal leaves "
             f"it {max(GOALS['loopback_ratio'] - floor, 0):.2f}x"
+        )
+    if "fixture_floor_ms" in fig:
+        lines.append(
+            f"\nfixture floor: a fresh interpreter importing the fixture's dependencies alone "
+            f"({', '.join(DEPENDENCIES)}) spends {fig['fixture_floor_ms']:.2f} ms per test over "
+            f"{fig['fixture_tests']:.0f} (less where another plugin imported anyio first)"
         )
     details = {
         k: round(v, 2 if k.endswith("ratio") else 1) for k, v in fig.items() if k not in GOALS
