@@ -35,6 +35,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -215,8 +216,14 @@ def _pytest_seconds(folder: Path) -> float:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("MOCKIDP_SCENARIO", None)
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(folder)]
+    return _child_cpu_seconds(command, env=env, cwd=folder, capture_output=True)
+
+
+def _child_cpu_seconds(command: list[str], **options: Any) -> float:
+    """CPU seconds (user + system) of ``command`` run to its end (``subprocess.run``
+    ``options``), which must succeed."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(command, env=env, cwd=folder, capture_output=True, check=True)
+    subprocess.run(command, check=True, **options)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
@@ -265,14 +272,8 @@ DEPENDENCIES = (
 
 def _import_seconds(modules: tuple[str, ...]) -> float:
     """CPU seconds a fresh interpreter spends importing ``modules``, beyond starting."""
-
-    def run(code: str) -> float:
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run([sys.executable, "-c", code], check=True)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-
-    return run(f"import {', '.join(modules)}") - run("pass")
+    imports = _child_cpu_seconds([sys.executable, "-c", f"import {', '.join(modules)}"])
+    return imports - _child_cpu_seconds([sys.executable, "-c", "pass"])
 
 
 # -- the run ---------------------------------------------------------------------------------
