@@ -646,7 +646,9 @@ def measure_cold_import(runs: int) -> dict[str, float]:
 
 def measure_inprocess(flows: int) -> dict[str, float]:
     """bench/flow.py's RS256 figures: the httpx flow, and its JOSE signing floor (two
-    signatures + three trivial Starlette requests over the same httpx transport)."""
+    signatures + three trivial Starlette requests over the same httpx transport), and the
+    floor of the flow's own answers (two signatures + those answers replayed by bare
+    Starlette over the same transport: the client's work on them included)."""
     import flow
 
     res = asyncio.run(flow.measure_alg("RS256", flows, warmup=max(50, flows // 10), rounds=5))
@@ -657,6 +659,7 @@ def measure_inprocess(flows: int) -> dict[str, float]:
         "floor_httpx_us": floor,
         "flow_direct_us": res.flow_direct.median_us(),
         "floor_direct_us": direct_floor,
+        "floor_replay_httpx_us": res.sign2.median_us() + res.replay_httpx.median_us(),
         "sign2_us": res.sign2.median_us(),
     }
 

@@ -37,11 +37,11 @@ import httpx
 import yaml
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from asgi_driver import DirectClient
+from asgi_driver import DirectClient, DirectResponse
 
 import mockidp
 from mockidp import create_app
@@ -194,6 +194,44 @@ async def httpx_trivial3(client: httpx.AsyncClient, token: str) -> None:
         raise FlowFailed("the trivial endpoint failed")
 
 
+async def capture_answers(app: Any) -> dict[str, DirectResponse]:
+    """One real flow's three answers from ``app``, as sent (status, raw headers, body)."""
+    client = DirectClient(app)
+    authorize = await client.get("/authorize", query=AUTHORIZE_QUERY)
+    location = authorize.header(b"location")
+    if authorize.status != 302 or location is None:
+        raise FlowFailed(f"authorize: {authorize.status} {authorize.body[:200]!r}")
+    code = _code_from(location.decode("latin-1"))
+    token = await client.post_form("/token", urlencode(_token_form(code)).encode("ascii"))
+    bearer = b"Bearer " + token.json()["access_token"].encode("ascii")
+    userinfo = await client.get("/userinfo", headers=[(b"authorization", bearer)])
+    return {"/authorize": authorize, "/token": token, "/userinfo": userinfo}
+
+
+def replay_app(answers: dict[str, DirectResponse]) -> Starlette:
+    """Bare Starlette answering each of the flow's three paths with ``answers``' bytes.
+
+    The same client code (:func:`httpx_flow`) then does exactly the client work of the
+    real flow (the 302's redirect request, the Set-Cookie headers, the JSON bodies), and
+    the server does nothing but route and send: the HTTP floor of the flow's own answers.
+    """
+
+    def route(answer: DirectResponse) -> Callable[[Request], Awaitable[Response]]:
+        async def answer_again(request: Request) -> Response:
+            await request.body()  # read what the client sent, as any server does
+            response = Response(answer.body, status_code=answer.status)
+            response.raw_headers = list(answer.headers)
+            return response
+
+        return answer_again
+
+    return Starlette(
+        routes=[
+            Route(path, route(answer), methods=["GET", "POST"]) for path, answer in answers.items()
+        ]
+    )
+
+
 async def direct_trivial3(client: DirectClient, token: str) -> None:
     r1 = await client.get("/ping", query=AUTHORIZE_QUERY)
     r2 = await client.post_form("/ping", urlencode(_token_form("x" * 43)).encode("ascii"))
@@ -252,7 +290,21 @@ class AlgResult:
     sign2: Stat = field(default_factory=Stat)
     trivial_httpx: Stat = field(default_factory=Stat)
     trivial_direct: Stat = field(default_factory=Stat)
+    replay_httpx: Stat = field(default_factory=Stat)
+    """The same httpx flow against :func:`replay_app` (the flow's own answers, replayed)."""
     sign2_in_flow: Stat = field(default_factory=Stat)
+
+
+async def time_httpx_flows(stat: Stat, n: int, client: httpx.AsyncClient) -> None:
+    """``n`` httpx flows. httpx keeps the session cookie; it is cleared outside the timed
+    region so that every flow is a fresh automatic sign-in, exactly like the direct
+    driver's."""
+    clock = CLOCK[0]
+    for _ in range(n):
+        t0 = clock()
+        await httpx_flow(client)
+        stat.add(clock() - t0)
+        client.cookies.clear()
 
 
 async def measure_alg(alg: str, flows: int, warmup: int, rounds: int) -> AlgResult:
@@ -262,6 +314,7 @@ async def measure_alg(alg: str, flows: int, warmup: int, rounds: int) -> AlgResu
     if app.provider.keys.alg != alg:
         raise FlowFailed(f"the app signs with {app.provider.keys.alg}, not {alg}")
     trivial = trivial_app()
+    replay = replay_app(await capture_answers(app))
     direct = DirectClient(app)
     direct_trivial = DirectClient(trivial)
     async with (
@@ -269,6 +322,9 @@ async def measure_alg(alg: str, flows: int, warmup: int, rounds: int) -> AlgResu
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=trivial), base_url=BASE_URL
         ) as hx_trivial,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=replay), base_url=BASE_URL
+        ) as hx_replay,
     ):
         # Warm-up, and proof that both drivers run the real flow.
         first = await httpx_flow(hx)
@@ -291,17 +347,13 @@ async def measure_alg(alg: str, flows: int, warmup: int, rounds: int) -> AlgResu
             await sign2()
             await httpx_trivial3(hx_trivial, access_token)
             await direct_trivial3(direct_trivial, access_token)
+            await httpx_flow(hx_replay)
+            hx_replay.cookies.clear()
 
         per_round = max(1, -(-flows // rounds))
         clock = CLOCK[0]
         for _ in range(rounds):
-            # httpx keeps the session cookie; clear it outside the timed region so that
-            # every flow is a fresh automatic sign-in, exactly like the direct driver's.
-            for _ in range(per_round):
-                t0 = clock()
-                await httpx_flow(hx)
-                res.flow_httpx.add(clock() - t0)
-                hx.cookies.clear()
+            await time_httpx_flows(res.flow_httpx, per_round, hx)
             await time_many(res.flow_direct, per_round, lambda: direct_flow(direct))
             await time_many(res.sign2, per_round, sign2)
             await time_many(
@@ -312,6 +364,7 @@ async def measure_alg(alg: str, flows: int, warmup: int, rounds: int) -> AlgResu
                 per_round,
                 lambda: direct_trivial3(direct_trivial, access_token),
             )
+            await time_httpx_flows(res.replay_httpx, per_round, hx_replay)
         # Informational: the same two signatures timed inside direct flows. Caches are
         # colder there than in the tight loop above, so in-flow signing costs more.
         spent = [0]
@@ -563,6 +616,20 @@ def report(
             ),
         ),
         (
+            "the flow's own answers replayed, httpx",
+            lambda r: _stat_cell(r.replay_httpx),
+        ),
+        (
+            "floor, httpx (2 signs + the answers replayed)",
+            lambda r: _fmt(r.sign2.median_us() + r.replay_httpx.median_us()),
+        ),
+        (
+            "flow / that floor, httpx",
+            lambda r: (
+                f"{r.flow_httpx.median_us() / (r.sign2.median_us() + r.replay_httpx.median_us()):.2f}x"
+            ),
+        ),
+        (
             "flow above floor, direct (mockidp's own)",
             lambda r: _fmt(
                 r.flow_direct.median_us() - r.sign2.median_us() - r.trivial_direct.median_us()
@@ -581,6 +648,8 @@ def report(
             "sign2_in_flow": r.sign2_in_flow.summary(),
             "trivial3_httpx": r.trivial_httpx.summary(),
             "trivial3_direct": r.trivial_direct.summary(),
+            "replay_httpx": r.replay_httpx.summary(),
+            "floor_replay_httpx_us": r.sign2.median_us() + r.replay_httpx.median_us(),
             "floor_httpx_us": floor_h,
             "floor_direct_us": floor_d,
             "ratio_httpx": r.flow_httpx.median_us() / floor_h,

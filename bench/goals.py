@@ -155,6 +155,8 @@ def measure_inprocess(flows: int) -> dict[str, float]:
         **res,
         "inprocess_ratio": res["flow_httpx_us"] / res["floor_httpx_us"],
         "inprocess_direct_ratio": res["flow_direct_us"] / res["floor_direct_us"],
+        "inprocess_replay_ratio": res["flow_httpx_us"] / res["floor_replay_httpx_us"],
+        "replay_floor_ratio": res["floor_replay_httpx_us"] / res["floor_httpx_us"],
     }
 
 
@@ -303,6 +305,13 @@ def report(fig: dict[str, float]) -> str:
             f"\nloopback floor (bench/loopback_floor.py) / oauth2-mock-server: {floor:.2f}x; "
             f"mockidp's own work is {ratio - floor:.2f}x of the peer's flow, the goal leaves "
             f"it {max(GOALS['loopback_ratio'] - floor, 0):.2f}x"
+        )
+    if "replay_floor_ratio" in fig:  # the client's work on the flow's own answers
+        lines.append(
+            f"\nin-process floor with the flow's own answers (bench/flow.py's replay: bare "
+            f"Starlette sending them, 2 signatures) / the row's floor: "
+            f"{fig['replay_floor_ratio']:.2f}x; the flow / that floor: "
+            f"{fig['inprocess_replay_ratio']:.2f}x"
         )
     if "fixture_floor_ms" in fig:
         lines.append(
