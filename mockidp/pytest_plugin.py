@@ -29,7 +29,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import sys
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -229,15 +229,22 @@ def scenario_path(source: ScenarioSource, request: pytest.FixtureRequest) -> Sce
     raise ScenarioError([problem], source=str(source))
 
 
-def _scenario_for(request: pytest.FixtureRequest, default: ScenarioSource) -> Scenario:
+def _markers_of(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The test's mockidp marker arguments, read once per fixture (pytest walks the
+    node chain for every reading)."""
+    return marker_arguments(request.node) if isinstance(request.node, pytest.Item) else {}
+
+
+def _scenario_for(
+    request: pytest.FixtureRequest, default: ScenarioSource, markers: Mapping[str, Any]
+) -> Scenario:
     from mockidp.errors import ScenarioError
     from mockidp.testing import scenario_for_test
 
-    arguments = marker_arguments(request.node) if isinstance(request.node, pytest.Item) else {}
-    arguments.pop("intercept", None)
-    source = arguments.pop("scenario", default)
+    source = markers.get("scenario", default)
+    changes = {k: v for k, v in markers.items() if k not in ("scenario", "intercept")}
     try:
-        return scenario_for_test(scenario_path(source, request), **arguments)
+        return scenario_for_test(scenario_path(source, request), **changes)
     except (ScenarioError, TypeError, ValueError) as exc:
         reason = str(exc)
     # outside the except block: the reason is printed once, not chained to itself
@@ -245,11 +252,10 @@ def _scenario_for(request: pytest.FixtureRequest, default: ScenarioSource) -> Sc
 
 
 def _intercepted(
-    request: pytest.FixtureRequest, idp: MockIdP
+    request: pytest.FixtureRequest, idp: MockIdP, markers: Mapping[str, Any]
 ) -> contextlib.AbstractContextManager[Any]:
     """The marker's ``intercept``: True, or a list of extra origins; else nothing."""
-    arguments = marker_arguments(request.node) if isinstance(request.node, pytest.Item) else {}
-    value = arguments.get("intercept", False)
+    value = markers.get("intercept", False)
     if value is False or value is None:
         return contextlib.nullcontext()
     if value is True:
@@ -327,8 +333,9 @@ def mockidp(
     HTTP calls to the issuer and the preset's real hosts in-process;
     ``sign_in(app_client, "/login", user=...)`` drives its test client through a
     sign-in; ``travel(seconds)`` moves its clock and the provider's together."""
-    idp = mockidp_factory(_scenario_for(request, mockidp_scenario))
-    with _intercepted(request, idp):
+    markers = _markers_of(request)
+    idp = mockidp_factory(_scenario_for(request, mockidp_scenario, markers))
+    with _intercepted(request, idp, markers):
         yield idp
     idp.close()
 
@@ -357,8 +364,9 @@ def mockidp_server(
     fixture. Started once per session and reset before each test: fresh state, real
     time, an empty request log, and the test's scenario (marker or mockidp_scenario)."""
     idp = mockidp_session_server
-    idp.reset(_scenario_for(request, mockidp_scenario))
-    with _intercepted(request, idp):
+    markers = _markers_of(request)
+    idp.reset(_scenario_for(request, mockidp_scenario, markers))
+    with _intercepted(request, idp, markers):
         yield idp
     idp.clear_hooks()  # a test's hooks never reach the next test
     idp.close()
@@ -406,8 +414,9 @@ def mockidp_https_server(
     ``REQUESTS_CA_BUNDLE``, ``NODE_EXTRA_CA_CERTS``). ``.client`` / ``.async_client``
     already trust it. Reset before each test like mockidp_server."""
     idp = mockidp_https_session_server
-    idp.reset(_scenario_for(request, mockidp_scenario))
-    with _intercepted(request, idp):
+    markers = _markers_of(request)
+    idp.reset(_scenario_for(request, mockidp_scenario, markers))
+    with _intercepted(request, idp, markers):
         yield idp
     idp.close()
 

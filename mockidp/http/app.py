@@ -15,6 +15,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
+from functools import cache
 
 import anyio
 from starlette.requests import Request
@@ -71,7 +72,7 @@ class EndpointApp:
         self.browser_url = browser_url
         """Where browsers reach the provider, when that differs from the app's address
         (:mod:`mockidp.http.split_urls`); None: each request's own address."""
-        self.response_hooks = ResponseHooks(frozenset(ENDPOINTS) | frozenset(known_endpoints()))
+        self.response_hooks = ResponseHooks(_hookable_endpoints())
         """Test code's hooks on responses (:mod:`mockidp.http.hooks`)."""
         self._routes: tuple[Layout, dict[str, str]] = (provider.layout, provider.layout.by_path())
 
@@ -229,6 +230,12 @@ class EndpointApp:
             # only a credentialed answer depends on the client: spare the header's decoding
             client_id=_client_of(params, request) if credentialed else None,
         )
+
+
+@cache
+def _hookable_endpoints() -> frozenset[str]:
+    """Every endpoint name a response hook may name: each app's, built once."""
+    return frozenset(ENDPOINTS) | frozenset(known_endpoints())
 
 
 def _vendor_endpoint(name: str) -> Endpoint | None:

@@ -124,6 +124,9 @@ class Layout(Struct, frozen=True, dict=True):
         return None
 
 
+GENERIC_LAYOUT = Layout()
+"""The generic layout, checked once: every provider without a preset starts from it."""
+
 WELL_KNOWN_NAMES = ("oauth-authorization-server", "openid-configuration")
 
 

@@ -19,7 +19,7 @@ from mockidp.errors import (
     UnsupportedGrantType,
 )
 from mockidp.keys.ring import KeyRing
-from mockidp.model.layout import Layout
+from mockidp.model.layout import GENERIC_LAYOUT, Layout
 from mockidp.model.scenario import Client, Scenario, User
 from mockidp.oauth.clients.auth import ClientCredentials, authenticate, claim_jti
 from mockidp.oauth.context import TokenRequest
@@ -162,7 +162,7 @@ class Provider:
         if self._layout_override is not None:
             return self._layout_override
         paths = scenario.base_paths
-        return Layout(MappingProxyType(paths)) if paths is not None else Layout()
+        return Layout(MappingProxyType(paths)) if paths is not None else GENERIC_LAYOUT
 
     def use_scenario(
         self,

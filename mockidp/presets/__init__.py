@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any
 
 from msgspec import Struct
@@ -99,6 +100,7 @@ def merged(data: Mapping[str, Any], default: Mapping[str, Any]) -> JSONObject:
     return deep_merge(deep_merge(base, preset.scenario), data)
 
 
+@cache  # the presets are fixed at import; every app and scenario check asks
 def known_endpoints() -> tuple[str, ...]:
     """Every endpoint name some layout knows: the generic ones, then each preset's own."""
     names = dict.fromkeys(GENERIC_PATHS)
