@@ -214,10 +214,16 @@ def test_it({fixture}i):
 
 def _pytest_seconds(folder: Path) -> float:
     """CPU seconds (user + system) of one pytest process over ``folder``: steadier than
-    wall time on a shared machine, and the same where nothing waits."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    wall time on a shared machine, and the same where nothing waits.
+
+    Only mockidp's plugin is loaded. Every other installed plugin would cost both runs
+    the same, but the test extras' (schemathesis, hypothesis) take ~4 s a process, and
+    that import's noise was larger than the whole difference the row measures.
+    """
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     env.pop("MOCKIDP_SCENARIO", None)
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(folder)]
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    command += ["-p", "mockidp.pytest_plugin", str(folder)]
     return _child_cpu_seconds(command, env=env, cwd=folder, capture_output=True)
 
 
@@ -231,8 +237,9 @@ def _child_cpu_seconds(command: list[str], **options: Any) -> float:
 
 
 def measure_fixture(runs: int, tests: int) -> dict[str, float]:
-    """Whole pytest processes, alternating: ``tests`` tests taking ``mockidp`` (the first
-    use imports it, as in a real suite) against as many bare tests.
+    """Whole pytest processes, in turn: ``tests`` tests taking ``mockidp`` (the first use
+    imports it, as in a real suite), as many bare tests, and as many taking the floor's
+    fixture (:data:`FLOOR_FIXTURE`).
 
     mockidp's bytecode is compiled first, as pip compiles an installed wheel (this
     machine sets ``PYTHONDONTWRITEBYTECODE``, so each run would otherwise compile every
@@ -240,23 +247,29 @@ def measure_fixture(runs: int, tests: int) -> dict[str, float]:
     """
     if not compileall.compile_dir(ROOT / "mockidp", quiet=1):
         raise SystemExit("compileall failed on mockidp/")
+    kinds = {"with": "mockidp, ", "bare": "", "floor": "dependencies, "}
     with tempfile.TemporaryDirectory() as tmp:
         folders = {}
-        for name, fixture in (("with", "mockidp, "), ("bare", "")):
+        for name, fixture in kinds.items():
             folder = Path(tmp, name)
             folder.mkdir()
-            (folder / "test_it.py").write_text(FIXTURE_TESTS.format(n=tests, fixture=fixture))
+            tests_text = FIXTURE_TESTS.format(n=tests, fixture=fixture)
+            (folder / "test_it.py").write_text(FLOOR_FIXTURE + tests_text)
             folders[name] = folder
         _pytest_seconds(folders["with"])  # warm the page cache and bytecode
-        diffs = []
+        seconds: dict[str, list[float]] = {name: [] for name in kinds}
         for _ in range(runs):
-            diffs.append(_pytest_seconds(folders["with"]) - _pytest_seconds(folders["bare"]))
-    per_test = statistics.median(diffs) / tests * 1000
-    floor = statistics.median(_import_seconds(DEPENDENCIES) for _ in range(runs))
+            for name, folder in folders.items():
+                seconds[name].append(_pytest_seconds(folder))
+
+    def per_test_ms(name: str) -> float:  # over the bare tests of the same round
+        extra = [s - b for s, b in zip(seconds[name], seconds["bare"], strict=True)]
+        return statistics.median(extra) / tests * 1000
+
     return {
-        "fixture_ms": per_test,
+        "fixture_ms": per_test_ms("with"),
         "fixture_tests": tests,
-        "fixture_floor_ms": floor / tests * 1000,
+        "fixture_floor_ms": per_test_ms("floor"),
     }
 
 
@@ -269,13 +282,20 @@ DEPENDENCIES = (
     "joserfc.jws",
     "cryptography.hazmat.primitives.asymmetric.rsa",
 )
-"""What the fixture's first use must import besides mockidp itself: its floor."""
+"""What the fixture's first use must import besides mockidp itself."""
 
+FLOOR_FIXTURE = f"""
+import pytest
 
-def _import_seconds(modules: tuple[str, ...]) -> float:
-    """CPU seconds a fresh interpreter spends importing ``modules``, beyond starting."""
-    imports = _child_cpu_seconds([sys.executable, "-c", f"import {', '.join(modules)}"])
-    return imports - _child_cpu_seconds([sys.executable, "-c", "pass"])
+@pytest.fixture
+def dependencies():
+    import {", ".join(DEPENDENCIES)}
+    yield None
+
+"""
+"""The fixture row's floor: a function-scoped fixture that imports what mockidp's must
+(:data:`DEPENDENCIES`) on its first use and does nothing else, in the same pytest runs:
+pytest's own cost of a fixture per test, and the dependencies' first import."""
 
 
 # -- the run ---------------------------------------------------------------------------------
@@ -315,9 +335,9 @@ def report(fig: dict[str, float]) -> str:
         )
     if "fixture_floor_ms" in fig:
         lines.append(
-            f"\nfixture floor: a fresh interpreter importing the fixture's dependencies alone "
-            f"({', '.join(DEPENDENCIES)}) spends {fig['fixture_floor_ms']:.2f} ms per test over "
-            f"{fig['fixture_tests']:.0f} (less where another plugin imported anyio first)"
+            f"\nfixture floor: {fig['fixture_tests']:.0f} tests taking a fixture that imports "
+            f"the fixture's dependencies ({', '.join(DEPENDENCIES)}) and does nothing else "
+            f"spend {fig['fixture_floor_ms']:.2f} ms per test over bare ones"
         )
     details = {
         k: round(v, 2 if k.endswith("ratio") else 1) for k, v in fig.items() if k not in GOALS
