@@ -194,18 +194,23 @@ async def httpx_trivial3(client: httpx.AsyncClient, token: str) -> None:
         raise FlowFailed("the trivial endpoint failed")
 
 
+class _Recorder(DirectClient):
+    """A direct client that keeps the last answer to each path."""
+
+    answers: dict[str, DirectResponse]
+
+    async def request(self, method: str, path: str, **kwargs: Any) -> DirectResponse:
+        answer = await super().request(method, path, **kwargs)
+        self.answers[path] = answer
+        return answer
+
+
 async def capture_answers(app: Any) -> dict[str, DirectResponse]:
     """One real flow's three answers from ``app``, as sent (status, raw headers, body)."""
-    client = DirectClient(app)
-    authorize = await client.get("/authorize", query=AUTHORIZE_QUERY)
-    location = authorize.header(b"location")
-    if authorize.status != 302 or location is None:
-        raise FlowFailed(f"authorize: {authorize.status} {authorize.body[:200]!r}")
-    code = _code_from(location.decode("latin-1"))
-    token = await client.post_form("/token", urlencode(_token_form(code)).encode("ascii"))
-    bearer = b"Bearer " + token.json()["access_token"].encode("ascii")
-    userinfo = await client.get("/userinfo", headers=[(b"authorization", bearer)])
-    return {"/authorize": authorize, "/token": token, "/userinfo": userinfo}
+    recorder = _Recorder(app)
+    recorder.answers = {}
+    await direct_flow(recorder)
+    return recorder.answers
 
 
 def replay_app(answers: dict[str, DirectResponse]) -> Starlette:
