@@ -18,7 +18,9 @@ back on one keep-alive connection by ``bench/lightclient.py``. The signature flo
 signing key's own cryptography ``sign`` of a token's signing input, timed in this
 process's CPU clock in the same rounds: the work a grant cannot do without (no JSON, no
 base64, no JOSE library; the same floor as bench/flow.py's). Rounds
-alternate so that a slow minute of a shared machine hits both sides of a ratio.
+alternate so that a slow minute of a shared machine hits both sides of a ratio. The
+floor server (bench/loopback_floor.py) answers the same grants in the same rounds, and
+its ratios are printed under the table.
 """
 
 from __future__ import annotations
@@ -103,46 +105,64 @@ def signature_floor() -> Callable[[int], float]:
     return timed
 
 
+class GrantBatches:
+    """Batches of grants sent to one running server, timed in its process's own CPU."""
+
+    def __init__(self, running: Any) -> None:
+        self.running = running
+        self.server = running.server
+        self.conn = Connection(compare.HOST, running.port)
+        self.refresh = self.server.refresh_seed(self.conn)
+
+    def batch(self, kind: str, n: int) -> float:
+        """Mean CPU us of the server per grant over ``n`` grants of ``kind``."""
+        before = process_cpu_ns(self.running.proc.pid)
+        for _ in range(n):
+            if kind == "refresh":
+                status, self.refresh = self.server.refresh_grant(self.conn, self.refresh)
+            else:
+                status = self.server.client_credentials(self.conn)
+            if status != 200:
+                raise RuntimeError(f"{kind} grant answered {status}")
+        return (process_cpu_ns(self.running.proc.pid) - before) / n / 1000
+
+
 def measure_server(rounds: int, grants: int) -> dict[str, float]:
-    running = compare.start(compare.MockIdP())
+    """mockidp serve and the floor server (bench/loopback_floor.py, under the same
+    uvicorn) taking turns with the signatures, round by round."""
+    running = {"ours": compare.start(compare.MockIdP()), "floor": compare.start(LoopbackFloor())}
     try:
-        conn = Connection(compare.HOST, running.port)
-        server = running.server
-        refresh = server.refresh_seed(conn)
+        servers = {name: GrantBatches(run) for name, run in running.items()}
         sign = signature_floor()
-        per: dict[str, list[float]] = {"refresh": [], "cc": [], "sign": []}
-
-        def batch(kind: str, n: int) -> float:
-            nonlocal refresh
-            before = process_cpu_ns(running.proc.pid)
-            for _ in range(n):
-                if kind == "refresh":
-                    status, refresh = server.refresh_grant(conn, refresh)
-                else:
-                    status = server.client_credentials(conn)
-                if status != 200:
-                    raise RuntimeError(f"{kind} grant answered {status}")
-            return (process_cpu_ns(running.proc.pid) - before) / n / 1000
-
-        batch("refresh", grants // 4)  # warm-up
-        batch("cc", grants // 4)
+        per: dict[str, list[float]] = {}
+        for batches in servers.values():  # warm-up
+            batches.batch("refresh", grants // 4)
+            batches.batch("cc", grants // 4)
         sign(grants // 4)
         for _ in range(rounds):
-            per["refresh"].append(batch("refresh", grants))
-            per["sign"].append(sign(grants))
-            per["cc"].append(batch("cc", grants))
-        conn.close()
+            for kind in ("refresh", "cc"):
+                for name, batches in servers.items():
+                    per.setdefault(f"{name}_{kind}", []).append(batches.batch(kind, grants))
+                per.setdefault("sign", []).append(sign(grants))
+        for batches in servers.values():
+            batches.conn.close()
     finally:
-        running.stop()
-    sig = statistics.median(per["sign"])
-    refresh_us = statistics.median(per["refresh"])
-    cc_us = statistics.median(per["cc"])
+        for run in running.values():
+            run.stop()
+    sig, refresh_us, cc_us, floor_refresh_us, floor_cc_us = (
+        statistics.median(per[key])
+        for key in ("sign", "ours_refresh", "ours_cc", "floor_refresh", "floor_cc")
+    )
     return {
         "signature_us": sig,
         "refresh_cpu_us": refresh_us,
         "cc_cpu_us": cc_us,
+        "floor_refresh_cpu_us": floor_refresh_us,
+        "floor_cc_cpu_us": floor_cc_us,
         "refresh_cpu_ratio": refresh_us / (2 * sig),
         "cc_cpu_ratio": cc_us / sig,
+        "floor_refresh_cpu_ratio": floor_refresh_us / (2 * sig),
+        "floor_cc_cpu_ratio": floor_cc_us / sig,
     }
 
 
@@ -318,6 +338,12 @@ def report(fig: dict[str, float]) -> str:
         met = fig[key] < goal if key == "fixture_ms" else fig[key] <= goal
         lines.append(
             f"| {label} | {fig[key]:.2f}{unit} | {goal}{unit} | {'met' if met else 'MISSED'} |"
+        )
+    if "floor_cc_cpu_ratio" in fig:  # the same grants from the floor server
+        lines.append(
+            f"\nserver floor (bench/loopback_floor.py under the same uvicorn, the same "
+            f"grants): {fig['floor_refresh_cpu_ratio']:.2f}x per refresh_token grant, "
+            f"{fig['floor_cc_cpu_ratio']:.2f}x per client_credentials grant"
         )
     if "loopback_floor_ratio" in fig:  # how much of the loopback row is mockidp's own work
         floor, ratio = fig["loopback_floor_ratio"], fig["loopback_ratio"]

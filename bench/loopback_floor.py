@@ -5,10 +5,11 @@
 uvicorn as ``mockidp serve`` runs it (httptools, uvloop, no access log) serving a bare
 ASGI app: ``GET /authorize`` answers the 302 with a random code, ``POST /token`` reads
 the form and signs an access token and an ID token (RS256, the key's own cryptography
-``sign``, claims written by ``json``), ``GET /userinfo`` answers a fixed ``sub``. No
-validation, no state, no log. ``bench/goals.py`` times it in the same rounds as mockidp
-and oauth2-mock-server: what a Python server pays for the flow before any of mockidp's
-own work (bench/README.md, "The loopback floor").
+``sign``, claims written by ``json``) with a random refresh token, or for
+``grant_type=client_credentials`` the access token alone; ``GET /userinfo`` answers a
+fixed ``sub``. No validation, no state, no log. ``bench/goals.py`` times it in the same
+rounds as mockidp (and oauth2-mock-server): what a Python server pays for the flow and
+for each grant before any of mockidp's own work (bench/README.md, "The loopback floor").
 """
 
 from __future__ import annotations
@@ -57,9 +58,10 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         await _answer(send, 302, [(b"location", location.encode("ascii"))], b"")
         return
     if path == "/token":
-        more = True
+        form, more = b"", True
         while more:  # the form is read, as any server must
             message = await receive()
+            form += message.get("body", b"")
             more = message.get("more_body", False)
         now = int(time.time())
         claims = {
@@ -71,10 +73,12 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         }
         answer = {
             "access_token": signed({**claims, "jti": secrets.token_hex(16)}),
-            "id_token": signed(claims),
             "token_type": "Bearer",
             "expires_in": 300,
         }
+        if b"grant_type=client_credentials" not in form:  # a user's grant: ID token too
+            answer["id_token"] = signed(claims)
+            answer["refresh_token"] = secrets.token_urlsafe(32)
         body = json.dumps(answer).encode()
     else:
         body = b'{"sub": "alice"}'
