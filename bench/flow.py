@@ -197,7 +197,9 @@ async def httpx_trivial3(client: httpx.AsyncClient, token: str) -> None:
 class _Recorder(DirectClient):
     """A direct client that keeps the last answer to each path."""
 
-    answers: dict[str, DirectResponse]
+    def __init__(self, app: Any) -> None:
+        super().__init__(app)
+        self.answers: dict[str, DirectResponse] = {}
 
     async def request(self, method: str, path: str, **kwargs: Any) -> DirectResponse:
         answer = await super().request(method, path, **kwargs)
@@ -208,7 +210,6 @@ class _Recorder(DirectClient):
 async def capture_answers(app: Any) -> dict[str, DirectResponse]:
     """One real flow's three answers from ``app``, as sent (status, raw headers, body)."""
     recorder = _Recorder(app)
-    recorder.answers = {}
     await direct_flow(recorder)
     return recorder.answers
 
