@@ -652,14 +652,14 @@ def measure_inprocess(flows: int) -> dict[str, float]:
     import flow
 
     res = asyncio.run(flow.measure_alg("RS256", flows, warmup=max(50, flows // 10), rounds=5))
-    floor = res.sign2.median_us() + res.trivial_httpx.median_us()
-    direct_floor = res.sign2.median_us() + res.trivial_direct.median_us()
+    floor = res.floor_us(res.trivial_httpx)
+    direct_floor = res.floor_us(res.trivial_direct)
     return {
         "flow_httpx_us": res.flow_httpx.median_us(),
         "floor_httpx_us": floor,
         "flow_direct_us": res.flow_direct.median_us(),
         "floor_direct_us": direct_floor,
-        "floor_replay_httpx_us": res.sign2.median_us() + res.replay_httpx.median_us(),
+        "floor_replay_httpx_us": res.floor_us(res.replay_httpx),
         "sign2_us": res.sign2.median_us(),
     }
 
